@@ -1,0 +1,131 @@
+"""Connectors: one module per export family, and `load_file`, which reads any supported export.
+
+Each module declares detect / to_canonical / KEY. `load_file` sniffs the container, finds the header,
+detects the source from the content (never the file name) and returns canonical rows for one file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from connectors import (
+    compass_overview,
+    compass_products,
+    generic,
+    qianchuan_creatives,
+    sycm_products,
+    sycm_shop,
+    wanxiang_creatives,
+)
+from connectors.base import Source
+from connectors.canonical import PLATFORMS, TABLES, Table
+from connectors.errors import ImportFileError
+from connectors.parsing import RawTable, new_parser_connection, read_tables
+
+SOURCES: tuple[Source, ...] = (
+    sycm_shop.SOURCE,
+    sycm_products.SOURCE,
+    compass_overview.SOURCE,
+    compass_products.SOURCE,
+    qianchuan_creatives.SOURCE,
+    wanxiang_creatives.SOURCE,
+)
+KNOWN_HEADERS: set[str] = set().union(*(s.known_headers() for s in SOURCES)) | generic.KNOWN_HEADERS
+
+__all__ = ["PLATFORMS", "SOURCES", "TABLES", "ImportFileError", "Parsed", "detect_source", "load_file"]
+
+
+@dataclass
+class Parsed:
+    """Canonical rows read from one file, ready for the store."""
+
+    path: Path
+    sha256: str
+    source: str  # Source.name
+    label: str
+    table: Table
+    rows: pa.Table
+    sheet: str | None = None
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def date_range(self) -> tuple[object, object]:
+        """(first, last) business date in the file, or (None, None) when it has no rows."""
+        if self.rows.num_rows == 0:
+            return None, None
+        import pyarrow.compute as pc
+
+        bounds = pc.min_max(self.rows["date"])
+        return bounds["min"].as_py(), bounds["max"].as_py()
+
+
+def detect_source(headers: list[str]) -> Source | None:
+    """The declared export these headers belong to, else a generic source, else None."""
+    for source in SOURCES:
+        if source.detect(headers):
+            return source
+    if generic.detect(headers):
+        return generic.source_for(headers)
+    return None
+
+
+def sha256_of(data: bytes) -> str:
+    """Hex SHA-256 of the file's bytes (an identical copy has the same one)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _pick(tables: list[RawTable]) -> tuple[RawTable, Source] | None:
+    candidates = [(t, s) for t in tables if (s := detect_source(t.headers)) is not None]
+    if not candidates:
+        return None
+    for table, source in candidates:
+        if table.sheet in source.sheets:
+            return table, source
+    return candidates[0]
+
+
+def _unknown(path: Path, tables: list[RawTable]) -> ImportFileError:
+    headers = tables[0].headers if tables else []
+    tried = "; ".join(f"{s.label} lacks {', '.join(s.missing(headers))}" for s in SOURCES)
+    return ImportFileError(
+        path,
+        f"not a known export (columns: {', '.join(h for h in headers[:12] if h)}"
+        f"{' ...' if len(headers) > 12 else ''}). Tried: {tried}; generic files need a 'date' column and a "
+        "metric column named like gmv, visitors, buyers.",
+    )
+
+
+def load_file(path: Path, shop: str, platform: str | None = None, data: bytes | None = None) -> Parsed:
+    """Read one export into canonical rows. Raises ImportFileError (file, row, column, value, expected)."""
+    path = Path(path)
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ImportFileError(path, f"cannot be read ({exc.strerror}).") from None
+    if platform is not None and platform not in PLATFORMS:
+        raise ImportFileError(path, f"unknown platform {platform!r}; use one of {', '.join(PLATFORMS)}.")
+    with tempfile.TemporaryDirectory(prefix="shopkr-") as workdir:
+        tables = read_tables(path, data, KNOWN_HEADERS, Path(workdir))
+        picked = _pick(tables)
+        if picked is None:
+            raise _unknown(path, tables)
+        raw, source = picked
+        con = new_parser_connection()
+        try:
+            rows = source.to_canonical(raw, con, shop, platform)
+        except ImportFileError:
+            raise
+        except Exception as exc:  # a CSV DuckDB cannot split into rows, and similar
+            raise ImportFileError(path, f"cannot be read as a table ({str(exc).splitlines()[0]}).") from None
+        finally:
+            con.close()
+    ignored = generic.ignored_columns(raw.headers) if source.name == "generic" else []
+    if rows.num_rows == 0:
+        raise ImportFileError(path, "the file has a header but no data rows. Export a day that has data.")
+    return Parsed(path, sha256_of(data), source.name, source.label, source.table, rows, raw.sheet, ignored)

@@ -1,0 +1,253 @@
+"""What every connector declares, and the one engine that turns a raw table into canonical rows.
+
+A connector module has the same three parts (detect, to_canonical, natural key); most of them are a
+`Source` declaration: which headers identify the export and which header feeds which canonical column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from connectors.canonical import SQL_TYPE, Table
+from connectors.errors import ImportFileError
+from connectors.parsing import EXPECTED, PARSE_SQL, RawTable, register_raw
+
+
+@dataclass(frozen=True)
+class Col:
+    """Where a canonical column comes from: alternative headers (first present wins) and a scale factor."""
+
+    headers: tuple[str, ...]
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class Source:
+    """A declared export family."""
+
+    name: str  # e.g. "sycm_shop"
+    label: str  # what a person calls it, e.g. "生意参谋 店铺整体"
+    table: Table
+    platform: str | None  # None: the file or --platform says
+    required: tuple[tuple[str, ...], ...]  # each entry: alternative headers, one of which must be present
+    columns: Mapping[str, Col]
+    forbidden: tuple[str, ...] = ()  # headers that mean it is another export (e.g. 商品ID in a shop file)
+    sheets: tuple[str, ...] = ()  # preferred sheet names; other sheets of the workbook are ignored
+    fallback: Mapping[str, str] = field(default_factory=dict)  # column -> column used when it is empty
+    sum_duplicates: bool = False  # several rows per key in one file are parts of one total (万相台 plans)
+
+    def missing(self, headers: list[str]) -> list[str]:
+        """Required headers this table lacks (empty when it matches); '/' joins alternatives."""
+        present = set(headers)
+        lacking = ["/".join(alt) for alt in self.required if not present.intersection(alt)]
+        if not lacking and present.intersection(self.forbidden):
+            lacking.append("(no " + "/".join(sorted(present.intersection(self.forbidden))) + ")")
+        return lacking
+
+    def detect(self, headers: list[str]) -> bool:
+        """Does a table with these (normalised) headers look like this export?"""
+        return not self.missing(headers)
+
+    def known_headers(self) -> set[str]:
+        """Every header this source reads or requires, for the header-row search."""
+        names = {h for alt in self.required for h in alt}
+        names.update(h for col in self.columns.values() for h in col.headers)
+        return names
+
+    def resolve(self, headers: list[str]) -> dict[str, tuple[int, Col]]:
+        """Canonical column -> (index of the header in the file, spec), for the columns present."""
+        position = {}
+        for i, h in enumerate(headers):
+            position.setdefault(h, i)
+        found = {}
+        for column, spec in self.columns.items():
+            for h in spec.headers:
+                if h in position:
+                    # Old 直通车 reports give money in fen and say so in the header.
+                    scale = spec.scale * (0.01 if h.endswith("(分)") else 1.0)
+                    found[column] = (position[h], Col((h,), scale))
+                    break
+        return found
+
+    def to_canonical(self, raw: RawTable, con: duckdb.DuckDBPyConnection, shop: str, platform: str | None) -> pa.Table:
+        """Raw table -> canonical rows (Arrow), totals dropped; raises ImportFileError naming the first bad cell."""
+        return to_canonical(self, raw, con, shop, platform)
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def to_canonical(
+    source: Source, raw: RawTable, con: duckdb.DuckDBPyConnection, shop: str, platform: str | None
+) -> pa.Table:
+    """The shared engine: parse each mapped cell with the SQL cell rules, check, drop totals, dedupe on the key."""
+    platform = source.platform or platform
+    table = source.table
+    mapped = source.resolve(raw.headers)
+    if not platform and "platform" not in mapped:
+        raise ImportFileError(
+            raw.path, "the file has no platform column. Add one, or pass --platform (taobao, douyin, pdd, jd, other)."
+        )
+    names = register_raw(con, raw)
+    if "date" not in mapped:
+        raise ImportFileError(raw.path, "no date column found.", sheet=raw.sheet)
+    key_cols = [c for c in table.key if c in mapped and c != "date"]
+
+    selects, raw_cols = ["_ord"], []
+    for column, (index, spec) in mapped.items():
+        kind = table.columns.get(column, "text")
+        if column == "platform":
+            continue
+        expr = f"{PARSE_SQL[kind if kind != 'platform' else 'text']}({names[index]})"
+        if spec.scale != 1.0:
+            expr = f"({expr} * {spec.scale})"
+        selects.append(f"{expr} AS {column}")
+        selects.append(f"{names[index]} AS _raw_{column}")
+        raw_cols.append(column)
+    platform_expr = _lit(platform)
+    if source.platform is None and "platform" in mapped:
+        index = mapped["platform"][0]
+        platform_expr = (
+            f"coalesce(lower(skr_text({names[index]})), {_lit(platform)})"
+            if platform
+            else (f"lower(skr_text({names[index]}))")
+        )
+    # Total rows carry a marker in the date or key column; blank rows have nothing in any mapped column.
+    marker_cols = [names[mapped[c][0]] for c in ["date", *key_cols]]
+    is_total = " OR ".join(f"skr_total({c})" for c in marker_cols)
+    is_blank = " AND ".join(f"skr_blank({names[i]})" for i, _ in mapped.values())
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE parsed AS
+        SELECT {platform_expr} AS platform, {", ".join(selects)} FROM raw
+        WHERE NOT ({is_total}) AND NOT ({is_blank})"""
+    )
+    _check_cells(source, raw, con, mapped, raw_cols)
+    no_platform = _first(con, "SELECT _ord FROM parsed WHERE platform IS NULL ORDER BY _ord LIMIT 1")
+    if no_platform:
+        raise ImportFileError(
+            raw.path,
+            "the platform cell is empty. Fill it in, or pass --platform.",
+            row=raw.excel_row(no_platform[0]),
+            column="platform",
+            sheet=raw.sheet,
+        )
+
+    for column, other in source.fallback.items():
+        if column in mapped and other in mapped:
+            con.execute(f"UPDATE parsed SET {column} = {other} WHERE {column} IS NULL")
+        elif other in mapped and column not in mapped:
+            con.execute(f"ALTER TABLE parsed ADD COLUMN {column} VARCHAR")
+            con.execute(f"UPDATE parsed SET {column} = {other}")
+            raw_cols.append(column)
+    present = set(raw_cols) | {"platform"}
+    for column in table.key:
+        if column not in present and column != "shop":
+            raise ImportFileError(raw.path, f"no column for {column}.", sheet=raw.sheet)
+    missing_keys = " OR ".join(f"{c} IS NULL" for c in table.key if c not in ("shop",))
+    bad = _first(
+        con,
+        f"SELECT _ord, {', '.join(c for c in table.key if c != 'shop')} FROM parsed WHERE {missing_keys} "
+        "ORDER BY _ord LIMIT 1",
+    )
+    if bad:
+        empty = next(c for c, v in zip([c for c in table.key if c != "shop"], bad[1:], strict=True) if v is None)
+        header = mapped[empty][1].headers[0] if empty in mapped else empty
+        raise ImportFileError(
+            raw.path,
+            f"the {header} cell is empty but the row has data.",
+            row=raw.excel_row(bad[0]),
+            column=header,
+            sheet=raw.sheet,
+        )
+
+    out_cols = []
+    for column, kind in table.columns.items():
+        if column == "shop":
+            out_cols.append(f"{_lit(shop)} AS shop")
+        elif column == "platform":
+            out_cols.append("platform")
+        elif column in present:
+            out_cols.append(column)
+        else:
+            out_cols.append(f"CAST(NULL AS {_sql_type(kind)}) AS {column}")
+    key = list(table.key)
+    dupes = _first(
+        con,
+        f"""SELECT {", ".join(c for c in key if c != "shop")}, list(_ord ORDER BY _ord) FROM parsed
+        GROUP BY ALL HAVING count(*) > 1 LIMIT 1""",
+    )
+    if dupes and not source.sum_duplicates:
+        rows = ", ".join(str(raw.excel_row(o)) for o in dupes[-1][:5])
+        raise ImportFileError(
+            raw.path,
+            f"rows {rows} have the same {'/'.join(c for c in key if c not in ('shop', 'platform'))} "
+            f"({', '.join(str(v) for v in dupes[1:-1])}). One row per key is expected; remove the copies.",
+            sheet=raw.sheet,
+        )
+    select = ", ".join(out_cols)
+    if dupes:
+        metrics = set(table.metrics)
+        agg = []
+        for column, expr in zip(table.columns, out_cols, strict=True):
+            if column in key:
+                agg.append(expr)
+            elif column in metrics and column in present:
+                agg.append(f"sum({column}) AS {column}")
+            elif column in present:
+                agg.append(f"arg_min({column}, _ord) AS {column}")
+            else:
+                agg.append(expr)
+        group = ", ".join(c for c in key if c != "shop")
+        return con.sql(f"SELECT {', '.join(agg)} FROM parsed GROUP BY {group} ORDER BY {group}").to_arrow_table()
+    return con.sql(f"SELECT {select} FROM parsed ORDER BY _ord").to_arrow_table()
+
+
+def _first(con: duckdb.DuckDBPyConnection, sql: str) -> tuple | None:
+    rows = con.execute(sql).fetchall()
+    return rows[0] if rows else None
+
+
+def _sql_type(kind: str) -> str:
+    return SQL_TYPE[kind]  # type: ignore[index]
+
+
+def _check_cells(
+    source: Source, raw: RawTable, con: duckdb.DuckDBPyConnection, mapped: dict[str, tuple[int, Col]], cols: list[str]
+) -> None:
+    """Raise for the first cell that has a value the rule for its column cannot read."""
+    checks = []
+    for column in cols:
+        kind = source.table.columns.get(column, "text")
+        if kind in ("text", "platform"):
+            continue
+        checks.append(
+            f"SELECT _ord, {_lit(column)} AS col, _raw_{column} AS value FROM parsed "
+            f"WHERE {column} IS NULL AND NOT skr_blank(_raw_{column})"
+        )
+    if not checks:
+        return
+    bad = _first(con, f"SELECT * FROM ({' UNION ALL '.join(checks)}) ORDER BY _ord LIMIT 1")
+    if bad is None:
+        return
+    ordinal, column, value = bad
+    kind = source.table.columns.get(column, "text")
+    header = mapped[column][1].headers[0]
+    reason = "this cell cannot be read."
+    if kind == "date" and ("至" in value or "~" in value):
+        reason = "the date is a period, so the file is a multi-day summary. Export one day per row (日/按天)."
+    elif kind in ("int", "money") and "%" in value:
+        reason = "a percentage stands where a count or amount belongs."
+    raise ImportFileError(
+        raw.path,
+        reason,
+        row=raw.excel_row(ordinal),
+        column=header,
+        value=value,
+        expected=EXPECTED[kind],
+        sheet=raw.sheet,
+    )

@@ -1,0 +1,104 @@
+"""The canonical tables, declared once: columns, types and natural keys.
+
+Connectors produce these columns; `shopkr.store` creates the tables from this declaration and checks
+every staged frame against it before writing. A metric a source does not have is NULL, never 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["date", "id", "text", "int", "money", "platform"]
+
+# DuckDB type for each column kind. Money is DOUBLE in yuan; counts are BIGINT; IDs are text so a
+# 19-digit Douyin ID survives.
+SQL_TYPE: dict[Kind, str] = {
+    "date": "DATE",
+    "id": "VARCHAR",
+    "text": "VARCHAR",
+    "int": "BIGINT",
+    "money": "DOUBLE",
+    "platform": "VARCHAR",
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A canonical table: ordered columns with kinds, and the natural key."""
+
+    name: str
+    columns: dict[str, Kind]
+    key: tuple[str, ...]
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """Additive metric columns (counts and amounts)."""
+        return tuple(c for c, k in self.columns.items() if k in ("int", "money"))
+
+
+SHOP_DAILY = Table(
+    "shop_daily",
+    {
+        "platform": "platform",
+        "shop": "text",
+        "date": "date",
+        "visitors": "int",
+        "pageviews": "int",
+        "buyers": "int",
+        "orders": "int",
+        "units": "int",
+        "gmv": "money",
+        "refund_amount": "money",
+        "cart_buyers": "int",
+        "impressions": "int",
+        "clicks": "int",
+        "ad_spend": "money",
+    },
+    ("platform", "shop", "date"),
+)
+
+PRODUCT_DAILY = Table(
+    "product_daily",
+    {
+        "platform": "platform",
+        "shop": "text",
+        "date": "date",
+        "product_id": "id",
+        "product_name": "text",
+        "visitors": "int",
+        "pageviews": "int",
+        "buyers": "int",
+        "orders": "int",
+        "units": "int",
+        "gmv": "money",
+        "refund_amount": "money",
+        "cart_buyers": "int",
+        "impressions": "int",
+        "clicks": "int",
+    },
+    ("platform", "shop", "date", "product_id"),
+)
+
+CREATIVE_DAILY = Table(
+    "creative_daily",
+    {
+        "platform": "platform",
+        "shop": "text",
+        "date": "date",
+        "creative_id": "id",
+        "creative_name": "text",
+        "product_id": "id",
+        "impressions": "int",
+        "clicks": "int",
+        "spend": "money",
+        "orders": "int",
+        "gmv": "money",
+    },
+    ("platform", "shop", "date", "creative_id"),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (SHOP_DAILY, PRODUCT_DAILY, CREATIVE_DAILY)}
+
+# Platforms a shop can be on. Anything else loaded through the generic connector must say which.
+PLATFORMS = ("taobao", "douyin", "pdd", "jd", "other")

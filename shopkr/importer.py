@@ -1,0 +1,142 @@
+"""Import many export files into the store: expand folders, skip identical files, parse, order, write.
+
+Used by `python -m shopkr import` and by the dashboard's import page. Every file is atomic; one bad file
+does not stop the others. Within one run, files are applied in order of the last business date they
+contain (then file name), so the pull reaching furthest wins where pulls overlap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from connectors import ImportFileError, Parsed, load_file
+from shopkr import store
+
+SUFFIXES = {".csv", ".xls", ".xlsx", ".txt"}
+Status = Literal["ok", "unchanged", "failed"]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The outcome for one file, as printed by the CLI and shown by the import page."""
+
+    path: Path
+    status: Status
+    source: str | None = None  # label such as 生意参谋 店铺整体
+    table: str | None = None
+    rows: int = 0
+    new: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    first: dt.date | None = None
+    last: dt.date | None = None
+    error: str | None = None
+    note: str | None = None
+
+
+def expand(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named directly, plus export files found recursively in named folders (sorted, no duplicates)."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
+        else:
+            found.append(p)
+    seen: set[Path] = set()
+    return [f for f in found if not (f.resolve() in seen or seen.add(f.resolve()))]
+
+
+def default_user() -> str:
+    """The OS user name, for the import log and the change history."""
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def import_files(
+    files: Sequence[Path | tuple[str, bytes]],
+    shop: str,
+    *,
+    platform: str | None = None,
+    db: str | Path | None = None,
+    user: str | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> list[FileResult]:
+    """Import files (paths, or (name, bytes) from an upload) for one shop; returns one result per file."""
+    user = user or default_user()
+    shop = shop.strip()
+    if not shop:
+        raise ValueError("a shop name is required: the exports do not contain it (use --shop NAME).")
+    items: list[tuple[Path, bytes | None]] = [
+        (Path(f[0]), f[1]) if isinstance(f, tuple) else (Path(f), None) for f in files
+    ]
+    results: dict[int, FileResult] = {}
+    parsed: list[tuple[int, Parsed]] = []
+    with store.connect(db, on_wait=on_wait) as con:
+        known = {}
+        for i, (path, data) in enumerate(items):
+            if data is None:
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    results[i] = FileResult(path, "failed", error=f"{path.name}: cannot be read ({exc.strerror}).")
+                    continue
+            items[i] = (path, data)
+            sha = hashlib.sha256(data).hexdigest()
+            earlier = store.find_import(con, sha, shop)
+            if earlier:
+                known[i] = (sha, earlier)
+    # Parse outside any database connection: the file lock is held only while writing.
+    for i, (path, data) in enumerate(items):
+        if i in results:
+            continue
+        if progress:
+            progress(i, len(items), path.name)
+        if i in known:
+            sha, (_, name, at) = known[i]
+            note = f"identical to {name} imported {at:%Y-%m-%d %H:%M}" if name != path.name else "already imported"
+            results[i] = FileResult(path, "unchanged", note=note)
+            continue
+        try:
+            parsed.append((i, load_file(path, shop, platform, data=data)))
+        except ImportFileError as exc:
+            results[i] = FileResult(path, "failed", error=exc.message)
+    if progress:
+        progress(len(items), len(items), "")
+    parsed.sort(key=lambda item: (item[1].date_range[1], item[1].path.name))
+    with store.connect(db, on_wait=on_wait) as con:
+        for i, p in parsed:
+            try:
+                w = store.write_parsed(con, p, user=user)
+            except Exception as exc:  # the transaction was rolled back: nothing from this file is written
+                results[i] = FileResult(p.path, "failed", source=p.label, error=f"{p.path.name}: {exc}")
+                continue
+            first, last = p.date_range
+            note = f"ignored columns: {', '.join(p.ignored)}" if p.ignored else None
+            results[i] = FileResult(
+                p.path,
+                "ok" if w.new or w.replaced else "unchanged",
+                p.label,
+                p.table.name,
+                p.rows.num_rows,
+                w.new,
+                w.replaced,
+                w.unchanged,
+                first,
+                last,
+                note=note,
+            )
+        for i, r in results.items():
+            if r.status == "failed":
+                store.log_skip(con, r.path, hashlib.sha256(items[i][1] or b"").hexdigest(), shop, user, error=r.error)
+            elif i in known:
+                store.log_skip(con, r.path, known[i][0], shop, user, error=None)
+    return [results[i] for i in range(len(items))]

@@ -1,0 +1,300 @@
+"""The DuckDB file: where it is, how to open it, its schema and migrations, and the one write path.
+
+Connections are short-lived and opened with one configuration everywhere (external access off), so the
+CLI and the dashboard can share the file: a process that finds the file locked waits and retries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from connectors import Parsed
+from connectors.canonical import SQL_TYPE, TABLES, Table
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = ROOT / "data" / "shopkr.duckdb"
+
+# Same settings on every connection of the process (DuckDB refuses a second config for the same file).
+# External access off: custom KR SQL cannot read or write files; our own imports parse in a separate
+# in-memory database and hand rows over as Arrow.
+CONFIG = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+    "threads": 2,
+}
+
+
+class DatabaseBusy(RuntimeError):
+    """The database file stayed locked by another process for longer than the wait allowed."""
+
+
+def db_path(path: str | os.PathLike | None = None) -> Path:
+    """The database file: the argument, else $SHOPKR_DB, else data/shopkr.duckdb."""
+    if path:
+        return Path(path)
+    env = os.environ.get("SHOPKR_DB")
+    return Path(env) if env else DEFAULT_DB
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+@contextlib.contextmanager
+def connect(
+    path: str | os.PathLike | None = None,
+    *,
+    wait: float = 30.0,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the database (creating and migrating it), retrying while another process holds the lock."""
+    target = db_path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
+    delay, told = 0.05, False
+    while True:
+        try:
+            con = duckdb.connect(str(target), config=CONFIG)
+            break
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise DatabaseBusy(
+                    f"{target} is in use by another ShopKR process (import or dashboard) and stayed busy "
+                    f"for {wait:.0f} s. Try again in a moment."
+                ) from None
+            if on_wait and not told:
+                on_wait(f"{target.name} is busy (another import or the dashboard is writing); waiting...")
+                told = True
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+    try:
+        migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
+    """Execute and fetch everything (DuckDB 2 refuses other work on a connection with a pending result)."""
+    return con.execute(sql, params or []).fetchall()
+
+
+def one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """The first row or None, with the result fully consumed (see `run`)."""
+    rows = run(con, sql, params)
+    return rows[0] if rows else None
+
+
+# --- schema -------------------------------------------------------------------------------------------
+
+
+def _create_canonical(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    cols = ", ".join(f"{name} {SQL_TYPE[kind]}" for name, kind in table.columns.items())
+    # No PRIMARY KEY: the key is kept by the one write path below (delete + insert per key), which is much
+    # faster than an ART index on tens of millions of rows; tests check uniqueness after every import.
+    run(con, f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}, import_id BIGINT)")
+
+
+def _v1(con: duckdb.DuckDBPyConnection) -> None:
+    for table in TABLES.values():
+        _create_canonical(con, table)
+    run(con, "CREATE SEQUENCE IF NOT EXISTS import_seq START 1")
+    run(
+        con,
+        """CREATE TABLE IF NOT EXISTS import_log (
+            id BIGINT PRIMARY KEY, file_name VARCHAR, path VARCHAR, sha256 VARCHAR, source VARCHAR,
+            platform VARCHAR, shop VARCHAR, table_name VARCHAR, sheet VARCHAR, rows_total BIGINT,
+            rows_new BIGINT, rows_replaced BIGINT, rows_unchanged BIGINT, date_min DATE, date_max DATE,
+            imported_at TIMESTAMP, status VARCHAR, error VARCHAR, user_name VARCHAR)""",
+    )
+
+
+# Append-only: migration n brings the schema from version n-1 to n. Never edit a released step.
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the schema to SCHEMA_VERSION; returns the version found before."""
+    run(con, "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    row = one(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+    found = int(row[0]) if row else 0
+    if found > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"the database has schema version {found}, newer than this ShopKR ({SCHEMA_VERSION}). Update ShopKR."
+        )
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        run(con, "BEGIN TRANSACTION")
+        try:
+            MIGRATIONS[version - 1](con)
+            run(con, "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)])
+            run(con, "COMMIT")
+        except Exception:
+            run(con, "ROLLBACK")
+            raise
+    return found
+
+
+def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark that canonical data or definitions changed (caches key on it)."""
+    run(
+        con,
+        """INSERT OR REPLACE INTO meta VALUES ('data_version',
+        CAST(coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'data_version'), 0) + 1 AS VARCHAR))""",
+    )
+
+
+def data_version(path: str | os.PathLike | None = None) -> tuple[int, int, int, int]:
+    """A cheap fingerprint of the database file (size and mtime of the file and its WAL) for cache keys."""
+    target = db_path(path)
+    parts = []
+    for f in (target, Path(str(target) + ".wal")):
+        try:
+            st = f.stat()
+            parts += [st.st_size, st.st_mtime_ns]
+        except FileNotFoundError:
+            parts += [0, 0]
+    return tuple(parts)  # type: ignore[return-value]
+
+
+# --- the write path -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What one file did to its table."""
+
+    import_id: int
+    new: int
+    replaced: int
+    unchanged: int
+
+
+def find_import(con: duckdb.DuckDBPyConnection, sha256: str, shop: str) -> tuple | None:
+    """The earlier successful import of the same bytes for the same shop, if any: (id, file_name, imported_at)."""
+    return one(
+        con,
+        """SELECT id, file_name, imported_at FROM import_log
+        WHERE sha256 = ? AND shop = ? AND status IN ('ok', 'unchanged') ORDER BY id LIMIT 1""",
+        [sha256, shop],
+    )
+
+
+def next_import_id(con: duckdb.DuckDBPyConnection) -> int:
+    """A new id for the import log."""
+    return one(con, "SELECT nextval('import_seq')")[0]
+
+
+def write_parsed(con: duckdb.DuckDBPyConnection, parsed: Parsed, *, user: str) -> WriteResult:
+    """Upsert one file's rows on the natural key, atomically, and log it. Later writes win."""
+    table = parsed.table
+    cols = list(table.columns)
+    if parsed.rows.column_names != cols:
+        raise ValueError(f"staged columns {parsed.rows.column_names} do not match {table.name} {cols}")
+    key = table.key
+    on = " AND ".join(f"t.{k} = s.{k}" for k in key)
+    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in cols if c not in key)
+    first, last = parsed.date_range
+    run(con, "BEGIN TRANSACTION")
+    try:
+        import_id = next_import_id(con)
+        con.register("stage_rows", parsed.rows)
+        # Only rows that are new or differ are written; identical rows keep their original import_id.
+        run(
+            con,
+            f"""CREATE OR REPLACE TEMP TABLE stage AS
+            SELECT s.*, t.{key[-1]} IS NOT NULL AS existed FROM stage_rows s
+            LEFT JOIN (SELECT * FROM {table.name} WHERE date BETWEEN ? AND ?) t ON {on}
+            WHERE t.{key[-1]} IS NULL OR NOT ({same})""",
+            [first, last],
+        )
+        changed, replaced = one(con, "SELECT count(*), count(*) FILTER (WHERE existed) FROM stage")
+        if changed:
+            run(
+                con,
+                f"""DELETE FROM {table.name} t USING stage s WHERE {on} AND s.existed
+                AND t.date BETWEEN ? AND ?""",
+                [first, last],
+            )
+            run(con, f"INSERT INTO {table.name} SELECT {', '.join(cols)}, ? FROM stage", [import_id])
+            bump_data_version(con)
+        total = parsed.rows.num_rows
+        result = WriteResult(import_id, changed - replaced, replaced, total - changed)
+        _log(con, import_id, parsed, result, status="ok" if changed else "unchanged", user=user)
+        run(con, "DROP TABLE stage")
+        con.unregister("stage_rows")
+        run(con, "COMMIT")
+    except Exception:
+        run(con, "ROLLBACK")
+        with contextlib.suppress(Exception):
+            con.unregister("stage_rows")
+        raise
+    return result
+
+
+def _log(
+    con: duckdb.DuckDBPyConnection, import_id: int, parsed: Parsed, result: WriteResult, *, status: str, user: str
+) -> None:
+    first, last = parsed.date_range
+    shop = parsed.rows["shop"][0].as_py()
+    platform = parsed.rows["platform"][0].as_py()
+    run(
+        con,
+        "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+        [
+            import_id,
+            parsed.path.name,
+            str(parsed.path),
+            parsed.sha256,
+            parsed.source,
+            platform,
+            shop,
+            parsed.table.name,
+            parsed.sheet,
+            parsed.rows.num_rows,
+            result.new,
+            result.replaced,
+            result.unchanged,
+            first,
+            last,
+            dt.datetime.now(),
+            status,
+            user,
+        ],
+    )
+
+
+def log_skip(
+    con: duckdb.DuckDBPyConnection, path: Path, sha256: str, shop: str, user: str, *, error: str | None
+) -> int:
+    """Record a file that wrote nothing: a failure (error text) or an identical re-import (error None)."""
+    import_id = next_import_id(con)
+    run(
+        con,
+        """INSERT INTO import_log (id, file_name, path, sha256, shop, imported_at, status, error, user_name,
+        rows_total, rows_new, rows_replaced, rows_unchanged) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0)""",
+        [
+            import_id,
+            path.name,
+            str(path),
+            sha256,
+            shop,
+            dt.datetime.now(),
+            "failed" if error else "unchanged",
+            error,
+            user,
+        ],
+    )
+    return import_id
