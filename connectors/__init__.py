@@ -11,6 +11,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from connectors import (
@@ -100,8 +101,17 @@ def _unknown(path: Path, tables: list[RawTable]) -> ImportFileError:
     )
 
 
-def load_file(path: Path, shop: str, platform: str | None = None, data: bytes | None = None) -> Parsed:
-    """Read one export into canonical rows. Raises ImportFileError (file, row, column, value, expected)."""
+def load_file(
+    path: Path,
+    shop: str,
+    platform: str | None = None,
+    data: bytes | None = None,
+    parser: duckdb.DuckDBPyConnection | None = None,
+) -> Parsed:
+    """Read one export into canonical rows. Raises ImportFileError (file, row, column, value, expected).
+
+    `parser` is an in-memory connection from `new_parser_connection()`, reused across files for speed.
+    """
     path = Path(path)
     if data is None:
         try:
@@ -116,15 +126,16 @@ def load_file(path: Path, shop: str, platform: str | None = None, data: bytes | 
         if picked is None:
             raise _unknown(path, tables)
         raw, source = picked
-        con = new_parser_connection()
+        con = parser or new_parser_connection()
         try:
             rows = source.to_canonical(raw, con, shop, platform)
         except ImportFileError:
             raise
-        except Exception as exc:  # a CSV DuckDB cannot split into rows, and similar
+        except duckdb.Error as exc:  # a CSV DuckDB cannot split into rows, and similar
             raise ImportFileError(path, f"cannot be read as a table ({str(exc).splitlines()[0]}).") from None
         finally:
-            con.close()
+            if parser is None:
+                con.close()
     ignored = generic.ignored_columns(raw.headers) if source.name == "generic" else []
     if rows.num_rows == 0:
         raise ImportFileError(path, "the file has a header but no data rows. Export a day that has data.")

@@ -98,18 +98,25 @@ def to_canonical(
         raise ImportFileError(raw.path, "no date column found.", sheet=raw.sheet)
     key_cols = [c for c in table.key if c in mapped and c != "date"]
 
-    selects, raw_cols = ["_ord"], []
+    inner, outer, raw_cols, bad = [], ["_ord"], [], []
     for column, (index, spec) in mapped.items():
-        kind = table.columns.get(column, "text")
         if column == "platform":
             continue
-        expr = f"{PARSE_SQL[kind if kind != 'platform' else 'text']}({names[index]})"
-        if spec.scale != 1.0:
-            expr = f"({expr} * {spec.scale})"
-        selects.append(f"{expr} AS {column}")
-        selects.append(f"{names[index]} AS _raw_{column}")
+        kind = table.columns.get(column, "text")
+        first, finish = PARSE_SQL[kind]
+        value = finish.format(v="_v_" + column, scale=spec.scale)
+        inner.append(f"{first.format(c=names[index])} AS _v_{column}")
+        outer.append(f"{value} AS {column}")
         raw_cols.append(column)
-    platform_expr = _lit(platform)
+        if kind not in ("text", "platform"):
+            # A cell that has something in it but did not parse; CASE keeps skr_blank off the good rows.
+            c = names[index]
+            bad.append(
+                f"CASE WHEN ({value}) IS NULL AND {c} IS NOT NULL THEN CASE WHEN skr_blank({c}) THEN NULL "
+                f"ELSE {_lit(column)} END END"
+            )
+    outer.append(f"coalesce({', '.join(bad)}) AS _bad" if bad else "CAST(NULL AS VARCHAR) AS _bad")
+    platform_expr = _lit(platform) if platform else "CAST(NULL AS VARCHAR)"
     if source.platform is None and "platform" in mapped:
         index = mapped["platform"][0]
         platform_expr = (
@@ -123,10 +130,10 @@ def to_canonical(
     is_blank = " AND ".join(f"skr_blank({names[i]})" for i, _ in mapped.values())
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE parsed AS
-        SELECT {platform_expr} AS platform, {", ".join(selects)} FROM raw
-        WHERE NOT ({is_total}) AND NOT ({is_blank})"""
-    )
-    _check_cells(source, raw, con, mapped, raw_cols)
+        SELECT {platform_expr} AS platform, {", ".join(outer)} FROM (
+            SELECT *, {", ".join(inner)} FROM raw WHERE NOT ({is_total}) AND NOT ({is_blank}))"""
+    ).fetchall()
+    _check_cells(source, raw, con, mapped, names)
     no_platform = _first(con, "SELECT _ord FROM parsed WHERE platform IS NULL ORDER BY _ord LIMIT 1")
     if no_platform:
         raise ImportFileError(
@@ -176,11 +183,15 @@ def to_canonical(
         else:
             out_cols.append(f"CAST(NULL AS {_sql_type(kind)}) AS {column}")
     key = list(table.key)
-    dupes = _first(
-        con,
-        f"""SELECT {", ".join(c for c in key if c != "shop")}, list(_ord ORDER BY _ord) FROM parsed
+    # Hash check first (cheap on a million rows); the exact grouping runs only when hashes collide.
+    keys_sql = ", ".join(c for c in key if c != "shop")
+    dupes = None
+    if _first(con, f"SELECT count(*) - count(DISTINCT hash({keys_sql})) FROM parsed")[0]:
+        dupes = _first(
+            con,
+            f"""SELECT {", ".join(c for c in key if c != "shop")}, list(_ord ORDER BY _ord) FROM parsed
         GROUP BY ALL HAVING count(*) > 1 LIMIT 1""",
-    )
+        )
     if dupes and not source.sum_duplicates:
         rows = ", ".join(str(raw.excel_row(o)) for o in dupes[-1][:5])
         raise ImportFileError(
@@ -204,7 +215,7 @@ def to_canonical(
                 agg.append(expr)
         group = ", ".join(c for c in key if c != "shop")
         return con.sql(f"SELECT {', '.join(agg)} FROM parsed GROUP BY {group} ORDER BY {group}").to_arrow_table()
-    return con.sql(f"SELECT {select} FROM parsed ORDER BY _ord").to_arrow_table()
+    return con.sql(f"SELECT {select} FROM parsed").to_arrow_table()
 
 
 def _first(con: duckdb.DuckDBPyConnection, sql: str) -> tuple | None:
@@ -217,24 +228,16 @@ def _sql_type(kind: str) -> str:
 
 
 def _check_cells(
-    source: Source, raw: RawTable, con: duckdb.DuckDBPyConnection, mapped: dict[str, tuple[int, Col]], cols: list[str]
+    source: Source, raw: RawTable, con: duckdb.DuckDBPyConnection, mapped: dict[str, tuple[int, Col]], names: list[str]
 ) -> None:
     """Raise for the first cell that has a value the rule for its column cannot read."""
-    checks = []
-    for column in cols:
-        kind = source.table.columns.get(column, "text")
-        if kind in ("text", "platform"):
-            continue
-        checks.append(
-            f"SELECT _ord, {_lit(column)} AS col, _raw_{column} AS value FROM parsed "
-            f"WHERE {column} IS NULL AND NOT skr_blank(_raw_{column})"
-        )
-    if not checks:
-        return
-    bad = _first(con, f"SELECT * FROM ({' UNION ALL '.join(checks)}) ORDER BY _ord LIMIT 1")
+    bad = _first(con, "SELECT _ord, _bad FROM parsed WHERE _bad IS NOT NULL ORDER BY _ord LIMIT 1")
     if bad is None:
         return
-    ordinal, column, value = bad
+    ordinal, column = bad
+    # Only on the error path: read the cell's text back from the raw rows.
+    value = _first(con, f"SELECT {names[mapped[column][0]]} FROM raw WHERE _ord = {int(ordinal)}")[0]
+
     kind = source.table.columns.get(column, "text")
     header = mapped[column][1].headers[0]
     reason = "this cell cannot be read."

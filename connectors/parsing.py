@@ -227,29 +227,30 @@ _TOTALS_SQL = ", ".join("'" + m + "'" for m in TOTAL_MARKERS)
 
 MACROS = f"""
 CREATE OR REPLACE TEMP MACRO skr_clean(s) AS regexp_replace(s, '^[\\s\\x{{3000}}]+|[\\s\\x{{3000}}]+$', '', 'g');
-CREATE OR REPLACE TEMP MACRO skr_blank(s) AS s IS NULL OR skr_clean(s) IN ({_NULLS_SQL});
-CREATE OR REPLACE TEMP MACRO skr_total(s) AS skr_clean(s) IN ({_TOTALS_SQL});
-CREATE OR REPLACE TEMP MACRO skr_num(s) AS CASE WHEN skr_blank(s) THEN NULL
-    ELSE TRY_CAST(regexp_replace(skr_clean(s), '[,，¥￥元\\s]', '', 'g') AS DOUBLE) END;
-CREATE OR REPLACE TEMP MACRO skr_int(s) AS CASE WHEN skr_num(s) = round(skr_num(s))
-    THEN CAST(skr_num(s) AS BIGINT) END;
+-- Markers are short; the length test keeps the regex off ordinary cells (dates, IDs, amounts).
+CREATE OR REPLACE TEMP MACRO skr_blank(s) AS s IS NULL OR (length(s) <= 8 AND skr_clean(s) IN ({_NULLS_SQL}));
+CREATE OR REPLACE TEMP MACRO skr_total(s) AS length(s) <= 8 AND skr_clean(s) IN ({_TOTALS_SQL});
+-- Fast path strips only thousands separators; cells with ¥/元/spaces take the full rule.
+CREATE OR REPLACE TEMP MACRO skr_num(s) AS coalesce(TRY_CAST(replace(s, ',', '') AS DOUBLE),
+    TRY_CAST(regexp_replace(s, '[,，¥￥元\\s\\x{{3000}}]', '', 'g') AS DOUBLE));
 CREATE OR REPLACE TEMP MACRO skr_id(s) AS CASE
+    WHEN regexp_full_match(s, '[0-9]+') THEN s
     WHEN skr_blank(s) THEN NULL
     WHEN regexp_matches(skr_clean(s), '^[0-9]+(\\.[0-9]+)?[eE]\\+?[0-9]+$') THEN NULL
     ELSE regexp_replace(regexp_replace(skr_clean(s), '^[=''"]+|"+$', '', 'g'), '^([0-9]+)\\.0+$', '\\1') END;
 CREATE OR REPLACE TEMP MACRO skr_text(s) AS CASE WHEN skr_blank(s) THEN NULL ELSE skr_clean(s) END;
 CREATE OR REPLACE TEMP MACRO skr_ymd(s, i) AS
     CAST(regexp_extract(skr_clean(s), '^([0-9]{{4}})[-/.年]([0-9]{{1,2}})[-/.月]([0-9]{{1,2}})', i) AS INTEGER);
-CREATE OR REPLACE TEMP MACRO skr_date(s) AS CASE
+CREATE OR REPLACE TEMP MACRO skr_date(s) AS coalesce(TRY_CAST(s AS DATE), CASE
     WHEN skr_blank(s) OR skr_clean(s) LIKE '%至%' OR skr_clean(s) LIKE '%~%' THEN NULL
-    WHEN regexp_matches(skr_clean(s), '^[0-9]{{4}}[-/.年][0-9]{{1,2}}[-/.月][0-9]{{1,2}}')
+    WHEN regexp_matches(skr_clean(s), '^[0-9]{{4}}[-/.年][0-9]{{1,2}}[-/.月][0-9]{{1,2}}日?([ T].*)?$')
         THEN TRY(make_date(skr_ymd(s, 1), skr_ymd(s, 2), skr_ymd(s, 3)))
     WHEN regexp_full_match(skr_clean(s), '[0-9]{{8}}')
         THEN TRY(make_date(CAST(substr(skr_clean(s), 1, 4) AS INTEGER), CAST(substr(skr_clean(s), 5, 2) AS INTEGER),
                            CAST(substr(skr_clean(s), 7, 2) AS INTEGER)))
     WHEN regexp_full_match(skr_clean(s), '[0-9]{{5}}(\\.[0-9]+)?')
         THEN CAST(DATE '1899-12-30' + CAST(floor(CAST(skr_clean(s) AS DOUBLE)) AS INTEGER) AS DATE)
-    END;
+    END);
 """
 
 # What a person is told a cell should have looked like, per canonical column kind.
@@ -262,12 +263,21 @@ EXPECTED = {
     "platform": "a platform name",
 }
 
-PARSE_SQL = {"date": "skr_date", "int": "skr_int", "money": "skr_num", "id": "skr_id", "text": "skr_text"}
+# Each kind is parsed in two layers so that no cell is cleaned twice: `inner` reads the raw text `{c}`,
+# `outer` finishes the inner value `{v}` (whole numbers for counts; NaN/inf never pass as numbers).
+PARSE_SQL: dict[str, tuple[str, str]] = {
+    "date": ("skr_date({c})", "{v}"),
+    "int": ("skr_num({c})", "CASE WHEN isfinite({v}) AND {v} = trunc({v}) THEN CAST({v} AS BIGINT) END"),
+    "money": ("skr_num({c})", "CASE WHEN isfinite({v}) THEN {v} * {scale} END"),
+    "id": ("skr_id({c})", "{v}"),
+    "text": ("skr_text({c})", "{v}"),
+}
 
 
 def new_parser_connection() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the cell macros, used to clean raw tables (no lock on the database file)."""
     con = duckdb.connect(":memory:", config={"threads": 2, "autoload_known_extensions": False})
+    con.execute("SET enable_progress_bar = false")
     con.execute(MACROS)
     return con
 

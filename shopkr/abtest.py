@@ -47,6 +47,7 @@ TARGET_POWER = 0.8
 
 # Machine-readable note codes; the UI owns the translated wording.
 NOTE_CODES: dict[str, str] = {
+    "srm_not_checked": "cvr without srm_counts: clicks depend on CTR, so they cannot be checked for SRM",
     "srm_split_broken_restart": "traffic split does not match the weights (SRM p < 0.001); "
     "fix assignment/logging and restart the test, do not read the results",
     "zero_trials": "at least one variant has no trials",
@@ -139,9 +140,7 @@ def _validate(
         trials = _count(v.trials, f"trials of variant {v.id!r}")
         successes = _count(v.successes, f"successes of variant {v.id!r}")
         if successes > trials:
-            raise ValueError(
-                f"variant {v.id!r} has more successes ({successes}) than trials ({trials})"
-            )
+            raise ValueError(f"variant {v.id!r} has more successes ({successes}) than trials ({trials})")
     if control is None:
         control_index = 0
     elif control in ids:
@@ -153,9 +152,7 @@ def _validate(
     else:
         w = np.asarray(weights, dtype=float)
         if w.shape != (len(variants),):
-            raise ValueError(
-                f"weights must have one entry per variant ({len(variants)}), got {len(weights)}"
-            )
+            raise ValueError(f"weights must have one entry per variant ({len(variants)}), got {len(weights)}")
         if not np.all(np.isfinite(w)) or np.any(w <= 0):
             raise ValueError(f"weights must be finite and > 0, got {list(weights)}")
         w = w / w.sum()
@@ -191,9 +188,7 @@ def _required_trials(control_rate: float | None, alpha: float, k: int) -> int | 
         # Cohen's h is 0 (or the target rate is impossible), so the power equation has no solution.
         return None
     effect = proportion_effectsize(control_rate * (1 + TARGET_RELATIVE_LIFT), control_rate)
-    n = NormalIndPower().solve_power(
-        effect_size=effect, alpha=alpha / (k - 1), power=TARGET_POWER, ratio=1.0
-    )
+    n = NormalIndPower().solve_power(effect_size=effect, alpha=alpha / (k - 1), power=TARGET_POWER, ratio=1.0)
     return math.ceil(float(n))
 
 
@@ -207,15 +202,23 @@ def analyze(
     min_successes: int = 100,
     draws: int = 200_000,
     seed: int = 20261127,
+    srm_counts: Sequence[int] | None = None,
 ) -> TestResult:
     """Analyse an A/B/n test (rates as proportions, 95% CIs, `days` = window length); ValueError on bad input."""
     # Raises ValueError for < 2 variants, duplicate ids, an unknown control, weights of the wrong
     # length or <= 0, successes > trials, negative/non-integer counts. Zero trials or zero successes
     # do not raise: statistics that are undefined become None and the verdict is insufficient_data.
-    control_index, w = _validate(
-        variants, control, weights, metric, days, alpha, min_successes, draws
-    )
+    # srm_counts: per-variant counts of the randomised unit (impressions/visitors) for the SRM check;
+    # default = trials for ctr. For cvr the trials are clicks, which differ by design whenever the
+    # images' CTR differs, so a chi-square on them would flag a healthy split: without srm_counts
+    # the cvr SRM check is skipped (srm_p_value None, note "srm_not_checked").
+    control_index, w = _validate(variants, control, weights, metric, days, alpha, min_successes, draws)
     k = len(variants)
+    if srm_counts is not None:
+        if len(srm_counts) != k:
+            raise ValueError(f"srm_counts must have one entry per variant ({k}), got {len(srm_counts)}")
+        for c in srm_counts:
+            _count(c, "srm_counts entry")
     trials = np.array([int(v.trials) for v in variants], dtype=np.int64)
     successes = np.array([int(v.successes) for v in variants], dtype=np.int64)
     n_c, s_c = int(trials[control_index]), int(successes[control_index])
@@ -224,10 +227,16 @@ def analyze(
     # --- frequentist, variant vs control -------------------------------------------------
     rows: list[dict[str, Any]] = []
     raw_p: dict[int, float] = {}
-    for i, v in enumerate(variants):
+    for i in range(k):
         n, s = int(trials[i]), int(successes[i])
-        row: dict[str, Any] = {"rate": s / n if n > 0 else None, "ci_low": None, "ci_high": None,
-                               "lift": None, "lift_ci_low": None, "lift_ci_high": None}
+        row: dict[str, Any] = {
+            "rate": s / n if n > 0 else None,
+            "ci_low": None,
+            "ci_high": None,
+            "lift": None,
+            "lift_ci_low": None,
+            "lift_ci_high": None,
+        }
         if n > 0:
             low, high = proportion_confint(s, n, alpha=CI_ALPHA, method="wilson")
             row["ci_low"], row["ci_high"] = float(low), float(high)
@@ -255,9 +264,7 @@ def analyze(
         adjusted = {i: float(p) for i, p in zip(order, p_adj, strict=True)}
 
     # --- Bayesian --------------------------------------------------------------------------
-    beat_control, prob_best, loss = _posterior_summary(
-        trials, successes, control_index, draws, seed
-    )
+    beat_control, prob_best, loss = _posterior_summary(trials, successes, control_index, draws, seed)
 
     results = tuple(
         VariantResult(
@@ -279,11 +286,18 @@ def analyze(
     # --- sample-ratio mismatch -------------------------------------------------------------
     total = int(trials.sum())
     srm_p: float | None = None
-    if total > 0:
-        srm_p = float(chisquare(trials, f_exp=total * w).pvalue)
+    notes: list[str] = []
+    if srm_counts is not None:
+        assigned = np.array([int(c) for c in srm_counts], dtype=np.int64)
+    elif metric == "ctr":
+        assigned = trials
+    else:
+        assigned = None
+        notes.append("srm_not_checked")
+    if assigned is not None and assigned.sum() > 0:
+        srm_p = float(chisquare(assigned, f_exp=assigned.sum() * w).pvalue)
 
     # --- verdict (order matters: a broken split invalidates everything after it) -----------
-    notes: list[str] = []
     winner: str | None = None
     verdict: Verdict
     challengers = [r for i, r in enumerate(results) if i != control_index]
@@ -298,7 +312,8 @@ def analyze(
             notes.append("min_successes_not_reached")
     else:
         significant_up = [
-            r for r in challengers
+            r
+            for r in challengers
             if r.p_adjusted is not None and r.p_adjusted < alpha and r.lift is not None and r.lift > 0
         ]
         if significant_up:
@@ -310,8 +325,7 @@ def analyze(
         else:
             verdict = "no_winner_yet"
             if all(
-                r.p_adjusted is not None and r.p_adjusted < alpha
-                and r.lift is not None and r.lift < 0
+                r.p_adjusted is not None and r.p_adjusted < alpha and r.lift is not None and r.lift < 0
                 for r in challengers
             ):
                 notes.append("control_best")

@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _progress_bar(total_files: int, total_bytes: int):
     """A tqdm bar on stderr when there are many or large files, else None."""
-    if total_files < 10 and total_bytes < 20_000_000:
+    if (total_files < 10 and total_bytes < 20_000_000) or not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
+import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from connectors import ImportFileError, Parsed, load_file
+from connectors import ImportFileError, Parsed, load_file, new_parser_connection
 from shopkr import store
 
 SUFFIXES = {".csv", ".xls", ".xlsx", ".txt"}
@@ -94,23 +96,33 @@ def import_files(
             earlier = store.find_import(con, sha, shop)
             if earlier:
                 known[i] = (sha, earlier)
-    # Parse outside any database connection: the file lock is held only while writing.
-    for i, (path, data) in enumerate(items):
-        if i in results:
-            continue
-        if progress:
-            progress(i, len(items), path.name)
-        if i in known:
-            sha, (_, name, at) = known[i]
-            note = f"identical to {name} imported {at:%Y-%m-%d %H:%M}" if name != path.name else "already imported"
-            results[i] = FileResult(path, "unchanged", note=note)
-            continue
+    # Parse outside any database connection (the file lock is held only while writing), two files at a time:
+    # DuckDB and calamine release the GIL, so the two cores both work.
+    todo = [i for i in range(len(items)) if i not in results and i not in known]
+    for i in known:
+        path = items[i][0]
+        sha, (_, name, at) = known[i]
+        note = f"identical to {name} imported {at:%Y-%m-%d %H:%M}" if name != path.name else "already imported"
+        results[i] = FileResult(path, "unchanged", note=note)
+    local = threading.local()
+
+    def parse(i: int) -> tuple[int, Parsed | FileResult]:
+        path, data = items[i]
+        if not hasattr(local, "parser"):
+            local.parser = new_parser_connection()
         try:
-            parsed.append((i, load_file(path, shop, platform, data=data)))
+            return i, load_file(path, shop, platform, data=data, parser=local.parser)
         except ImportFileError as exc:
-            results[i] = FileResult(path, "failed", error=exc.message)
-    if progress:
-        progress(len(items), len(items), "")
+            return i, FileResult(path, "failed", error=exc.message)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for done, (i, outcome) in enumerate(pool.map(parse, todo), start=1):
+            if isinstance(outcome, FileResult):
+                results[i] = outcome
+            else:
+                parsed.append((i, outcome))
+            if progress:
+                progress(done, len(todo), items[i][0].name)
     parsed.sort(key=lambda item: (item[1].date_range[1], item[1].path.name))
     with store.connect(db, on_wait=on_wait) as con:
         for i, p in parsed:

@@ -65,6 +65,7 @@ def connect(
     while True:
         try:
             con = duckdb.connect(str(target), config=CONFIG)
+            run(con, "SET enable_progress_bar = false")
             break
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
@@ -211,29 +212,35 @@ def write_parsed(con: duckdb.DuckDBPyConnection, parsed: Parsed, *, user: str) -
     try:
         import_id = next_import_id(con)
         con.register("stage_rows", parsed.rows)
-        # Only rows that are new or differ are written; identical rows keep their original import_id.
-        run(
-            con,
-            f"""CREATE OR REPLACE TEMP TABLE stage AS
-            SELECT s.*, t.{key[-1]} IS NOT NULL AS existed FROM stage_rows s
-            LEFT JOIN (SELECT * FROM {table.name} WHERE date BETWEEN ? AND ?) t ON {on}
-            WHERE t.{key[-1]} IS NULL OR NOT ({same})""",
-            [first, last],
-        )
-        changed, replaced = one(con, "SELECT count(*), count(*) FILTER (WHERE existed) FROM stage")
-        if changed:
+        scope = "platform = ? AND shop = ? AND date BETWEEN ? AND ?"
+        platform, shop = parsed.rows["platform"][0].as_py(), parsed.rows["shop"][0].as_py()
+        params = [platform, shop, first, last]
+        if one(con, f"SELECT count(*) FROM (SELECT 1 FROM {table.name} WHERE {scope} LIMIT 1)", params)[0] == 0:
+            # Nothing of this shop in these dates yet: every row is new, no comparison needed.
+            run(con, f"INSERT INTO {table.name} SELECT {', '.join(cols)}, ? FROM stage_rows", [import_id])
+            changed, replaced = parsed.rows.num_rows, 0
+        else:
+            # Only rows that are new or differ are written; identical rows keep their original import_id.
             run(
                 con,
-                f"""DELETE FROM {table.name} t USING stage s WHERE {on} AND s.existed
-                AND t.date BETWEEN ? AND ?""",
-                [first, last],
+                f"""CREATE OR REPLACE TEMP TABLE stage AS
+                SELECT s.*, t.{key[-1]} IS NOT NULL AS existed FROM stage_rows s
+                LEFT JOIN (SELECT * FROM {table.name} WHERE {scope}) t ON {on}
+                WHERE t.{key[-1]} IS NULL OR NOT ({same})""",
+                params,
             )
-            run(con, f"INSERT INTO {table.name} SELECT {', '.join(cols)}, ? FROM stage", [import_id])
+            changed, replaced = one(con, "SELECT count(*), count(*) FILTER (WHERE existed) FROM stage")
+            if replaced:
+                scope_t = "t.platform = ? AND t.shop = ? AND t.date BETWEEN ? AND ?"
+                run(con, f"DELETE FROM {table.name} t USING stage s WHERE {on} AND s.existed AND {scope_t}", params)
+            if changed:
+                run(con, f"INSERT INTO {table.name} SELECT {', '.join(cols)}, ? FROM stage", [import_id])
+            run(con, "DROP TABLE stage")
+        if changed:
             bump_data_version(con)
         total = parsed.rows.num_rows
         result = WriteResult(import_id, changed - replaced, replaced, total - changed)
         _log(con, import_id, parsed, result, status="ok" if changed else "unchanged", user=user)
-        run(con, "DROP TABLE stage")
         con.unregister("stage_rows")
         run(con, "COMMIT")
     except Exception:

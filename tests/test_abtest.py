@@ -105,9 +105,7 @@ def no_diff_result() -> TestResult:
         pytest.param(WINNER_8, "winner", "v5", (), id="8-variant-real-winner"),
         pytest.param(NO_DIFF, "no_winner_yet", None, (), id="no-difference"),
         pytest.param(SRM_BROKEN, "srm_failed", None, ("srm_split_broken_restart",), id="srm"),
-        pytest.param(
-            INSUFFICIENT, "insufficient_data", None, ("min_successes_not_reached",), id="few-clicks"
-        ),
+        pytest.param(INSUFFICIENT, "insufficient_data", None, ("min_successes_not_reached",), id="few-clicks"),
         pytest.param(CONTROL_BEST, "no_winner_yet", None, ("control_best",), id="control-best"),
         pytest.param(ONE_LOSER, "no_winner_yet", None, (), id="one-loser"),
         pytest.param(SUSPICIOUS, "winner", "v1", ("suspicious_uplift",), id="suspicious-uplift"),
@@ -247,9 +245,7 @@ def test_power_and_days_needed(no_diff_result: TestResult) -> None:
 def test_power_uses_two_sample_bonferroni_for_two_variants() -> None:
     r = analyze(INSUFFICIENT[:2], days=3, draws=FAST)
     p = 40 / 2000
-    n = NormalIndPower().solve_power(
-        effect_size=proportion_effectsize(p * 1.1, p), alpha=0.05, power=0.8, ratio=1
-    )
+    n = NormalIndPower().solve_power(effect_size=proportion_effectsize(p * 1.1, p), alpha=0.05, power=0.8, ratio=1)
     assert r.verdict == "insufficient_data"
     assert r.required_trials_per_variant == math.ceil(n)
     assert r.days_needed == math.ceil((math.ceil(n) - 2000) / (4000 / 2 / 3))
@@ -302,9 +298,7 @@ def exact_expected_loss(data: list[VariantData]) -> list[float]:
     """E[max − X_i] = E[max] − E[X_i]; E[max] = ∫_0^1 (1 − Π F_j(x)) dx."""
     dists = _posteriors(data)
     lo, hi = _support(dists)
-    tail = integrate.quad(
-        lambda x: 1 - np.prod([d.cdf(x) for d in dists]), lo, hi, limit=500, epsabs=1e-12
-    )[0]
+    tail = integrate.quad(lambda x: 1 - np.prod([d.cdf(x) for d in dists]), lo, hi, limit=500, epsabs=1e-12)[0]
     e_max = lo + tail  # below lo every CDF is ~0, so the integrand is 1 there
     return [e_max - d.mean() for d in dists]
 
@@ -366,12 +360,32 @@ def test_determinism_with_seed() -> None:
 # ---------------------------------------------------------------------------------------------
 
 VARIANT_KEYS = {
-    "id", "name", "impressions", "clicks", "rate", "ci_low", "ci_high", "lift", "lift_ci_low",
-    "lift_ci_high", "p_value", "p_adjusted", "prob_beat_control", "prob_best", "expected_loss",
+    "id",
+    "name",
+    "impressions",
+    "clicks",
+    "rate",
+    "ci_low",
+    "ci_high",
+    "lift",
+    "lift_ci_low",
+    "lift_ci_high",
+    "p_value",
+    "p_adjusted",
+    "prob_beat_control",
+    "prob_best",
+    "expected_loss",
 }
 TOP_KEYS = {
-    "metric", "control", "variants", "srm_p_value", "winner", "verdict",
-    "required_impressions_per_variant", "days_needed", "notes",
+    "metric",
+    "control",
+    "variants",
+    "srm_p_value",
+    "winner",
+    "verdict",
+    "required_impressions_per_variant",
+    "days_needed",
+    "notes",
 }
 
 
@@ -386,9 +400,7 @@ def _assert_plain(obj) -> None:
         assert obj is None or type(obj) in (str, int, float, bool), type(obj)
 
 
-@pytest.mark.parametrize(
-    "data", [WINNER_8, NO_DIFF, SRM_BROKEN, make([0, 0], [0, 0]), make([100, 0], [0, 0])]
-)
+@pytest.mark.parametrize("data", [WINNER_8, NO_DIFF, SRM_BROKEN, make([0, 0], [0, 0]), make([100, 0], [0, 0])])
 def test_to_dict_shape_and_json(data) -> None:
     d = to_dict(quick(data))
     assert set(d) == TOP_KEYS
@@ -412,6 +424,33 @@ def test_cvr_metric_reuses_impression_keys() -> None:
     d = to_dict(r)
     assert d["metric"] == "cvr"
     assert d["variants"][1]["impressions"] == 3100 and d["variants"][1]["clicks"] == 180
+
+
+# A CVR test on the WINNER_8 images: clicks (the CVR trials) differ because the CTR differs,
+# while the impression split itself is healthy. Orders are ~5% of clicks everywhere.
+CVR_CLICKS = [v.successes for v in WINNER_8]
+CVR_ORDERS = [round(c * 0.05) + (i % 3) for i, c in enumerate(CVR_CLICKS)]
+
+
+def test_cvr_srm_is_not_run_on_clicks() -> None:
+    data = make(CVR_CLICKS, CVR_ORDERS)
+    # A chi-square on the clicks would (wrongly) call this split broken...
+    assert chisquare(CVR_CLICKS).pvalue < 0.001
+    r = analyze(data, metric="cvr", min_successes=50, draws=FAST)
+    # ...so for cvr without srm_counts the check is skipped and flagged.
+    assert r.srm_p_value is None and "srm_not_checked" in r.notes
+    assert r.verdict == "no_winner_yet"
+
+
+def test_cvr_srm_uses_srm_counts() -> None:
+    data = make(CVR_CLICKS, CVR_ORDERS)
+    impressions = [v.trials for v in WINNER_8]
+    r = analyze(data, metric="cvr", min_successes=50, draws=FAST, srm_counts=impressions)
+    # Source: scipy.stats.chisquare on the impressions with an equal split.
+    assert r.srm_p_value == pytest.approx(chisquare(impressions).pvalue, rel=1e-10)
+    assert r.verdict != "srm_failed" and "srm_not_checked" not in r.notes
+    broken = [*impressions[:-1], impressions[-1] * 6 // 10]
+    assert analyze(data, metric="cvr", draws=FAST, srm_counts=broken).verdict == "srm_failed"
 
 
 def test_explicit_control_not_first() -> None:
@@ -495,6 +534,8 @@ def test_control_with_zero_rate_but_challenger_clicks() -> None:
         ({"variants": make([100, 100], [1, 2]), "alpha": 0}, "alpha"),
         ({"variants": make([100, 100], [1, 2]), "draws": 0}, "draws"),
         ({"variants": make([100, 100], [1, 2]), "days": -1}, "days"),
+        ({"variants": make([100, 100], [1, 2]), "srm_counts": [100]}, "srm_counts"),
+        ({"variants": make([100, 100], [1, 2]), "srm_counts": [100, -5]}, "srm_counts"),
     ],
 )
 def test_invalid_input_raises(kwargs, message) -> None:

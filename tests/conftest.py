@@ -1,0 +1,106 @@
+"""Shared fixtures for the connector and import tests: a database path, the sample exports, table dumps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import sys
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# tests/ is not a package and the repo is not installed: make `connectors` and `shopkr` importable.
+if importlib.util.find_spec("shopkr") is None or importlib.util.find_spec("connectors") is None:
+    sys.path.insert(0, str(ROOT))
+
+from connectors.canonical import TABLES  # noqa: E402
+from shopkr import store  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SAMPLES = FIXTURES / "samples"
+CONNECTOR_FIXTURES = FIXTURES / "connectors"
+
+
+def _sort_key(row: dict) -> tuple:
+    # None sorts first; values are compared as (type name, value) so mixed columns never raise.
+    return tuple((v is not None, type(v).__name__, v if v is not None else 0) for v in row.values())
+
+
+def _plain(value: object) -> object:
+    """Python value of a cell with numeric types unified (a summed count may come back as Decimal)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def sorted_rows(rows: Iterable[dict]) -> list[dict]:
+    """Rows as dicts, sorted on all columns in order (the natural key comes first in every table)."""
+    return sorted(({k: _plain(v) for k, v in r.items()} for r in rows), key=_sort_key)
+
+
+def arrow_rows(table) -> list[dict]:  # a pyarrow Table
+    """A pyarrow table (e.g. `Parsed.rows`) as a sorted list of dicts."""
+    return sorted_rows(table.to_pylist())
+
+
+def dump_table(db: Path, name: str) -> list[dict]:
+    """Every row of a canonical table (including import_id) as a sorted list of dicts."""
+    with store.connect(db) as con:
+        cur = con.execute(f"SELECT * FROM {name}")
+        cols = [d[0] for d in cur.description]
+        return sorted_rows(dict(zip(cols, r, strict=True)) for r in cur.fetchall())
+
+
+def dump_all(db: Path) -> dict[str, list[dict]]:
+    """All canonical tables, for before/after comparisons."""
+    return {name: dump_table(db, name) for name in TABLES}
+
+
+def duplicate_keys(db: Path) -> dict[str, list[tuple]]:
+    """Natural keys that occur more than once, per canonical table (must always be empty)."""
+    found = {}
+    with store.connect(db) as con:
+        for name, table in TABLES.items():
+            key = ", ".join(table.key)
+            found[name] = con.execute(
+                f"SELECT {key}, count(*) FROM {name} GROUP BY {key} HAVING count(*) > 1"
+            ).fetchall()
+    return found
+
+
+@pytest.fixture
+def tmp_db(tmp_path: Path) -> Path:
+    """A database file path in tmp_path (created on first connect)."""
+    return tmp_path / "shopkr.duckdb"
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    """The copies of the reference sample exports (tests must not read /work/shared)."""
+    return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    """The tiny connector fixtures written by tests/fixtures/connectors/make_fixtures.py."""
+    return CONNECTOR_FIXTURES
+
+
+@pytest.fixture
+def dump() -> Callable[[Path, str], list[dict]]:
+    """dump(db, table) -> the canonical table as a sorted list of dicts."""
+    return dump_table
+
+
+@pytest.fixture
+def dump_db() -> Callable[[Path], dict[str, list[dict]]]:
+    """dump_db(db) -> {table: sorted rows} for every canonical table."""
+    return dump_all
+
+
+def d(text: str) -> dt.date:
+    """dt.date from ISO text, for literal expected rows."""
+    return dt.date.fromisoformat(text)
