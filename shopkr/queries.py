@@ -41,3 +41,21 @@ def shops(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every (platform, shop) with any data."""
     parts = [f"SELECT DISTINCT platform, shop FROM {name}" for name in TABLES]
     return con.execute(" UNION ".join(parts) + " ORDER BY shop").df()
+
+
+def okr_history(con: duckdb.DuckDBPyConnection, cycle: str | None = None, limit: int = 200) -> pd.DataFrame:
+    """Changes to definitions, newest first (optionally of one cycle)."""
+    return con.execute(
+        """SELECT changed_at, user_name, cycle, entity, entity_id, field, old_value, new_value, reason
+        FROM okr_changes WHERE ? IS NULL OR cycle = ? ORDER BY id DESC LIMIT ?""",
+        [cycle, cycle, limit],
+    ).df()
+
+
+def kr_history(con: duckdb.DuckDBPyConnection, kr_id: str) -> pd.DataFrame:
+    """Changes to one KR, newest first."""
+    return con.execute(
+        """SELECT changed_at, user_name, field, old_value, new_value, reason FROM okr_changes
+        WHERE entity = 'key_result' AND entity_id = ? ORDER BY id DESC""",
+        [kr_id],
+    ).df()

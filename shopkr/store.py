@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ import duckdb
 
 from connectors import Parsed
 from connectors.canonical import SQL_TYPE, TABLES, Table
+from shopkr.okr import ABTestDef, Cycle, Objective, OKRFile
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "shopkr.duckdb"
@@ -45,6 +47,14 @@ def db_path(path: str | os.PathLike | None = None) -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
+def _settle(con: duckdb.DuckDBPyConnection) -> None:
+    """No progress bar on stdout; then lock the configuration so custom KR SQL cannot turn external access
+    back on. Both are per database instance, so a second connection in the process finds them already set."""
+    for statement in ("SET enable_progress_bar = false", "SET lock_configuration = true"):
+        with contextlib.suppress(duckdb.InvalidInputException):
+            run(con, statement)
+
+
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
     return "lock" in text and ("conflicting" in text or "could not set" in text)
@@ -65,7 +75,7 @@ def connect(
     while True:
         try:
             con = duckdb.connect(str(target), config=CONFIG)
-            run(con, "SET enable_progress_bar = false")
+            _settle(con)
             break
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
@@ -122,8 +132,44 @@ def _v1(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+# --- schema v2: OKR definitions ----------------------------------------------------------------------------------
+
+
+def _v2(con: duckdb.DuckDBPyConnection) -> None:
+    """OKR definitions (one JSON body per objective / test), locks, change history and closed grades."""
+    run(
+        con,
+        'CREATE TABLE okr_cycles (id VARCHAR PRIMARY KEY, start DATE, "end" DATE, locked_at TIMESTAMP, '
+        "locked_by VARCHAR, closed_at TIMESTAMP)",
+    )
+    run(
+        con,
+        "CREATE TABLE okr_objectives (id VARCHAR PRIMARY KEY, cycle VARCHAR, owner VARCHAR, position INTEGER, "
+        "body JSON)",
+    )
+    run(con, "CREATE TABLE ab_tests (id VARCHAR PRIMARY KEY, position INTEGER, body JSON)")
+    run(con, "CREATE SEQUENCE okr_change_seq START 1")
+    run(
+        con,
+        "CREATE TABLE okr_changes (id BIGINT PRIMARY KEY, changed_at TIMESTAMP, user_name VARCHAR, cycle VARCHAR, "
+        "entity VARCHAR, entity_id VARCHAR, field VARCHAR, old_value VARCHAR, new_value VARCHAR, reason VARCHAR)",
+    )
+    run(
+        con,
+        "CREATE TABLE kr_closings (cycle VARCHAR, kr_id VARCHAR, objective_id VARCHAR, closed_at TIMESTAMP, "
+        "value DOUBLE, numerator DOUBLE, denominator DOUBLE, start DOUBLE, target DOUBLE, progress DOUBLE, "
+        "score DOUBLE, status VARCHAR, query VARCHAR, source_rows BIGINT, rows_hash VARCHAR, data_through DATE, "
+        "PRIMARY KEY (cycle, kr_id))",
+    )
+    run(
+        con,
+        "CREATE TABLE objective_closings (cycle VARCHAR, objective_id VARCHAR, closed_at TIMESTAMP, "
+        "score DOUBLE, status VARCHAR, PRIMARY KEY (cycle, objective_id))",
+    )
+
+
 # Append-only: migration n brings the schema from version n-1 to n. Never edit a released step.
-MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1]
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -305,3 +351,228 @@ def log_skip(
         ],
     )
     return import_id
+
+
+# --- OKR definitions: the one write path for objectives, KRs, tests, locks and closings ----------------
+
+
+class LockedCycleError(ValueError):
+    """A start or target change in a locked cycle without a reason."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One recorded change to a definition."""
+
+    cycle: str | None
+    entity: str  # cycle | objective | key_result | ab_test
+    entity_id: str
+    field: str
+    old: str | None
+    new: str | None
+
+
+def read_okrs(con: duckdb.DuckDBPyConnection) -> OKRFile:
+    """Every stored cycle, objective (with KRs) and A/B test, in their stored order."""
+    cycles = [
+        Cycle(id=r[0], start=r[1], end=r[2])
+        for r in run(con, 'SELECT id, start, "end" FROM okr_cycles WHERE start IS NOT NULL ORDER BY start, id')
+    ]
+    objectives = [
+        Objective.model_validate_json(r[0]) for r in run(con, "SELECT body FROM okr_objectives ORDER BY position, id")
+    ]
+    tests = [ABTestDef.model_validate_json(r[0]) for r in run(con, "SELECT body FROM ab_tests ORDER BY position, id")]
+    return OKRFile(cycles=cycles, objectives=objectives, ab_tests=tests)
+
+
+def locked_cycles(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
+    """Locked cycles: id -> (locked_at, locked_by, closed_at)."""
+    rows = run(con, "SELECT id, locked_at, locked_by, closed_at FROM okr_cycles WHERE locked_at IS NOT NULL")
+    return {r[0]: r[1:] for r in rows}
+
+
+def _flat(okrs: OKRFile) -> dict[tuple[str, str], tuple[str | None, dict]]:
+    """(entity, id) -> (cycle, field values as text) for diffing."""
+    out: dict[tuple[str, str], tuple[str | None, dict]] = {}
+    for c in okrs.cycles:
+        out[("cycle", c.id)] = (c.id, {"start": str(c.start), "end": str(c.end)})
+    for o in okrs.objectives:
+        fields = o.model_dump(mode="json", exclude={"key_results", "id"})
+        out[("objective", o.id)] = (o.cycle, {k: _text(v) for k, v in fields.items()})
+        for kr in o.key_results:
+            kf = kr.model_dump(mode="json", exclude={"id"})
+            kf["objective"] = o.id
+            out[("key_result", kr.id)] = (o.cycle, {k: _text(v) for k, v in kf.items()})
+    for t in okrs.ab_tests:
+        out[("ab_test", t.id)] = (None, {k: _text(v) for k, v in t.model_dump(mode="json", exclude={"id"}).items()})
+    return out
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def diff_okrs(old: OKRFile, new: OKRFile) -> list[Change]:
+    """Field-level changes from `old` to `new` (created and deleted entities included)."""
+    a, b = _flat(old), _flat(new)
+    changes: list[Change] = []
+    for key in list(a) + [k for k in b if k not in a]:
+        entity, ident = key
+        if key not in b:
+            changes.append(Change(a[key][0], entity, ident, "(deleted)", None, None))
+            continue
+        if key not in a:
+            changes.append(Change(b[key][0], entity, ident, "(created)", None, None))
+            continue
+        for field in sorted(set(a[key][1]) | set(b[key][1])):
+            before, after = a[key][1].get(field), b[key][1].get(field)
+            if before != after:
+                changes.append(Change(b[key][0], entity, ident, field, before, after))
+    return changes
+
+
+def save_okrs(con: duckdb.DuckDBPyConnection, new: OKRFile, *, user: str, reason: str | None = None) -> list[Change]:
+    """Replace the stored definitions by `new` (already validated), recording every field change.
+
+    In a locked cycle, changing a KR's start or target (or deleting a KR) needs a reason; without one
+    nothing is written and LockedCycleError lists the KRs.
+    """
+    old = read_okrs(con)
+    changes = diff_okrs(old, new)
+    locks = locked_cycles(con)
+    guarded = [
+        c
+        for c in changes
+        if c.cycle in locks
+        and c.entity == "key_result"
+        and c.field in ("start", "target", "(deleted)", "metric", "sql")
+    ]
+    if guarded and not (reason and reason.strip()):
+        listed = ", ".join(sorted({f"{c.entity_id} {c.field}" for c in guarded}))
+        raise LockedCycleError(
+            f"cycle {guarded[0].cycle} is locked: changing {listed} needs a reason (--reason / 原因)."
+        )
+    if not changes:
+        return []
+    now = dt.datetime.now()
+    run(con, "BEGIN TRANSACTION")
+    try:
+        for c in new.cycles:
+            run(
+                con,
+                'INSERT INTO okr_cycles (id, start, "end") VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET '
+                'start = excluded.start, "end" = excluded."end"',
+                [c.id, c.start, c.end],
+            )
+        declared = {c.id for c in new.cycles}
+        for cid in {c.id for c in old.cycles} - declared:
+            run(con, 'UPDATE okr_cycles SET start = NULL, "end" = NULL WHERE id = ?', [cid])
+        run(con, "DELETE FROM okr_objectives")
+        for position, o in enumerate(new.objectives):
+            run(
+                con,
+                "INSERT INTO okr_objectives VALUES (?, ?, ?, ?, ?)",
+                [o.id, o.cycle, o.owner, position, o.model_dump_json(exclude_none=True)],
+            )
+        run(con, "DELETE FROM ab_tests")
+        for position, t in enumerate(new.ab_tests):
+            run(con, "INSERT INTO ab_tests VALUES (?, ?, ?)", [t.id, position, t.model_dump_json(exclude_none=True)])
+        for c in changes:
+            run(
+                con,
+                "INSERT INTO okr_changes VALUES (nextval('okr_change_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [now, user, c.cycle, c.entity, c.entity_id, c.field, c.old, c.new, reason],
+            )
+        bump_data_version(con)
+        run(con, "COMMIT")
+    except Exception:
+        run(con, "ROLLBACK")
+        raise
+    return changes
+
+
+def set_lock(con: duckdb.DuckDBPyConnection, cycle: Cycle, *, user: str, locked: bool) -> None:
+    """Lock (or unlock) a cycle: after locking, start/target changes need a reason and are logged."""
+    run(con, "BEGIN TRANSACTION")
+    try:
+        run(
+            con,
+            'INSERT INTO okr_cycles (id, start, "end") VALUES (?, NULL, NULL) ON CONFLICT (id) DO NOTHING',
+            [cycle.id],
+        )
+        run(
+            con,
+            "UPDATE okr_cycles SET locked_at = ?, locked_by = ? WHERE id = ?",
+            [dt.datetime.now() if locked else None, user if locked else None, cycle.id],
+        )
+        run(
+            con,
+            "INSERT INTO okr_changes VALUES (nextval('okr_change_seq'), ?, ?, ?, 'cycle', ?, 'locked', ?, ?, NULL)",
+            [dt.datetime.now(), user, cycle.id, cycle.id, str(not locked).lower(), str(locked).lower()],
+        )
+        bump_data_version(con)
+        run(con, "COMMIT")
+    except Exception:
+        run(con, "ROLLBACK")
+        raise
+
+
+def save_closing(
+    con: duckdb.DuckDBPyConnection, cycle: str, krs: list[dict], objectives: list[dict], *, user: str
+) -> None:
+    """Freeze a cycle's final grades (replacing an earlier closing of the same cycle) and lock it."""
+    now = dt.datetime.now()
+    run(con, "BEGIN TRANSACTION")
+    try:
+        run(con, "DELETE FROM kr_closings WHERE cycle = ?", [cycle])
+        run(con, "DELETE FROM objective_closings WHERE cycle = ?", [cycle])
+        for k in krs:
+            run(
+                con,
+                "INSERT INTO kr_closings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    cycle,
+                    k["id"],
+                    k["objective_id"],
+                    now,
+                    k["value"],
+                    k["numerator"],
+                    k["denominator"],
+                    k["start"],
+                    k["target"],
+                    k["progress"],
+                    k["score"],
+                    k["status"],
+                    k["query"],
+                    k["source_rows"],
+                    k["rows_hash"],
+                    k["data_through"],
+                ],
+            )
+        for o in objectives:
+            run(
+                con,
+                "INSERT INTO objective_closings VALUES (?, ?, ?, ?, ?)",
+                [cycle, o["id"], now, o["score"], o["status"]],
+            )
+        run(con, "INSERT INTO okr_cycles (id) VALUES (?) ON CONFLICT (id) DO NOTHING", [cycle])
+        run(
+            con,
+            "UPDATE okr_cycles SET closed_at = ?, locked_at = coalesce(locked_at, ?), "
+            "locked_by = coalesce(locked_by, ?) WHERE id = ?",
+            [now, now, user, cycle],
+        )
+        run(
+            con,
+            "INSERT INTO okr_changes VALUES (nextval('okr_change_seq'), ?, ?, ?, 'cycle', ?, 'closed', NULL, ?, NULL)",
+            [now, user, cycle, cycle, now.isoformat(timespec="seconds")],
+        )
+        bump_data_version(con)
+        run(con, "COMMIT")
+    except Exception:
+        run(con, "ROLLBACK")
+        raise

@@ -46,17 +46,22 @@ def arrow_rows(table) -> list[dict]:  # a pyarrow Table
     return sorted_rows(table.to_pylist())
 
 
+def _dump(con, name: str) -> list[dict]:
+    cur = con.execute(f"SELECT * FROM {name}")
+    cols = [d[0] for d in cur.description]
+    return sorted_rows(dict(zip(cols, r, strict=True)) for r in cur.fetchall())
+
+
 def dump_table(db: Path, name: str) -> list[dict]:
     """Every row of a canonical table (including import_id) as a sorted list of dicts."""
     with store.connect(db) as con:
-        cur = con.execute(f"SELECT * FROM {name}")
-        cols = [d[0] for d in cur.description]
-        return sorted_rows(dict(zip(cols, r, strict=True)) for r in cur.fetchall())
+        return _dump(con, name)
 
 
 def dump_all(db: Path) -> dict[str, list[dict]]:
-    """All canonical tables, for before/after comparisons."""
-    return {name: dump_table(db, name) for name in TABLES}
+    """All canonical tables, for before/after comparisons (one connection)."""
+    with store.connect(db) as con:
+        return {name: _dump(con, name) for name in TABLES}
 
 
 def duplicate_keys(db: Path) -> dict[str, list[tuple]]:

@@ -132,13 +132,12 @@ def test_fixture_loads_to_expected_rows(fixtures_dir, name, platform, source, ta
 
 @pytest.mark.parametrize(("name", "platform", "source", "table", "sheet", "expected"), CASES, ids=CASE_IDS)
 def test_detection_uses_content_not_file_name(fixtures_dir, tmp_path, name, platform, source, table, sheet, expected):
-    """The same bytes under a meaningless name (x.csv, or no extension at all) load the same way."""
-    for alias in ("x.csv", "nonsense.dat", "export"):
-        copy = tmp_path / alias
-        shutil.copyfile(fixtures_dir / name, copy)
-        parsed = load_file(copy, SHOP, platform)
-        assert parsed.source == source
-        assert_rows_equal(by_key(table, arrow_rows(parsed.rows)), by_key(table, as_dicts(table, expected)))
+    """The same bytes under a meaningless name (Excel files as x.csv, CSV files as nonsense.dat) load the same."""
+    copy = tmp_path / ("nonsense.dat" if name.endswith(".csv") else "x.csv")
+    shutil.copyfile(fixtures_dir / name, copy)
+    parsed = load_file(copy, SHOP, platform)
+    assert parsed.source == source
+    assert_rows_equal(by_key(table, arrow_rows(parsed.rows)), by_key(table, as_dicts(table, expected)))
 
 
 @pytest.mark.parametrize(("name", "platform", "source", "table", "sheet", "expected"), CASES, ids=CASE_IDS)
@@ -263,12 +262,6 @@ def test_unknown_platform_argument_is_refused(fixtures_dir):
         load_file(fixtures_dir / "generic_shop_noplatform.csv", SHOP, "amazon")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG connectors/base.py to_canonical: `platform_expr = _lit(platform)` runs before the platform-column "
-    "branch, so a generic file WITH a platform column and no --platform crashes on None.replace "
-    "('cannot be read as a table (NoneType ... replace)')",
-)
 def test_generic_file_with_platform_column_needs_no_platform_argument(fixtures_dir):
     rows = arrow_rows(load_file(fixtures_dir / "generic_products.csv", SHOP).rows)
     assert [r["platform"] for r in rows] == ["jd", "pdd"]
@@ -479,7 +472,7 @@ def _cells(con, texts: list[str]) -> list[tuple]:
     return con.execute(sql, [texts, texts]).fetchall()
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(st.text(max_size=30), min_size=1, max_size=40))
 def test_cell_rules_never_crash_on_arbitrary_text(cell_con, texts):
     nums = [r[0] for r in cell_con.execute("SELECT skr_num(unnest(CAST(? AS VARCHAR[])))", [texts]).fetchall()]
@@ -495,21 +488,21 @@ def test_cell_rules_never_crash_on_arbitrary_text(cell_con, texts):
             assert count == num, text
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.lists(st.integers(min_value=-(10**15), max_value=10**15), min_size=1, max_size=40))
 def test_thousands_separated_integers_parse_back(cell_con, numbers):
     rows = _cells(cell_con, [f"{n:,}" for n in numbers])
     assert [(r[1], r[2]) for r in rows] == [(float(n), n) for n in numbers]
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 10**9), st.integers(0, 99)), min_size=1, max_size=40))
 def test_money_text_parses_to_the_nearest_double(cell_con, amounts):
     rows = _cells(cell_con, [f"¥{yuan:,}.{fen:02d}" for yuan, fen in amounts])
     assert [r[1] for r in rows] == [float(f"{yuan}.{fen:02d}") for yuan, fen in amounts]
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.lists(st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2099, 12, 31)), min_size=1, max_size=20))
 def test_date_spellings_agree(cell_con, days):
     texts, want = [], []

@@ -1,0 +1,593 @@
+"""Score a cycle's OKRs from the data: the KR values (few grouped queries), pace, status, daily series.
+
+This is where definitions (okr.py), metric queries (metrics.py) and maths (scoring.py) meet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from shopkr import metrics, scoring, store
+from shopkr.okr import Cycle, KeyResult, Objective, OKRFile, resolve_cycles, validate
+
+
+@dataclass(frozen=True)
+class KRResult:
+    """A scored KR with where its value came from."""
+
+    id: str
+    title: str
+    objective_id: str
+    kind: str  # sum | ratio | sql | manual
+    metric: str | None
+    definition: str  # the catalogue formula, the SQL, or "manual"
+    filters: dict[str, str]
+    level: str | None
+    unit: str
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    start: float | None
+    target: float | None
+    weight: float
+    deadline: dt.date
+    progress: float | None
+    score: float
+    projected_value: float | None
+    projected_score: float
+    status: str
+    advice: str | None
+    data_through: dt.date | None
+    covered_days: int
+    previous_score: float | None = None  # the score one day earlier, for "change since yesterday"
+    message: str | None = None  # why there is no value (no data, SQL error), in plain words
+
+
+@dataclass(frozen=True)
+class ObjectiveResult:
+    """A scored objective and its KRs."""
+
+    id: str
+    title: str
+    owner: str
+    level: str
+    parent: str | None
+    origin: str
+    type: str
+    score: float
+    projected_score: float
+    status: str
+    key_results: tuple[KRResult, ...]
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    """The scores of every objective of a cycle at `as_of`."""
+
+    cycle: Cycle
+    as_of: dt.date
+    objectives: tuple[ObjectiveResult, ...]
+    warnings: tuple[str, ...] = ()
+    closed_at: dt.datetime | None = None
+    freshness: dict[str, dt.date] = field(default_factory=dict)  # shop -> last date with data
+
+    @property
+    def key_results(self) -> list[KRResult]:
+        """All KRs of the cycle."""
+        return [k for o in self.objectives for k in o.key_results]
+
+
+def current_cycle(okrs: OKRFile, today: dt.date) -> str | None:
+    """The cycle containing today (the shortest if several), else the latest that has started, else None."""
+    cycles = resolve_cycles(okrs)
+    used = {o.cycle for o in okrs.objectives}
+    candidates = [c for c in cycles.values() if c.id in used]
+    inside = [c for c in candidates if c.start <= today <= c.end]
+    if inside:
+        return min(inside, key=lambda c: (c.days, c.id)).id
+    started = [c for c in candidates if c.start <= today]
+    if started:
+        return max(started, key=lambda c: (c.end, -c.days)).id
+    return min(candidates, key=lambda c: c.start).id if candidates else None
+
+
+def _deadline(kr: KeyResult, cycle: Cycle) -> dt.date:
+    return kr.deadline or cycle.end
+
+
+def _scope(kr: KeyResult, cycle: Cycle, end: dt.date) -> metrics.Scope:
+    return metrics.Scope.make(metrics.level_for(kr.filters, kr.level), kr.filters, cycle.start, end)
+
+
+def _sql_params(kr: KeyResult, start: dt.date, end: dt.date) -> dict[str, object]:
+    params: dict[str, object] = {"start": start, "end": end}
+    for name in ("shop", "platform", "product_id"):
+        params[name] = kr.filters.get(name)
+    return params
+
+
+def score_cycle(
+    con: duckdb.DuckDBPyConnection,
+    okrs: OKRFile,
+    cycle_id: str,
+    as_of: dt.date | None = None,
+    *,
+    use_closing: bool = True,
+) -> CycleReport:
+    """Score every objective of `cycle_id` at `as_of` (default today); a closed cycle reports its frozen
+    grades unless `use_closing` is False (used when closing again)."""
+    cycles = resolve_cycles(okrs)
+    if cycle_id not in cycles:
+        raise KeyError(f"unknown cycle {cycle_id!r}; known: {', '.join(sorted(cycles)) or 'none'}")
+    cycle = cycles[cycle_id]
+    as_of = as_of or dt.date.today()
+    objectives = [o for o in okrs.objectives if o.cycle == cycle_id]
+    closing = _closing(con, cycle_id) if use_closing else None
+    krs = [(o, kr) for o in objectives for kr in o.key_results]
+    eff = min(as_of, cycle.end)
+    # One pass over the data for every metric KR: daily sums up to its window end.
+    scopes = {
+        kr.id: _scope(kr, cycle, min(eff, _deadline(kr, cycle)))
+        for _, kr in krs
+        if kr.metric is not None and as_of >= cycle.start
+    }
+    days = metrics.daily_sums(con, scopes) if scopes else pd.DataFrame(columns=["key", "date", "rows"])
+    by_key = {k: g for k, g in days.groupby("key")} if not days.empty else {}
+    results: dict[str, KRResult] = {}
+    for o, kr in krs:
+        if closing is not None and kr.id in closing:
+            results[kr.id] = _from_closing(o, kr, cycle, closing[kr.id])
+            continue
+        results[kr.id] = _score_kr(con, o, kr, cycle, as_of, by_key.get(kr.id, pd.DataFrame()))
+    out = []
+    for o in objectives:
+        kr_results = tuple(results[kr.id] for kr in o.key_results)
+        objective = scoring.score_objective(
+            [_as_score(k) for k in kr_results], [k.weight for k in kr_results], o.type, ended=as_of > cycle.end
+        )
+        if closing is not None and ("objective", o.id) in closing:
+            frozen = closing[("objective", o.id)]
+            objective = scoring.ObjectiveScore(frozen["score"], frozen["score"], frozen["status"])
+        out.append(
+            ObjectiveResult(
+                o.id,
+                o.title,
+                o.owner,
+                o.level,
+                o.parent,
+                o.origin,
+                o.type,
+                objective.score,
+                objective.projected_score,
+                objective.status,
+                kr_results,
+            )
+        )
+    _, problems = validate(_doc_for_cycle(okrs, cycle_id))
+    warnings = tuple(str(p) for p in problems if p.severity == "warning")
+    closed_at = closing.get("_closed_at") if closing else None
+    return CycleReport(cycle, as_of, tuple(out), warnings, closed_at, freshness(con))
+
+
+def _doc_for_cycle(okrs: OKRFile, cycle_id: str) -> dict:
+    data = okrs.model_dump(mode="json", exclude_none=True)
+    data["objectives"] = [o for o in data["objectives"] if o["cycle"] == cycle_id]
+    data["ab_tests"] = []
+    return data
+
+
+def _as_score(k: KRResult) -> scoring.KRScore:
+    return scoring.KRScore(k.value, k.progress, k.score, k.projected_value, k.projected_score, k.status, k.advice)  # type: ignore[arg-type]
+
+
+def _score_kr(
+    con: duckdb.DuckDBPyConnection, o: Objective, kr: KeyResult, cycle: Cycle, as_of: dt.date, days: pd.DataFrame
+) -> KRResult:
+    deadline = _deadline(kr, cycle)
+    ended = as_of > deadline
+    started = as_of >= cycle.start
+    _, end = scoring.window(cycle.start, cycle.end, deadline, as_of)
+    period = scoring.period_days(cycle.start, deadline)
+    base = {
+        "id": kr.id,
+        "title": kr.title,
+        "objective_id": o.id,
+        "kind": kr.kind,
+        "metric": kr.metric,
+        "filters": dict(kr.filters),
+        "level": kr.level,
+        "start": kr.start if kr.kind != "sum" else kr.start_value,
+        "target": kr.target,
+        "weight": kr.weight,
+        "deadline": deadline,
+    }
+    if kr.kind == "manual":
+        s = scoring.score_kr(
+            kind="manual",
+            value=None,
+            start=None,
+            target=None,
+            kr_type=o.type,
+            covered_days=0,
+            period_days=period,
+            ended=ended,
+            started=started,
+            manual=kr.manual,
+        )
+        return KRResult(
+            **base,
+            definition="manual",
+            unit="score",
+            value=None,
+            numerator=None,
+            denominator=None,
+            **_fields(s),
+            data_through=None,
+            covered_days=0,
+            previous_score=s.score,
+        )
+    if kr.sql is not None:
+        message = None
+        value = None
+        if started:
+            try:
+                value = metrics.run_sql(con, kr.sql, _sql_params(kr, cycle.start, end))
+            except metrics.SQLError as exc:
+                message = str(exc)
+        covered = (end - cycle.start).days + 1 if value is not None else 0
+        s = scoring.score_kr(
+            kind="sql",
+            value=value,
+            start=kr.start,
+            target=kr.target,
+            kr_type=o.type,
+            covered_days=covered,
+            period_days=period,
+            ended=ended,
+            started=started,
+        )
+        if message:
+            s = scoring.KRScore(None, None, 0.0, None, 0.0, "error", None)
+        elif value is None and started:
+            message = "the query returned no value (NULL) for this window"
+        return KRResult(
+            **base,
+            definition=kr.sql,
+            unit="number",
+            value=s.value,
+            numerator=None,
+            denominator=None,
+            **_fields(s),
+            data_through=None,
+            covered_days=covered,
+            message=message,
+        )
+    metric = metrics.CATALOGUE[kr.metric]  # type: ignore[index]
+    reading = metrics.read(metric, days)
+    s = scoring.score_kr(
+        kind=metric.kind,
+        value=reading.value,
+        start=kr.start_value,
+        target=kr.target,
+        kr_type=o.type,
+        covered_days=reading.covered_days,
+        period_days=period,
+        ended=ended,
+        started=started,
+    )
+    previous = None
+    if not days.empty and reading.data_through is not None:
+        before = days[days["date"] < reading.data_through]
+        prev_reading = metrics.read(metric, before)
+        prev = scoring.score_kr(
+            kind=metric.kind,
+            value=prev_reading.value,
+            start=kr.start_value,
+            target=kr.target,
+            kr_type=o.type,
+            covered_days=prev_reading.covered_days,
+            period_days=period,
+            ended=ended,
+            started=started,
+        )
+        previous = prev.score if prev.status != "no_data" else None
+    message = None
+    if s.status == "no_data" and started:
+        scope = ", ".join(f"{k}={v}" for k, v in kr.filters.items()) or "all shops"
+        table = metrics.LEVEL_TABLE[metrics.level_for(kr.filters, kr.level)]
+        if reading.covered_days:
+            message = f"{table} rows for {scope} have no {metric.numerator}/{metric.denominator or ''} values"
+        else:
+            message = f"no {table} rows for {scope} between {cycle.start} and {end}: import the exports"
+    return KRResult(
+        **base,
+        definition=metric.formula,
+        unit=metric.unit,
+        value=reading.value,
+        numerator=reading.numerator,
+        denominator=reading.denominator,
+        **_fields(s),
+        data_through=reading.data_through,
+        covered_days=reading.covered_days,
+        previous_score=previous,
+        message=message,
+    )
+
+
+def _fields(s: scoring.KRScore) -> dict[str, Any]:
+    return {
+        "progress": s.progress,
+        "score": s.score,
+        "projected_value": s.projected_value,
+        "projected_score": s.projected_score,
+        "status": s.status,
+        "advice": s.advice,
+    }
+
+
+def freshness(con: duckdb.DuckDBPyConnection) -> dict[str, dt.date]:
+    """Per shop, the last date with shop- or product-level data."""
+    rows = store.run(
+        con,
+        "SELECT shop, max(date) FROM (SELECT shop, date FROM shop_daily UNION ALL SELECT shop, date FROM "
+        "product_daily) GROUP BY shop ORDER BY shop",
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+# --- daily series -------------------------------------------------------------------------------------
+
+
+def kr_series(con: duckdb.DuckDBPyConnection, okrs: OKRFile, kr_id: str, as_of: dt.date | None = None) -> pd.DataFrame:
+    """For one KR, each day of the cycle up to as_of: the to-date value (cumulative for sums, ratio of sums
+    to date for rates), numerator and denominator that day and to date, the target and the linear pace line.
+    Columns: date, value, numerator, denominator, num_to_date, den_to_date, target, pace, score."""
+    o, kr = find_kr(okrs, kr_id)
+    cycle = resolve_cycles(okrs)[o.cycle]
+    as_of = as_of or dt.date.today()
+    deadline = _deadline(kr, cycle)
+    _, end = scoring.window(cycle.start, cycle.end, deadline, as_of)
+    total = scoring.period_days(cycle.start, deadline)
+    dates = pd.date_range(cycle.start, deadline).date
+    frame = pd.DataFrame({"date": dates})
+    if kr.metric is not None and end >= cycle.start:
+        metric = metrics.CATALOGUE[kr.metric]
+        days = metrics.daily_sums(con, {kr.id: _scope(kr, cycle, end)})
+        series = metrics.cumulative(metric, days.drop(columns=["key"])) if not days.empty else pd.DataFrame()
+        frame = frame.merge(series, on="date", how="left") if not series.empty else frame
+        if not series.empty:
+            known = frame["date"] <= end
+            frame.loc[known, ["num_to_date", "den_to_date", "value"]] = frame.loc[
+                known, ["num_to_date", "den_to_date", "value"]
+            ].ffill()
+    elif kr.sql is not None and end >= cycle.start:
+        values = []
+        for d in dates:
+            if d > end:
+                values.append(None)
+                continue
+            try:
+                values.append(metrics.run_sql(con, kr.sql, _sql_params(kr, cycle.start, d)))
+            except metrics.SQLError:
+                values.append(None)
+        frame["value"] = values
+    for col in ("value", "numerator", "denominator", "num_to_date", "den_to_date"):
+        if col not in frame:
+            frame[col] = None
+    kind = kr.kind if kr.kind != "manual" else "ratio"
+    start = kr.start_value
+    frame["target"] = kr.target if kr.target is not None else None
+    if kr.target is not None:
+        frame["pace"] = [scoring.pace(start, kr.target, i + 1, total, kind) for i in range(len(frame))]
+        frame["score"] = [
+            scoring.clamp(scoring.progress(v, start, kr.target)) if v is not None and v == v else None
+            for v in frame["value"]
+        ]
+    else:
+        frame["pace"] = None
+        frame["score"] = kr.manual
+    return frame
+
+
+def find_kr(okrs: OKRFile, kr_id: str) -> tuple[Objective, KeyResult]:
+    """The objective and KR with this id (KeyError if none)."""
+    for o in okrs.objectives:
+        for kr in o.key_results:
+            if kr.id == kr_id:
+                return o, kr
+    raise KeyError(f"no KR with id {kr_id!r}")
+
+
+# --- closing ------------------------------------------------------------------------------------------
+
+
+def _closing(con: duckdb.DuckDBPyConnection, cycle_id: str) -> dict | None:
+    rows = store.run(
+        con,
+        "SELECT kr_id, value, numerator, denominator, progress, score, status, data_through, closed_at "
+        "FROM kr_closings WHERE cycle = ?",
+        [cycle_id],
+    )
+    if not rows:
+        return None
+    out: dict = {}
+    for r in rows:
+        out[r[0]] = dict(
+            zip(
+                ["value", "numerator", "denominator", "progress", "score", "status", "data_through"],
+                r[1:8],
+                strict=True,
+            )
+        )
+        out["_closed_at"] = r[8]
+    for r in store.run(con, "SELECT objective_id, score, status FROM objective_closings WHERE cycle = ?", [cycle_id]):
+        out[("objective", r[0])] = {"score": r[1], "status": r[2]}
+    return out
+
+
+def _from_closing(o: Objective, kr: KeyResult, cycle: Cycle, frozen: dict) -> KRResult:
+    metric = metrics.CATALOGUE.get(kr.metric or "")
+    definition = metric.formula if metric else (kr.sql or "manual")
+    return KRResult(
+        id=kr.id,
+        title=kr.title,
+        objective_id=o.id,
+        kind=kr.kind,
+        metric=kr.metric,
+        definition=definition,
+        filters=dict(kr.filters),
+        level=kr.level,
+        unit=metric.unit if metric else "number",
+        value=frozen["value"],
+        numerator=frozen["numerator"],
+        denominator=frozen["denominator"],
+        start=kr.start if kr.kind != "sum" else kr.start_value,
+        target=kr.target,
+        weight=kr.weight,
+        deadline=_deadline(kr, cycle),
+        progress=frozen["progress"],
+        score=frozen["score"],
+        projected_value=frozen["value"],
+        projected_score=frozen["score"],
+        status=frozen["status"],
+        advice=scoring.advice(frozen["score"], frozen["score"], o.type, ended=True) if kr.kind != "manual" else None,
+        data_through=frozen["data_through"],
+        covered_days=0,
+        previous_score=frozen["score"],
+        message="final grade frozen when the cycle was closed",
+    )
+
+
+def close_cycle(
+    con: duckdb.DuckDBPyConnection, okrs: OKRFile, cycle_id: str, *, user: str, as_of: dt.date | None = None
+) -> CycleReport:
+    """Freeze final grades with numerator, denominator, the query and a hash of the rows behind each KR."""
+    cycle = resolve_cycles(okrs)[cycle_id]
+    final_day = as_of or max(dt.date.today(), cycle.end + dt.timedelta(days=1))
+    con_report = score_cycle(con, okrs, cycle_id, final_day, use_closing=False)
+    krs, objectives = [], []
+    for o in con_report.objectives:
+        objectives.append({"id": o.id, "score": o.score, "status": o.status})
+        for k in o.key_results:
+            _, kr = find_kr(okrs, k.id)
+            query, n_rows, digest = _lineage(con, kr, cycle)
+            krs.append(
+                {
+                    **{
+                        f: getattr(k, f)
+                        for f in (
+                            "id",
+                            "value",
+                            "numerator",
+                            "denominator",
+                            "start",
+                            "target",
+                            "progress",
+                            "score",
+                            "status",
+                            "data_through",
+                        )
+                    },
+                    "objective_id": o.id,
+                    "query": query,
+                    "source_rows": n_rows,
+                    "rows_hash": digest,
+                }
+            )
+    store.save_closing(con, cycle_id, krs, objectives, user=user)
+    return score_cycle(con, okrs, cycle_id, con_report.as_of)
+
+
+def _lineage(con: duckdb.DuckDBPyConnection, kr: KeyResult, cycle: Cycle) -> tuple[str, int | None, str | None]:
+    """The single-KR SQL equivalent of a catalogue KR, the number of rows behind it and a hash of them."""
+    if kr.metric is None:
+        return (kr.sql or "manual", None, None)
+    metric = metrics.CATALOGUE[kr.metric]
+    scope = _scope(kr, cycle, _deadline(kr, cycle))
+    where = " AND ".join([*(f"{k} = ?" for k, _ in scope.filters), "date BETWEEN ? AND ?"])
+    params = [v for _, v in scope.filters] + [scope.start, scope.end]
+    query = f"SELECT {metric.formula} FROM {scope.table} WHERE {where}"
+    shown = query
+    for p in params:
+        shown = shown.replace("?", f"'{p}'", 1)
+    cols = ", ".join(["date", *(c for c in (metric.numerator, metric.denominator) if c)])
+    keys = [c for c in metrics.TABLES[scope.table].key if c not in ("date",)]
+    row = store.run(
+        con,
+        f"SELECT count(*), bit_xor(hash({', '.join(keys)}, {cols})) FROM {scope.table} WHERE {where}",
+        params,
+    )[0]
+    digest = hashlib.sha256(f"{row[0]}:{row[1]}".encode()).hexdigest()[:16]
+    return shown, int(row[0]), digest
+
+
+# --- JSON ---------------------------------------------------------------------------------------------
+
+KR_JSON_FIELDS = (
+    "id",
+    "title",
+    "metric",
+    "value",
+    "numerator",
+    "denominator",
+    "start",
+    "target",
+    "progress",
+    "score",
+    "projected_value",
+    "projected_score",
+    "status",
+    "data_through",
+)
+
+
+def to_json(report: CycleReport) -> dict:
+    """The `score --format json` document."""
+
+    def clean(v: Any) -> Any:
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        if isinstance(v, float):
+            return round(v, 6) if v == v else None
+        return v
+
+    objectives = []
+    for o in report.objectives:
+        krs = []
+        for k in o.key_results:
+            d = asdict(k)
+            item = {f: clean(d[f]) for f in KR_JSON_FIELDS}
+            item.update({"kind": k.kind, "advice": k.advice, "message": k.message, "weight": k.weight})
+            if k.kind == "manual":
+                item["value"] = None
+            krs.append(item)
+        objectives.append(
+            {
+                "id": o.id,
+                "title": o.title,
+                "owner": o.owner,
+                "level": o.level,
+                "parent": o.parent,
+                "type": o.type,
+                "origin": o.origin,
+                "score": clean(o.score),
+                "projected_score": clean(o.projected_score),
+                "status": o.status,
+                "key_results": krs,
+            }
+        )
+    return {
+        "cycle": report.cycle.id,
+        "start": report.cycle.start.isoformat(),
+        "end": report.cycle.end.isoformat(),
+        "as_of": report.as_of.isoformat(),
+        "closed": report.closed_at is not None,
+        "objectives": objectives,
+        "warnings": list(report.warnings),
+    }

@@ -1,0 +1,220 @@
+"""Plain-text views of scores: the terminal table, CSV, and the 日报 text for WeChat/DingTalk groups."""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+
+from shopkr.engine import CycleReport, KRResult
+from shopkr.i18n import Lang, status_label, t
+
+STATUS_MARK = {"on_track": "🟢", "at_risk": "🟡", "off_track": "🔴", "no_data": "⚪", "error": "⚠", "done": "✔"}
+
+
+def fmt_value(value: float | None, unit: str) -> str:
+    """A KR value as a person reads it: 2,687,129 元, 3.75%, 1.37x, 0.50."""
+    if value is None:
+        return "-"
+    if unit == "rate":
+        return f"{value * 100:.2f}%"
+    if unit == "yuan":
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+    if unit == "multiple":
+        return f"{value:.2f}"
+    if unit == "score":
+        return f"{value:.2f}"
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def fmt_score(score: float | None) -> str:
+    """A score on the 0.0-1.0 scale with two decimals."""
+    return "-" if score is None else f"{score:.2f}"
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify counting CJK characters as two columns (terminal alignment)."""
+    if _width(text) > width:
+        while text and _width(text) > width - 1:
+            text = text[:-1]
+        text += "…"
+    return text + " " * (width - _width(text))
+
+
+def score_table(report: CycleReport, lang: Lang = "zh") -> str:
+    """What an operator reads in a terminal: objectives, their KRs, values, scores, pace status."""
+    c = report.cycle
+    lines = [
+        f"{c.id}  {c.start} ~ {c.end}   as of {report.as_of}"
+        + ("   (closed: final grades)" if report.closed_at else "")
+    ]
+    if report.freshness:
+        lines.append("数据截至 data through: " + ", ".join(f"{s} {d:%m-%d}" for s, d in report.freshness.items()))
+    lines.append("")
+    header = f"{_pad('', 2)}{_pad('KR', 40)} {'value':>13} {'target':>13} {'score':>5} {'proj':>5}  status"
+    for o in report.objectives:
+        lines.append(
+            f"{o.id}  {o.title}  [{o.owner} · {t('level.' + o.level, lang)} · {t('type.' + o.type, lang)}]  "
+            f"score {fmt_score(o.score)}  projected {fmt_score(o.projected_score)}  {status_label(o.status, lang)}"
+        )
+        lines.append(header)
+        for k in o.key_results:
+            value = fmt_value(k.value, k.unit) if k.kind != "manual" else "manual"
+            target = fmt_value(k.target, k.unit) if k.target is not None else ""
+            note = ""
+            if k.advice:
+                note = "  " + t("advice." + k.advice, lang)
+            if k.message and k.status in ("no_data", "error"):
+                note = "  " + k.message
+            through = f"  {k.data_through:%m-%d}" if k.data_through else ""
+            lines.append(
+                f"  {_pad(k.id + ' ' + k.title, 40)} {value:>13} {target:>13} {fmt_score(k.score):>5} "
+                f"{fmt_score(k.projected_score):>5}  {status_label(k.status, lang)}{through}{note}"
+            )
+        lines.append("")
+    for w in report.warnings:
+        lines.append(f"! {w}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def score_csv(report: CycleReport) -> str:
+    """One row per KR with its objective, for spreadsheets."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    fields = [
+        "cycle",
+        "as_of",
+        "objective_id",
+        "objective",
+        "owner",
+        "objective_score",
+        "objective_status",
+        "kr_id",
+        "kr",
+        "metric",
+        "value",
+        "numerator",
+        "denominator",
+        "start",
+        "target",
+        "progress",
+        "score",
+        "projected_value",
+        "projected_score",
+        "status",
+        "data_through",
+    ]
+    writer.writerow(fields)
+    for o in report.objectives:
+        for k in o.key_results:
+            writer.writerow(
+                [
+                    report.cycle.id,
+                    report.as_of,
+                    o.id,
+                    o.title,
+                    o.owner,
+                    round(o.score, 4),
+                    o.status,
+                    k.id,
+                    k.title,
+                    k.metric or ("sql" if k.kind == "sql" else "manual"),
+                    k.value,
+                    k.numerator,
+                    k.denominator,
+                    k.start,
+                    k.target,
+                    k.progress,
+                    round(k.score, 4),
+                    k.projected_value,
+                    round(k.projected_score, 4),
+                    k.status,
+                    k.data_through,
+                ]
+            )
+    return out.getvalue()
+
+
+def _attention(krs: list[KRResult]) -> KRResult | None:
+    order = {"error": 0, "no_data": 1, "off_track": 2, "at_risk": 3}
+    candidates = [k for k in krs if k.status in order]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda k: (order[k.status], k.projected_score))
+
+
+def daily_report(report: CycleReport, owner: str, lang: Lang = "zh") -> str:
+    """The 日报: each of the owner's KRs with score, change since yesterday and status, and the one KR that
+    needs attention, as plain text ready to paste into a WeChat or DingTalk group."""
+    objectives = [o for o in report.objectives if o.owner == owner]
+    if not objectives:
+        return t("report.no_krs", lang, owner=owner, cycle=report.cycle.id) + "\n"
+    lines = [t("report.title", lang, owner=owner, cycle=report.cycle.id, as_of=f"{report.as_of:%Y-%m-%d}")]
+    krs: list[KRResult] = []
+    for o in objectives:
+        lines.append(
+            t(
+                "report.objective",
+                lang,
+                id=o.id,
+                title=o.title,
+                score=fmt_score(o.score),
+                status=status_label(o.status, lang),
+            )
+        )
+        for k in o.key_results:
+            krs.append(k)
+            mark = STATUS_MARK.get(k.status, "·")
+            if k.kind == "manual":
+                lines.append(
+                    "  "
+                    + t(
+                        "report.manual",
+                        lang,
+                        mark=mark,
+                        title=k.title,
+                        score=fmt_score(k.score),
+                        status=status_label(k.status, lang),
+                    )
+                )
+                continue
+            if k.previous_score is None:
+                change = t("report.no_previous", lang)
+            elif abs(k.score - k.previous_score) < 0.005:
+                change = t("report.no_change", lang)
+            else:
+                change = t("report.change", lang, delta=f"{k.score - k.previous_score:+.2f}")
+            lines.append(
+                "  "
+                + t(
+                    "report.kr",
+                    lang,
+                    mark=mark,
+                    title=k.title,
+                    value=fmt_value(k.value, k.unit),
+                    target=fmt_value(k.target, k.unit),
+                    score=fmt_score(k.score),
+                    change=change,
+                    projected=fmt_score(k.projected_score),
+                    status=status_label(k.status, lang),
+                )
+            )
+    worst = _attention(krs)
+    if worst is None:
+        lines.append(t("report.all_good", lang))
+    else:
+        reason = worst.message or (
+            t("advice." + worst.advice, lang) if worst.advice else status_label(worst.status, lang)
+        )
+        lines.append(t("report.attention", lang, title=f"{worst.id} {worst.title}", reason=reason))
+    shops = sorted({k.filters.get("shop") for k in krs if k.filters.get("shop")})
+    fresh = [f"{s} {report.freshness[s]:%m-%d}" for s in shops if s in report.freshness]
+    if fresh:
+        lines.append(t("report.freshness", lang, shops="，".join(fresh) if lang == "zh" else ", ".join(fresh)))
+    return "\n".join(lines) + "\n"
