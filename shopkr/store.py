@@ -576,3 +576,52 @@ def save_closing(
     except Exception:
         run(con, "ROLLBACK")
         raise
+
+
+# --- meta flags and demo data -------------------------------------------------------------------------
+
+
+def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    """A value from the meta table (schema_version, data_version, demo, ...)."""
+    row = one(con, "SELECT value FROM meta WHERE key = ?", [key])
+    return row[0] if row else None
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    """Set a meta value."""
+    run(con, "INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+
+def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    """No canonical rows and no objectives."""
+    counts = [one(con, f"SELECT count(*) FROM (SELECT 1 FROM {t} LIMIT 1)")[0] for t in TABLES]
+    counts.append(one(con, "SELECT count(*) FROM okr_objectives")[0])
+    return not any(counts)
+
+
+def clear_demo(
+    con: duckdb.DuckDBPyConnection, shops: list[str], objective_ids: list[str], test_ids: list[str], cycles: list[str]
+) -> None:
+    """Remove the demo shops' rows, imports, objectives, tests and closings in one transaction; the demo is
+    then not loaded again automatically."""
+    run(con, "BEGIN TRANSACTION")
+    try:
+        for table in TABLES:
+            run(con, f"DELETE FROM {table} WHERE list_contains(?, shop)", [shops])
+        run(con, "DELETE FROM import_log WHERE list_contains(?, shop)", [shops])
+        run(con, "DELETE FROM okr_objectives WHERE list_contains(?, id)", [objective_ids])
+        run(con, "DELETE FROM ab_tests WHERE list_contains(?, id)", [test_ids])
+        run(con, "DELETE FROM kr_closings WHERE list_contains(?, objective_id)", [objective_ids])
+        run(con, "DELETE FROM objective_closings WHERE list_contains(?, objective_id)", [objective_ids])
+        run(
+            con,
+            "DELETE FROM okr_changes WHERE list_contains(?, cycle) OR list_contains(?, entity_id)",
+            [cycles, test_ids],
+        )
+        run(con, "DELETE FROM okr_cycles WHERE list_contains(?, id)", [cycles])
+        set_meta(con, "demo", "cleared")
+        bump_data_version(con)
+        run(con, "COMMIT")
+    except Exception:
+        run(con, "ROLLBACK")
+        raise

@@ -7,6 +7,7 @@ the reference samples). Bugs found in connectors/ are strict xfails with the rea
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib.util
 import math
 import shutil
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from conftest import CONNECTOR_FIXTURES, arrow_rows
+from conftest import CONNECTOR_FIXTURES, SAMPLES, arrow_rows
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -92,6 +93,13 @@ CASES = [
 CASE_IDS = [c[0] for c in CASES]
 
 
+@functools.cache
+def loaded(folder: str, name: str, platform: str | None = None) -> connectors.Parsed:
+    """load_file of a committed fixture or sample, parsed once per session (a load costs ~50 ms)."""
+    base = CONNECTOR_FIXTURES if folder == "fixtures" else SAMPLES
+    return load_file(base / name, SHOP, platform)
+
+
 def as_dicts(table: Table, rows: list[tuple]) -> list[dict]:
     cols = list(table.columns)
     for row in rows:
@@ -119,8 +127,8 @@ def by_key(table: Table, rows: list[dict]) -> list[dict]:
 
 
 @pytest.mark.parametrize(("name", "platform", "source", "table", "sheet", "expected"), CASES, ids=CASE_IDS)
-def test_fixture_loads_to_expected_rows(fixtures_dir, name, platform, source, table, sheet, expected):
-    parsed = load_file(fixtures_dir / name, SHOP, platform)
+def test_fixture_loads_to_expected_rows(name, platform, source, table, sheet, expected):
+    parsed = loaded("fixtures", name, platform)
     assert parsed.source == source
     assert parsed.table is table
     assert parsed.sheet == sheet
@@ -140,7 +148,12 @@ def test_detection_uses_content_not_file_name(fixtures_dir, tmp_path, name, plat
     assert_rows_equal(by_key(table, arrow_rows(parsed.rows)), by_key(table, as_dicts(table, expected)))
 
 
-@pytest.mark.parametrize(("name", "platform", "source", "table", "sheet", "expected"), CASES, ids=CASE_IDS)
+CSV_CASES = [c for c in CASES if c[0].endswith(".csv") and c[4] is None]
+
+
+@pytest.mark.parametrize(
+    ("name", "platform", "source", "table", "sheet", "expected"), CSV_CASES, ids=[c[0] for c in CSV_CASES]
+)
 def test_bytes_without_a_file_load_the_same(fixtures_dir, name, platform, source, table, sheet, expected):
     """An upload (name + bytes, no file on disk) gives the same rows as the file."""
     data = (fixtures_dir / name).read_bytes()
@@ -155,6 +168,7 @@ SCHEMA_CASES = [
         *c[:2],
         marks=pytest.mark.xfail(
             strict=True,
+            raises=AssertionError,
             reason="BUG connectors/base.py to_canonical, sum_duplicates branch: sum() of BIGINT gives HUGEINT, so "
             "impressions/clicks/orders come back as decimal128(38,0) instead of int64",
         ),
@@ -167,8 +181,8 @@ SCHEMA_CASES = [
 
 
 @pytest.mark.parametrize(("name", "platform"), SCHEMA_CASES)
-def test_rows_have_the_canonical_types(fixtures_dir, name, platform):
-    parsed = load_file(fixtures_dir / name, SHOP, platform)
+def test_rows_have_the_canonical_types(name, platform):
+    parsed = loaded("fixtures", name, platform)
     want = [(c, ARROW_TYPE[SQL_TYPE[k]]) for c, k in parsed.table.columns.items()]
     assert [(f.name, f.type) for f in parsed.rows.schema] == want
 
@@ -176,9 +190,9 @@ def test_rows_have_the_canonical_types(fixtures_dir, name, platform):
 # --- specific rules -----------------------------------------------------------------------------------------
 
 
-def test_sycm_shop_rules(fixtures_dir):
-    """"1,391" -> 1391, "-" refund -> NULL (not 0), 合计 row dropped, rate column not stored, three date spellings."""
-    rows = arrow_rows(load_file(fixtures_dir / "sycm_shop_gbk.csv", SHOP).rows)
+def test_sycm_shop_rules():
+    """Text "1,391" -> 1391, "-" refund -> NULL (not 0), 合计 row dropped, rate not stored, three date spellings."""
+    rows = arrow_rows(loaded("fixtures", "sycm_shop_gbk.csv").rows)
     assert [r["date"] for r in rows] == [D5, D6, D7]  # 2026/11/5, 20261106, 2026年11月7日; no 合计 row
     assert rows[0]["visitors"] == 1391
     assert rows[0]["refund_amount"] is None
@@ -199,36 +213,36 @@ def test_sycm_shop_rules(fixtures_dir):
         ("generic_shop_noplatform.csv", "pdd", ["pageviews", "buyers", "units", "refund_amount", "ad_spend"]),
     ],
 )
-def test_metrics_a_source_lacks_are_null_not_zero(fixtures_dir, name, platform, lacking):
-    parsed = load_file(fixtures_dir / name, SHOP, platform)
+def test_metrics_a_source_lacks_are_null_not_zero(name, platform, lacking):
+    parsed = loaded("fixtures", name, platform)
     for column in lacking:
         assert parsed.rows[column].null_count == parsed.rows.num_rows, column
 
 
-def test_percent_columns_are_not_stored(fixtures_dir):
+def test_percent_columns_are_not_stored():
     """No canonical table has a rate column: rates are recomputed from sums."""
     for table in TABLES.values():
         assert not [c for c in table.columns if "rate" in c or "ratio" in c or "ctr" in c]
-    parsed = load_file(fixtures_dir / "compass_products.xlsx", SHOP)
+    parsed = loaded("fixtures", "compass_products.xlsx")
     assert not {v for r in arrow_rows(parsed.rows) for v in r.values()} & {5.75, 0.0575, "5.75%", 3.9, 0.039}
 
 
-def test_nineteen_digit_ids_stay_exact(fixtures_dir):
-    products = load_file(fixtures_dir / "compass_products.xlsx", SHOP).rows
+def test_nineteen_digit_ids_stay_exact():
+    products = loaded("fixtures", "compass_products.xlsx").rows
     assert products.schema.field("product_id").type == pa.string()
     assert sorted(products["product_id"].to_pylist()) == [ID19, "3598765432109876550"]
-    creatives = load_file(fixtures_dir / "qianchuan_bom.csv", SHOP).rows
+    creatives = loaded("fixtures", "qianchuan_bom.csv").rows
     assert set(creatives["creative_id"].to_pylist()) == {"7600000000000000001", "7600000000000001001"}
 
 
-def test_only_the_all_sheet_of_compass_products_loads(fixtures_dir):
-    parsed = load_file(fixtures_dir / "compass_products.xlsx", SHOP)
+def test_only_the_all_sheet_of_compass_products_loads():
+    parsed = loaded("fixtures", "compass_products.xlsx")
     assert parsed.sheet == "全部"
     assert 999.0 not in parsed.rows["gmv"].to_pylist()  # the 直播 sheet's number
 
 
-def test_wanxiang_same_creative_in_two_plans_is_summed(fixtures_dir):
-    rows = arrow_rows(load_file(fixtures_dir / "wanxiang_noid_gb18030.csv", SHOP).rows)
+def test_wanxiang_same_creative_in_two_plans_is_summed():
+    rows = arrow_rows(loaded("fixtures", "wanxiang_noid_gb18030.csv").rows)
     a7 = [r for r in rows if r["creative_id"] == "主图A" and r["date"] == D7]
     assert len(a7) == 1
     assert (a7[0]["impressions"], a7[0]["clicks"], a7[0]["spend"]) == (5166 + 1000, 150 + 20, 90.0 + 10.5)
@@ -237,6 +251,7 @@ def test_wanxiang_same_creative_in_two_plans_is_summed(fixtures_dir):
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="BUG connectors/base.py Source.resolve: fen columns are scaled by multiplying with 0.01, so 1999 fen "
     "becomes 19.990000000000002 instead of 19.99 (x / 100 is exact to the nearest double)",
 )
@@ -246,29 +261,30 @@ def test_fen_to_yuan_is_exact(tmp_path):
     assert load_file(path, SHOP).rows["spend"].to_pylist() == [19.99]
 
 
-def test_generic_file_reports_ignored_columns(fixtures_dir):
-    assert load_file(fixtures_dir / "generic_products.csv", SHOP, "other").ignored == ["备注"]
+def test_generic_file_reports_ignored_columns():
+    assert loaded("fixtures", "generic_products.csv", "other").ignored == ["备注"]
 
 
-def test_generic_file_without_platform_needs_platform(fixtures_dir):
+def test_generic_file_without_platform_needs_platform():
     with pytest.raises(ImportFileError) as info:
-        load_file(fixtures_dir / "generic_shop_noplatform.csv", SHOP)
+        loaded("fixtures", "generic_shop_noplatform.csv")
     assert "--platform" in info.value.message
     assert info.value.message.startswith("generic_shop_noplatform.csv: ")
 
 
-def test_unknown_platform_argument_is_refused(fixtures_dir):
+def test_unknown_platform_argument_is_refused():
     with pytest.raises(ImportFileError, match="unknown platform"):
-        load_file(fixtures_dir / "generic_shop_noplatform.csv", SHOP, "amazon")
+        loaded("fixtures", "generic_shop_noplatform.csv", "amazon")
 
 
-def test_generic_file_with_platform_column_needs_no_platform_argument(fixtures_dir):
-    rows = arrow_rows(load_file(fixtures_dir / "generic_products.csv", SHOP).rows)
+def test_generic_file_with_platform_column_needs_no_platform_argument():
+    rows = arrow_rows(loaded("fixtures", "generic_products.csv").rows)
     assert [r["platform"] for r in rows] == ["jd", "pdd"]
 
 
 @pytest.mark.xfail(
     strict=True,
+    raises=pytest.fail.Exception,
     reason="BUG connectors/base.py to_canonical: values of a generic file's platform column are lower-cased but "
     "never checked against canonical.PLATFORMS, so 'amazon' is stored (while --platform amazon is refused)",
 )
@@ -281,6 +297,7 @@ def test_generic_platform_column_value_must_be_a_known_platform(tmp_path):
 
 @pytest.mark.xfail(
     strict=True,
+    raises=ImportFileError,
     reason="BUG connectors/parsing.py find_header + generic.KNOWN_HEADERS: the header search compares cells with "
     "the lower-case canonical names case-sensitively, so 'Date,GMV,Visitors' is 'no header row found' although "
     "generic.source_for says header match is case-insensitive",
@@ -292,39 +309,42 @@ def test_generic_headers_are_case_insensitive(tmp_path):
     assert (rows[0]["gmv"], rows[0]["visitors"]) == (10.5, 3)
 
 
-@pytest.mark.parametrize(
-    ("cell", "expected"),
-    [
-        ("2026-11-07", D7),
-        ("2026/11/7", D7),
-        ("20261107", D7),
-        ("2026年11月7日", D7),
-        ("46333", D7),  # Excel serial
-        ("46333.5", D7),  # serial with a time of day
-        ("2026-11-07 10:30:00", D7),
-        ("2026.11.7", D7),
-    ],
-)
-def test_date_spellings_in_csv(tmp_path, cell, expected):
+DATE_SPELLINGS = [
+    "2026-11-07",
+    "2026/11/7",
+    "20261107",
+    "2026年11月7日",
+    "46333",  # Excel serial
+    "46333.5",  # serial with a time of day
+    "2026-11-07 10:30:00",
+    "2026.11.7",
+]
+
+
+def test_date_spellings_in_csv(tmp_path):
+    """One product per spelling, all on 2026-11-07."""
+    lines = ["统计日期,商品ID,商品访客数,支付金额"] + [f"{cell},{i},1,2" for i, cell in enumerate(DATE_SPELLINGS)]
     path = tmp_path / "d.csv"
-    path.write_text(f"统计日期,访客数,支付金额\n{cell},1,2\n", encoding="utf-8")
-    assert load_file(path, SHOP).rows["date"].to_pylist() == [expected]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = load_file(path, SHOP).rows
+    got = dict(zip(rows["product_id"].to_pylist(), rows["date"].to_pylist(), strict=True))
+    assert {DATE_SPELLINGS[int(k)]: v for k, v in got.items()} == dict.fromkeys(DATE_SPELLINGS, D7)
 
 
-@pytest.mark.parametrize(
-    ("cell", "expected"),
-    [
-        ('="712345678901"', "712345678901"),
-        ("712345678901\t", "712345678901"),
-        ("'712345678901", "712345678901"),
-        ("712345678901.0", "712345678901"),
-        (" 712345678901 ", "712345678901"),
-    ],
-)
-def test_id_wrappers_are_removed(tmp_path, cell, expected):
+ID_WRAPPERS = ['="712345678901"', "712345678901\t", "'712345678901", "712345678901.0", " 712345678901 "]
+
+
+def test_id_wrappers_are_removed(tmp_path):
+    """One day per wrapped spelling of the same ID; every one reads as the bare digits."""
+    lines = ["统计日期,商品ID,商品访客数,支付金额"] + [
+        f"2026-11-0{i + 1},{cell},1,2" for i, cell in enumerate(ID_WRAPPERS)
+    ]
     path = tmp_path / "ids.csv"
-    path.write_text(f"统计日期,商品ID,商品访客数,支付金额\n2026-11-07,{cell},1,2\n", encoding="utf-8")
-    assert load_file(path, SHOP).rows["product_id"].to_pylist() == [expected]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = arrow_rows(load_file(path, SHOP).rows)
+    assert [(r["date"].day, r["product_id"]) for r in rows] == [
+        (i + 1, "712345678901") for i in range(len(ID_WRAPPERS))
+    ]
 
 
 def test_excel_number_id_and_serial_date_in_xlsx(tmp_path):
@@ -362,6 +382,7 @@ def test_bad_cells_name_row_column_value_and_expectation(tmp_path, body, row, co
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="BUG connectors/parsing.py PARSE_SQL['int'] (formerly skr_int): CAST(v AS BIGINT) overflows for a count "
     "cell like 1e30 or a 20-digit number; load_file then reports 'cannot be read as a table (Conversion Error ...)' "
     "with no row, column or value",
@@ -396,8 +417,8 @@ def test_all_samples_are_covered(samples_dir):
 
 
 @pytest.mark.parametrize(("name", "source", "count", "first", "last"), SAMPLE_CASES, ids=[c[0] for c in SAMPLE_CASES])
-def test_samples_load(samples_dir, name, source, count, first, last):
-    parsed = load_file(samples_dir / name, SHOP)
+def test_samples_load(name, source, count, first, last):
+    parsed = loaded("samples", name)
     assert (parsed.source, parsed.rows.num_rows) == (source, count)
     assert parsed.date_range == (dt.date.fromisoformat(first), dt.date.fromisoformat(last))
     key = [c for c in parsed.table.key]
@@ -405,19 +426,19 @@ def test_samples_load(samples_dir, name, source, count, first, last):
     assert len(set(keys)) == len(keys)
 
 
-def test_sample_values_spot_checks(samples_dir):
+def test_sample_values_spot_checks():
     """A few cells of the samples, checked against the files by eye."""
-    shop = arrow_rows(load_file(samples_dir / "生意参谋_店铺整体_2026-07-01_2026-07-14.csv", SHOP).rows)
+    shop = arrow_rows(loaded("samples", "生意参谋_店铺整体_2026-07-01_2026-07-14.csv").rows)
     assert (shop[0]["date"], shop[0]["visitors"], shop[0]["pageviews"], shop[0]["gmv"]) == (
         dt.date(2026, 7, 1), 5834, 17502, 38780.98,
     )  # fmt: skip
     assert shop[2]["refund_amount"] is None  # "-"
-    products = arrow_rows(load_file(samples_dir / "抖店罗盘_商品列表_2026-07-01.xlsx", SHOP).rows)
+    products = arrow_rows(loaded("samples", "抖店罗盘_商品列表_2026-07-01.xlsx").rows)
     assert products[0]["product_id"] == "3598765432109876543"
     assert products[0]["gmv"] == 267.0  # 用户支付金额, not 成交金额 280.35
-    overview = arrow_rows(load_file(samples_dir / "抖店罗盘_成交概览_2026-07-01.xlsx", SHOP).rows)
+    overview = arrow_rows(loaded("samples", "抖店罗盘_成交概览_2026-07-01.xlsx").rows)
     assert (overview[0]["refund_amount"], overview[0]["ad_spend"], overview[0]["pageviews"]) == (930.6, 800.0, None)
-    qc = arrow_rows(load_file(samples_dir / "千川_素材分日_2026-07-01_2026-07-07.xlsx", SHOP).rows)
+    qc = arrow_rows(loaded("samples", "千川_素材分日_2026-07-01_2026-07-07.xlsx").rows)
     assert len(qc) == 28 and qc[0]["creative_id"] == "7600000000000000001" and qc[0]["impressions"] == 3019
 
 
@@ -432,10 +453,10 @@ def test_fixtures_are_reproducible(tmp_path):
 
 def test_detect_source_by_headers():
     assert connectors.detect_source(["统计日期", "访客数", "支付金额"]).name == "sycm_shop"
-    assert connectors.detect_source(["统计日期", "商品ID", "访客数", "支付金额"]) is None or (
-        connectors.detect_source(["统计日期", "商品ID", "访客数", "支付金额"]).name != "sycm_shop"
-    )  # 商品ID means it is not the shop file
+    assert connectors.detect_source(["统计日期", "商品ID", "访客数", "支付金额"]) is None  # 商品ID: not the shop file
     assert connectors.detect_source(["日期", "素材ID", "整体展现次数", "整体消耗"]).name == "qianchuan_creatives"
+    assert connectors.detect_source(["日期", "创意名称", "展现量", "点击量", "花费(分)"]).name == "wanxiang_creatives"
+    assert connectors.detect_source(["date", "gmv"]).name == "generic"
     assert connectors.detect_source(["foo", "bar"]) is None
 
 
@@ -460,9 +481,7 @@ def _rule(kind: str) -> str:
 
 def _cells(con, texts: list[str]) -> list[tuple]:
     """(text, skr_num, count rule, skr_id, skr_date) for each text, in one query (a query costs ~10 ms)."""
-    has_int_macro = con.execute(
-        "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'skr_int'"
-    ).fetchone()[0]
+    has_int_macro = con.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = 'skr_int'").fetchone()[0]
     count = "skr_int(s)" if has_int_macro else _rule("int")
     sql = (
         f"SELECT s, skr_num(s), {count}, skr_id(s), skr_date(s) "
@@ -472,7 +491,7 @@ def _cells(con, texts: list[str]) -> list[tuple]:
     return con.execute(sql, [texts, texts]).fetchall()
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(st.lists(st.text(max_size=30), min_size=1, max_size=40))
 def test_cell_rules_never_crash_on_arbitrary_text(cell_con, texts):
     nums = [r[0] for r in cell_con.execute("SELECT skr_num(unnest(CAST(? AS VARCHAR[])))", [texts]).fetchall()]
@@ -488,21 +507,21 @@ def test_cell_rules_never_crash_on_arbitrary_text(cell_con, texts):
             assert count == num, text
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(st.lists(st.integers(min_value=-(10**15), max_value=10**15), min_size=1, max_size=40))
 def test_thousands_separated_integers_parse_back(cell_con, numbers):
     rows = _cells(cell_con, [f"{n:,}" for n in numbers])
     assert [(r[1], r[2]) for r in rows] == [(float(n), n) for n in numbers]
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 10**9), st.integers(0, 99)), min_size=1, max_size=40))
 def test_money_text_parses_to_the_nearest_double(cell_con, amounts):
     rows = _cells(cell_con, [f"¥{yuan:,}.{fen:02d}" for yuan, fen in amounts])
     assert [r[1] for r in rows] == [float(f"{yuan}.{fen:02d}") for yuan, fen in amounts]
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(st.lists(st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2099, 12, 31)), min_size=1, max_size=20))
 def test_date_spellings_agree(cell_con, days):
     texts, want = [], []
@@ -518,3 +537,38 @@ def test_date_spellings_agree(cell_con, days):
         texts += spellings
         want += [day] * len(spellings)
     assert [(r[0], r[4]) for r in _cells(cell_con, texts)] == list(zip(texts, want, strict=True))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="BUG connectors/parsing.py _read_csv_table: for UTF-8 text it lets DuckDB read `path` from disk whenever "
+    "path.exists(), ignoring the `data` bytes passed to load_file; an upload ('x.csv', bytes) whose name exists in "
+    "the working directory (or a file rewritten after it was hashed) loads the other file's rows",
+)
+def test_data_bytes_win_over_a_file_of_the_same_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("x.csv").write_text("统计日期,访客数,支付金额\n2026-11-07,1,1\n", encoding="utf-8")
+    upload = "统计日期,访客数,支付金额\n2026-11-07,999,5\n".encode()
+    rows = load_file(Path("x.csv"), SHOP, data=upload).rows
+    assert (rows["visitors"].to_pylist(), rows["gmv"].to_pylist()) == ([999], [5.0])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=pytest.fail.Exception,
+    reason="BUG connectors/__init__.py _pick: when no sheet is named 全部, a 罗盘 商品列表 workbook with only carrier "
+    "sheets (直播, 短视频) silently loads the first one (直播) although compass_products says only 全部 is read",
+)
+def test_compass_products_without_the_all_sheet_is_refused(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.active.title = "直播"
+    wb.create_sheet("短视频")
+    for ws, clicks in ((wb["直播"], 5), (wb["短视频"], 7)):
+        ws.append(["统计周期", "商品ID", "商品点击人数", "成交金额"])
+        ws.append(["2026-11-07", ID19, clicks, 9.0])
+    path = tmp_path / "carriers.xlsx"
+    wb.save(path)
+    with pytest.raises(ImportFileError):
+        load_file(path, SHOP)

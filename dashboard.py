@@ -1,0 +1,65 @@
+"""ShopKR dashboard: page config, navigation over pages/, and the shared sidebar (cycle and language)."""
+
+import streamlit as st
+
+from shopkr import demo, ui
+
+st.set_page_config(page_title="ShopKR 店铺OKR", page_icon=":material/target:", layout="wide")
+
+# First start on an empty database: load the demo shops and OKRs once (about 10 s), with progress.
+if "demo_checked" not in st.session_state:
+    if demo.should_load():
+        bar = st.progress(0.0, text=ui.tr("ui.demo_loading", step=""))
+        demo.load(progress=lambda f, step: bar.progress(f, text=ui.tr("ui.demo_loading", step=step)))
+        bar.empty()
+        ui.refresh()
+    st.session_state["demo_checked"] = True
+
+pages = {
+    ui.tr("nav.boss"): [
+        st.Page(
+            "pages/overview.py",
+            title=ui.tr("page.overview"),
+            icon=":material/monitoring:",
+            url_path="overview",
+            default=True,
+        ),
+    ],
+    ui.tr("nav.operators"): [
+        st.Page("pages/my_krs.py", title=ui.tr("page.my_krs"), icon=":material/task_alt:", url_path="my_krs"),
+        st.Page(
+            "pages/kr_detail.py", title=ui.tr("page.kr_detail"), icon=":material/query_stats:", url_path="kr_detail"
+        ),
+        st.Page("pages/abtest.py", title=ui.tr("page.abtest"), icon=":material/photo_library:", url_path="abtest"),
+    ],
+    ui.tr("nav.admin"): [
+        st.Page("pages/manage.py", title=ui.tr("page.manage"), icon=":material/edit_note:", url_path="manage"),
+        st.Page(
+            "pages/data_import.py", title=ui.tr("page.import"), icon=":material/upload_file:", url_path="data_import"
+        ),
+        st.Page("pages/people.py", title=ui.tr("page.people"), icon=":material/groups:", url_path="people"),
+    ],
+}
+page = st.navigation(pages)
+
+with st.sidebar:
+    languages = {"zh": "简体中文", "en": "English"}
+    chosen = st.segmented_control(
+        ui.tr("ui.language"), list(languages), format_func=languages.get, default=ui.lang(), key="lang_switch"
+    )
+    if chosen and chosen != ui.lang():
+        ui.set_param("lang", chosen)
+        st.rerun()
+    options = ui.cycles()
+    if options:
+        current = ui.current_cycle()
+        cycle = st.selectbox(ui.tr("ui.cycle"), options, index=options.index(current) if current in options else 0)
+        ui.set_param("cycle", cycle)
+    if ui.is_demo():
+        st.warning(ui.tr("ui.demo_banner"), icon=":material/science:")
+        if st.button(ui.tr("ui.demo_clear"), width="stretch"):
+            demo.clear()
+            ui.refresh()
+            st.rerun()
+
+page.run()

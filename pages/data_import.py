@@ -1,0 +1,79 @@
+"""数据导入 Import: upload exports for a shop, see what each file did, the date coverage and the import history."""
+
+import streamlit as st
+
+from connectors.canonical import PLATFORMS
+from shopkr import charts, coverage, import_view, importer, ui
+
+lang = ui.lang()
+st.title(ui.tr("import.title"))
+st.caption(ui.tr("import.intro"))
+
+shops = ui.query("shops")
+round_no = st.session_state.get("import_round", 0)  # a new key after each import empties the uploader
+files = st.file_uploader(
+    ui.tr("import.files"), type=["csv", "xls", "xlsx"], accept_multiple_files=True, key=f"upload-{round_no}"
+)
+c1, c2, c3 = st.columns(3)
+new_shop = ui.tr("import.new_shop")
+picked = c1.selectbox(ui.tr("import.shop"), [*dict.fromkeys(shops["shop"]), new_shop], help=ui.tr("import.shop_help"))
+shop = c1.text_input(ui.tr("import.new_shop_name")).strip() if picked == new_shop else picked
+choices = [None, *PLATFORMS]
+platform = c2.selectbox(
+    ui.tr("import.platform"), choices, index=choices.index(import_view.shop_platform(shops, shop)),
+    format_func=lambda p: ui.tr("import.platform_auto") if p is None else p, help=ui.tr("import.platform_help"),
+)
+user = c3.text_input(ui.tr("import.user"), help=ui.tr("import.user_help")).strip()
+
+if not files:
+    st.caption(ui.tr("import.need_files"))
+elif not shop:
+    st.warning(ui.tr("import.need_shop"))
+if st.button(ui.tr("import.button", n=len(files or [])), type="primary", icon="📥", disabled=not (files and shop)):
+    bar = st.progress(0.0, text=ui.tr("import.starting"))
+
+    def step(done: int, total: int, name: str) -> None:
+        text = ui.tr("import.writing") if done == total else ui.tr("import.reading", name=name, done=done, total=total)
+        bar.progress(done / total, text=text)
+
+    results = importer.import_files(
+        [(f.name, f.getvalue()) for f in files], shop, platform=platform, user=user or None, progress=step
+    )
+    bar.empty()
+    ui.refresh()
+    st.session_state["import_results"] = (shop, results)
+    st.session_state["import_round"] = round_no + 1
+    st.rerun()
+
+if "import_results" in st.session_state:
+    done_shop, results = st.session_state["import_results"]
+    n = import_view.counts(results)
+    st.subheader(ui.tr("import.results", shop=done_shop))
+    message = ui.tr("import.done", ok=n["ok"], same=n["unchanged"], failed=n["failed"])
+    (st.warning if n["failed"] else st.success)(message)
+    st.dataframe(import_view.results_frame(results, lang), hide_index=True)
+    for r in (r for r in results if r.status == "failed"):
+        st.error(import_view.escape_markdown(r.error or r.path.name), icon="❌")
+        st.caption(ui.tr(import_view.failure_hint(r.error)))
+
+st.subheader(ui.tr("import.coverage"))
+days = ui.query("coverage_days")
+if days.empty:
+    st.info(ui.tr("import.no_data"))
+else:
+    st.caption(ui.tr("import.coverage_caption"))
+    state, counts = coverage.calendar(days, import_view.table_labels(lang))
+    cal_labels = {k: ui.tr("import.cal." + k) for k in ("data", "gap", "none", "rows")}
+    st.plotly_chart(charts.coverage(state, counts, cal_labels))
+    table = coverage.summary(ui.query("coverage"), days)
+    gaps = int((table["missing_count"] > 0).sum())
+    (st.warning if gaps else st.success)(ui.tr("import.gaps", n=gaps) if gaps else ui.tr("import.no_gaps"))
+    st.dataframe(import_view.coverage_frame(table, lang), hide_index=True)
+
+st.subheader(ui.tr("import.history"))
+history = ui.query("import_history")
+if history.empty:
+    st.info(ui.tr("import.no_history"))
+else:
+    st.caption(ui.tr("import.history_caption"))
+    st.dataframe(import_view.history_frame(history, lang), hide_index=True)

@@ -1,0 +1,110 @@
+"""KR详情 KR detail: the definition, filters, daily series, numerator and denominator, change history."""
+
+import streamlit as st
+
+from shopkr import charts, metrics, ui, views
+
+ui.require_app()
+
+cycle = ui.current_cycle()
+st.title(ui.tr("page.kr_detail"))
+if cycle is None:
+    ui.no_cycle_hint()
+    st.stop()
+
+report = ui.report(cycle)
+krs = {k.id: k for k in report.key_results}
+if not krs:
+    ui.no_cycle_hint()
+    st.stop()
+ids = list(krs)
+chosen = ui.param("kr")
+kr_id = st.selectbox(
+    ui.tr("ui.kr"), ids, index=ids.index(chosen) if chosen in ids else 0, format_func=lambda i: f"{i} {krs[i].title}"
+)
+ui.set_param("kr", kr_id)
+k = krs[kr_id]
+objective = next(o for o in report.objectives if o.id == k.objective_id)
+
+st.markdown(
+    f"**{objective.id} {objective.title}** · {objective.owner} · {ui.tr('level.' + objective.level)} · "
+    f"{ui.tr('type.' + objective.type)}"
+)
+cols = st.columns(5)
+cols[0].metric(ui.tr("ui.value"), views.fmt_value(k.value, k.unit) if k.kind != "manual" else "–")
+cols[1].metric(ui.tr("ui.start"), views.fmt_value(k.start, k.unit) if k.start is not None else "–")
+cols[2].metric(ui.tr("ui.target"), views.fmt_value(k.target, k.unit) if k.target is not None else "–")
+cols[3].metric(ui.tr("ui.score"), f"{k.score:.2f}")
+cols[4].metric(ui.tr("ui.projected"), f"{k.projected_score:.2f}")
+st.markdown(f"{ui.tr('ui.status')}: {ui.status_badge(k.status)}")
+if k.message:
+    st.warning(k.message)
+if k.advice:
+    st.info(ui.tr("advice." + k.advice))
+
+st.subheader(ui.tr("detail.definition"))
+if k.kind == "manual":
+    st.markdown(ui.tr("detail.manual"))
+elif k.kind == "sql":
+    st.code(k.definition, language="sql")
+    st.caption(ui.tr("detail.sql_note"))
+else:
+    metric = metrics.CATALOGUE[k.metric]
+    table = metrics.LEVEL_TABLE[metrics.level_for(k.filters, k.level)]
+    st.markdown(f"`{k.metric}` = `{metric.formula}` · {ui.tr('metric.' + k.metric)} · `{table}`")
+    st.caption(ui.tr("detail.ratio_note") if metric.kind == "ratio" else ui.tr("detail.sum_note"))
+filters = ", ".join(f"{name} = {value}" for name, value in k.filters.items()) or ui.tr("detail.no_filters")
+st.markdown(
+    f"{ui.tr('detail.filters')}: {filters} · {ui.tr('detail.deadline')}: {k.deadline} · "
+    f"{ui.tr('detail.weight')}: {k.weight:g}"
+)
+
+series = ui.series(k.id, report.as_of)
+labels = {"value": ui.tr("ui.to_date"), "target": ui.tr("ui.target"), "pace": ui.tr("ui.pace")}
+st.plotly_chart(charts.progress(series, k.unit, labels, height=360))
+if k.kind in ("sum", "ratio"):
+    st.subheader(ui.tr("detail.daily"))
+    if k.kind == "ratio":
+        st.caption(
+            ui.tr(
+                "detail.num_den", num=views.fmt_value(k.numerator, "count"), den=views.fmt_value(k.denominator, "count")
+            )
+        )
+    columns = ["date", "numerator", "num_to_date", "value"]
+    if k.kind == "ratio":
+        columns = ["date", "numerator", "denominator", "num_to_date", "den_to_date", "value"]
+    st.dataframe(
+        series.dropna(subset=["numerator"])[columns],
+        hide_index=True,
+        column_config=ui.series_columns(k.unit),
+    )
+
+product = k.filters.get("product_id")
+if product:
+    tests = [t for t in ui.okrs().ab_tests if t.product_id == product]
+    st.subheader(ui.tr("detail.tests"))
+    if not tests:
+        st.caption(ui.tr("detail.no_tests"))
+    for test in tests:
+        st.page_link(
+            "pages/abtest.py", label=f"🖼️ {test.id} {test.title}", query_params={**ui.keep_params(), "test": test.id}
+        )
+
+st.subheader(ui.tr("detail.history"))
+history = ui.query("kr_history", k.id)
+if history.empty:
+    st.caption(ui.tr("detail.no_history"))
+else:
+    st.dataframe(
+        history.rename(
+            columns={
+                "changed_at": ui.tr("detail.when"),
+                "user_name": ui.tr("detail.who"),
+                "field": ui.tr("detail.field"),
+                "old_value": ui.tr("detail.old"),
+                "new_value": ui.tr("detail.new"),
+                "reason": ui.tr("detail.reason"),
+            }
+        ),
+        hide_index=True,
+    )

@@ -1,0 +1,76 @@
+"""我的KR My KRs: an operator's daily check of their KRs, and the 日报 text."""
+
+import streamlit as st
+
+from shopkr import charts, summary, ui, views
+
+ui.require_app()
+
+cycle = ui.current_cycle()
+st.title(ui.tr("my.title"))
+if cycle is None:
+    ui.no_cycle_hint()
+    st.stop()
+
+report = ui.report(cycle)
+people = summary.owners(report)
+if not people:
+    st.info(ui.tr("my.no_owner"))
+    st.stop()
+chosen = ui.param("owner")
+owner = st.selectbox(ui.tr("my.pick_owner"), people, index=people.index(chosen) if chosen in people else 0)
+ui.set_param("owner", owner)
+lang = ui.lang()
+
+mine = [o for o in report.objectives if o.owner == owner]
+if st.button(ui.tr("my.report"), icon=":material/summarize:"):
+    st.caption(ui.tr("my.report_help"))
+    st.code(views.daily_report(report, owner, lang), language=None, wrap_lines=True)
+
+labels = {"value": ui.tr("ui.to_date"), "target": ui.tr("ui.target"), "pace": ui.tr("ui.pace")}
+for o in mine:
+    st.subheader(f"{o.id} {o.title}")
+    st.markdown(
+        f"{ui.score_badge(o.score, o.status)} · {ui.tr('ui.projected')} {o.projected_score:.2f} · "
+        f"{ui.status_text(o.status)} · {ui.tr('level.' + o.level)} · {ui.tr('type.' + o.type)}"
+    )
+    for k in o.key_results:
+        with st.container(border=True):
+            head, link = st.columns([5, 1])
+            head.markdown(f"**{k.id} {k.title}**")
+            link.page_link(
+                "pages/kr_detail.py", label=ui.tr("ui.open_detail"), query_params={**ui.keep_params(), "kr": k.id}
+            )
+            cols = st.columns(5)
+            if k.kind == "manual":
+                cols[0].metric(ui.tr("ui.score"), f"{k.score:.2f}")
+                cols[1].metric(ui.tr("ui.status"), ui.status_text(k.status))
+                st.caption(ui.tr("my.manual_note"))
+                continue
+            change = None if k.previous_score is None else k.score - k.previous_score
+            delta = None if change is None or abs(change) < 0.005 else f"{change:+.2f} {ui.tr('ui.change_yesterday')}"
+            cols[0].metric(ui.tr("ui.value"), views.fmt_value(k.value, k.unit))
+            cols[1].metric(ui.tr("ui.target"), views.fmt_value(k.target, k.unit))
+            cols[2].metric(ui.tr("ui.score"), f"{k.score:.2f}", delta)
+            cols[3].metric(ui.tr("ui.projected"), f"{k.projected_score:.2f}")
+            cols[4].markdown(f"{ui.tr('ui.status')}  \n{ui.status_badge(k.status)}")
+            if k.message:
+                st.warning(k.message)
+            if k.advice:
+                st.caption(ui.tr("advice." + k.advice))
+            if k.data_through:
+                st.caption(ui.tr("ui.data_through", date=f"{k.data_through:%m-%d}"))
+            series = ui.series(k.id, report.as_of)
+            st.plotly_chart(charts.progress(series, k.unit, labels), key=f"chart-{k.id}")
+            if k.kind in ("sum", "ratio"):
+                with st.expander(ui.tr("my.per_day")):
+                    columns = (
+                        ["date", "numerator", "denominator", "value"]
+                        if k.kind == "ratio"
+                        else ["date", "numerator", "value"]
+                    )
+                    st.dataframe(
+                        series.dropna(subset=["numerator"])[columns],
+                        hide_index=True,
+                        column_config=ui.series_columns(k.unit),
+                    )

@@ -1,0 +1,104 @@
+"""总览 Overview: the cycle's attainment for bosses."""
+
+import datetime as dt
+
+import streamlit as st
+
+from shopkr import charts, summary, ui
+
+ui.require_app()
+
+cycle = ui.current_cycle()
+if cycle is None:
+    st.title(ui.tr("page.overview"))
+    ui.no_cycle_hint()
+    st.stop()
+
+report = ui.report(cycle)
+lang = ui.lang()
+st.title(ui.tr("overview.title", cycle=cycle))
+st.caption(f"{report.cycle.start} ~ {report.cycle.end} · " + ui.tr("ui.as_of", date=f"{report.as_of:%Y-%m-%d}"))
+if report.closed_at:
+    st.info(ui.tr("ui.closed_cycle", date=f"{report.closed_at:%Y-%m-%d}"))
+
+counts = summary.kr_counts(report)
+company = [o for o in report.objectives if o.level == "company"]
+overall = summary.mean_score(list(report.objectives))
+share = summary.bottom_up_share(report)
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(
+    ui.tr("overview.attainment"), "–" if overall is None else f"{overall:.2f}", help=ui.tr("overview.attainment_help")
+)
+company_score = summary.mean_score(company)
+c2.metric(ui.tr("overview.company"), "–" if company_score is None else f"{company_score:.2f}")
+c3.metric(
+    ui.tr("overview.kr_on_track"),
+    f"{counts['on_track'] + counts['done']} / {sum(counts.values())}",
+    help=ui.tr(
+        "overview.kr_counts_value",
+        on=counts["on_track"] + counts["done"],
+        risk=counts["at_risk"],
+        off=counts["off_track"],
+        none=counts["no_data"] + counts["error"],
+    ),
+)
+c4.metric(ui.tr("overview.bottom_up"), "–" if share is None else f"{share:.0%}")
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(ui.tr("overview.objectives"))
+    frame = summary.objective_frame(report, ("company", "department"), lang)
+    if frame.empty:
+        st.info(ui.tr("ui.no_okrs"))
+    else:
+        st.plotly_chart(charts.objective_bars(frame, ui.tr("ui.score")))
+with right:
+    st.subheader(ui.tr("overview.tree"))
+    st.plotly_chart(charts.alignment_sunburst(summary.alignment_nodes(report, lang), cycle))
+
+st.subheader(ui.tr("overview.shops"))
+end = min(report.as_of, report.cycle.end)
+rates = summary.shop_rates(ui.query("shop_sums", report.cycle.start, end))
+gmv = summary.shop_gmv_krs(report)
+shop_cols = st.columns(max(1, len(rates)))
+for col, row in zip(shop_cols, rates.itertuples(), strict=False):
+    with col, st.container(border=True):
+        st.markdown(f"**{row.shop}** · {row.platform}")
+        target = gmv[gmv["shop"] == row.shop]
+        if target.empty:
+            st.metric(ui.tr("overview.gmv"), f"{row.gmv:,.0f}")
+            st.caption(ui.tr("overview.no_shop_kr"))
+        else:
+            kr = target.iloc[0]
+            st.metric(ui.tr("overview.gmv"), f"{kr.value:,.0f}", f"{kr.value / kr.target:.0%} / {kr.target:,.0f}")
+        a, b = st.columns(2)
+        a.metric(
+            ui.tr("overview.conversion"),
+            "–" if row.conversion_rate != row.conversion_rate else f"{row.conversion_rate:.2%}",
+        )
+        b.metric(ui.tr("overview.refund_rate"), "–" if row.refund_rate != row.refund_rate else f"{row.refund_rate:.2%}")
+        st.caption(ui.tr("ui.data_through", date=f"{row.last_date:%m-%d}"))
+if not gmv.empty:
+    st.plotly_chart(
+        charts.shop_attainment(
+            gmv, {"value": ui.tr("ui.to_date"), "projected": ui.tr("ui.projected"), "target": ui.tr("ui.target")}
+        ),
+    )
+
+st.subheader(ui.tr("overview.attention"))
+items = summary.attention(report, dt.date.today(), lang)
+if not items:
+    st.success(ui.tr("overview.nothing"))
+icons = {
+    "error": ":red[▲]",
+    "off_track": ":red[●]",
+    "no_data": ":gray[○]",
+    "at_risk": ":orange[●]",
+    "stale": ":blue[◷]",
+}
+for item in items:
+    line = f"{icons[item.kind]} {item.text}"
+    if item.kr_id:
+        st.page_link("pages/kr_detail.py", label=line, query_params={**ui.keep_params(), "kr": item.kr_id})
+    else:
+        st.markdown(line)

@@ -1,0 +1,542 @@
+"""Main-image A/B tests on imported data: definitions (okr.ABTestDef) + creative queries + abtest.analyze.
+
+`run_test` reads the window totals and daily rows of the test's creatives and analyses them; the plain-language
+verdict (`verdict`, `message`), the terminal table, the JSON and the page's tables are built from its
+`TestReport`. Thumbnails (optional images per variant) are files under `<db folder>/thumbnails/<test>/`.
+Expected data problems (creatives without data, orders above clicks) are results with a message, never
+exceptions.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import pandas as pd
+
+from shopkr import abtest, queries, store
+from shopkr.i18n import Lang, t
+from shopkr.okr import ABTestDef, OKRFile, Problem, validate
+from shopkr.views import _pad  # terminal alignment that counts CJK characters as two columns
+
+Tone = Literal["success", "info", "warning", "error"]
+
+MIN_SUCCESSES = 100  # per variant before any verdict (GrowthBook uses 150 conversions)
+SLOW_TEST_DAYS = 28  # beyond this, suggest testing fewer images
+THUMBNAIL_TYPES = ("png", "jpg", "jpeg", "webp", "gif")
+THUMBNAIL_MAX_PX = 480
+
+
+@dataclass(frozen=True)
+class TestReport:
+    """Everything the page, the CLI and the JSON show about one test.
+
+    `daily` has one row per date with data and variant: date, creative_id, name, impressions, clicks,
+    orders, trials, successes, rate (successes/trials that day), share (the variant's share of that day's
+    impressions) and intended (its intended share). `coverage` has per variant: creative_id, name, days,
+    first_date, last_date. `result` is None only when the data cannot be analysed (`error` says why).
+    """
+
+    __test__ = False  # not a pytest test class despite the name
+
+    test: ABTestDef
+    result: abtest.TestResult | None
+    names: dict[str, str]
+    impressions: dict[str, int]
+    clicks: dict[str, int]
+    orders: dict[str, int | None]
+    days: int
+    first_date: dt.date | None
+    last_date: dt.date | None
+    daily: pd.DataFrame
+    coverage: pd.DataFrame
+    missing: tuple[str, ...] = ()
+    partial: tuple[str, ...] = ()
+    error: str | None = None
+    error_args: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> str:
+        """abtest's verdict, or "error" when the data could not be analysed."""
+        return self.result.verdict if self.result else "error"
+
+
+@dataclass(frozen=True)
+class VerdictText:
+    """The verdict in words: a headline, its tone (success/info/warning/error) and detail lines."""
+
+    tone: Tone
+    headline: str
+    details: tuple[str, ...]
+
+
+# --- running a test -------------------------------------------------------------------------------------
+
+
+def _int(value: object) -> int:
+    """A summed count from DuckDB/pandas as int (NULL/NaN -> 0)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return 0
+    return int(value)
+
+
+def _intended_shares(test: ABTestDef) -> dict[str, float]:
+    weights = test.weights or [1.0] * len(test.variants)
+    total = sum(weights)
+    return {v: w / total for v, w in zip(test.variants, weights, strict=True)}
+
+
+def run_test(con: duckdb.DuckDBPyConnection, test: ABTestDef) -> TestReport:
+    """Read the test's creatives in its window and analyse them (ctr: clicks/impressions, cvr: orders/clicks)."""
+    sums = queries.creative_sums(con, test.shop, test.variants, test.start, test.end).set_index("creative_id")
+    raw_daily = queries.creative_daily_series(con, test.shop, test.variants, test.start, test.end)
+    names = {v: test.names.get(v) or _name(sums, v) for v in test.variants}
+    impressions = {v: _int(sums.at[v, "impressions"]) if v in sums.index else 0 for v in test.variants}
+    clicks = {v: _int(sums.at[v, "clicks"]) if v in sums.index else 0 for v in test.variants}
+    orders: dict[str, int | None] = {
+        v: None if v not in sums.index or pd.isna(sums.at[v, "orders"]) else int(sums.at[v, "orders"])
+        for v in test.variants
+    }
+    missing = tuple(v for v in test.variants if impressions[v] == 0)
+    with_data = raw_daily[raw_daily["impressions"].fillna(0) > 0]
+    days = int(with_data["date"].nunique())
+    first = with_data["date"].min() if days else None
+    last = with_data["date"].max() if days else None
+    per_variant_days = with_data.groupby("creative_id")["date"].nunique()
+    partial = tuple(v for v in test.variants if v not in missing and int(per_variant_days.get(v, 0)) < days)
+    coverage = pd.DataFrame({
+        "creative_id": test.variants,
+        "name": [names[v] for v in test.variants],
+        "days": [int(per_variant_days.get(v, 0)) for v in test.variants],
+        "first_date": [sums.at[v, "first_date"] if v in sums.index else None for v in test.variants],
+        "last_date": [sums.at[v, "last_date"] if v in sums.index else None for v in test.variants],
+    })
+    daily = _daily_frame(test, raw_daily, names)
+    common = {
+        "test": test, "names": names, "impressions": impressions, "clicks": clicks, "orders": orders, "days": days,
+        "first_date": _date(first), "last_date": _date(last), "daily": daily, "coverage": coverage,
+        "missing": missing, "partial": partial,
+    }
+    if test.metric == "cvr":
+        unknown = [v for v in test.variants if v not in missing and orders[v] is None]
+        if unknown:
+            return TestReport(result=None, error="ab.err_no_orders", error_args={"names": _names(names, unknown)},
+                              **common)
+        over = [v for v in test.variants if (orders[v] or 0) > clicks[v]]
+        if over:
+            return TestReport(result=None, error="ab.err_orders_over_clicks",
+                              error_args={"names": _names(names, over)}, **common)
+        data = [abtest.VariantData(v, names[v], clicks[v], orders[v] or 0) for v in test.variants]
+        srm_counts: list[int] | None = [impressions[v] for v in test.variants]
+    else:
+        over = [v for v in test.variants if clicks[v] > impressions[v]]
+        if over:
+            return TestReport(result=None, error="ab.err_clicks_over_impressions",
+                              error_args={"names": _names(names, over)}, **common)
+        data = [abtest.VariantData(v, names[v], impressions[v], clicks[v]) for v in test.variants]
+        srm_counts = None
+    result = abtest.analyze(
+        data, control=test.control_id, weights=test.weights, metric=test.metric, days=days or None,
+        min_successes=MIN_SUCCESSES, srm_counts=srm_counts,
+    )
+    return TestReport(result=result, **common)
+
+
+def _name(sums: pd.DataFrame, creative_id: str) -> str:
+    """The creative's imported name, else its id."""
+    if creative_id in sums.index and pd.notna(sums.at[creative_id, "name"]) and sums.at[creative_id, "name"]:
+        return str(sums.at[creative_id, "name"])
+    return creative_id
+
+
+def _date(value: object) -> dt.date | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def _names(names: dict[str, str], ids: list[str] | tuple[str, ...]) -> str:
+    return "、".join(f"{names[v]}（{v}）" if names[v] != v else v for v in ids)
+
+
+def _daily_frame(test: ABTestDef, raw: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    df = raw.copy()
+    for col in ("impressions", "clicks", "orders"):
+        df[col] = df[col].fillna(0).astype("int64")
+    trials, successes = ("clicks", "orders") if test.metric == "cvr" else ("impressions", "clicks")
+    df["trials"], df["successes"] = df[trials], df[successes]
+    df["rate"] = (df["successes"] / df["trials"].where(df["trials"] > 0)).astype("float64")
+    day_total = df.groupby("date")["impressions"].transform("sum")
+    df["share"] = (df["impressions"] / day_total.where(day_total > 0)).astype("float64")
+    df["intended"] = df["creative_id"].map(_intended_shares(test))
+    df["name"] = df["creative_id"].map(names)
+    columns = ["date", "creative_id", "name", "impressions", "clicks", "orders", "trials", "successes", "rate",
+               "share", "intended"]
+    return df[columns].reset_index(drop=True)
+
+
+def run_test_in_db(test: ABTestDef, db: str | Path | None = None) -> TestReport:
+    """`run_test` on a short-lived connection (waits while another process writes)."""
+    with store.connect(db, wait=60.0) as con:
+        return run_test(con, test)
+
+
+def find_test(okrs: OKRFile, test_id: str) -> ABTestDef | None:
+    """The test with this id, or None."""
+    return next((x for x in okrs.ab_tests if x.id == test_id), None)
+
+
+# --- plain-language verdict -----------------------------------------------------------------------------
+
+
+def fmt_rate(x: float | None) -> str:
+    """A rate as a percentage with two decimals: 0.02667 -> 2.67%."""
+    return "–" if x is None else f"{x * 100:.2f}%"
+
+
+def fmt_lift(x: float | None, signed: bool = True) -> str:
+    """A relative change: +33%, -4.1% (one decimal under 10%); signed=False drops the sign (33%)."""
+    if x is None:
+        return "–"
+    value = x * 100 if signed else abs(x) * 100
+    digits = 0 if abs(value) >= 10 else 1
+    return f"{value:+.{digits}f}%" if signed else f"{value:.{digits}f}%"
+
+
+def fmt_p(p: float | None) -> str:
+    """A p-value for people: < 0.001, else three decimals."""
+    if p is None:
+        return "–"
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+def fmt_srm_p(p: float | None) -> str:
+    """The SRM p-value, precise enough near the 0.001 threshold."""
+    if p is None:
+        return "–"
+    return "< 0.0001" if p < 0.0001 else f"{p:.4f}"
+
+
+def fmt_count(n: float, lang: Lang) -> str:
+    """A large count as people say it: 41,000 -> 4.1 万 (zh) / 41,000 (en)."""
+    if lang == "zh":
+        if n >= 1e8:
+            return f"{n / 1e8:.1f} 亿"
+        if n >= 1e4:
+            return f"{n / 1e4:.1f} 万"
+        return f"{n:,.0f}"
+    return f"{round(n, -3 if n >= 1e4 else -2 if n >= 1e3 else 0):,.0f}"
+
+
+def verdict(report: TestReport, lang: Lang = "zh") -> VerdictText:
+    """The verdict panel: headline in plain words for the operator, with the reasons as detail lines."""
+    r, test, names = report.result, report.test, report.names
+    metric = t(f"ab.metric_{test.metric}", lang)
+    unit = t(f"ab.unit_{test.metric}", lang)
+    details: list[str] = []
+    if report.missing:
+        details.append(t("ab.missing", lang, names=_names(names, report.missing), start=test.start, end=test.end))
+    if report.partial:
+        details.append(t("ab.partial", lang, names=_names(names, report.partial), days=report.days))
+    if r is None:
+        return VerdictText("error", t(report.error or "ab.err_unknown", lang, **report.error_args), tuple(details))
+    control = next(v for v in r.variants if v.id == r.control)
+    if r.verdict == "srm_failed":
+        headline = t("ab.srm_failed", lang, p=fmt_srm_p(r.srm_p_value))
+        shares = _share_lines(report, lang)
+        details.extend(shares)
+        return VerdictText("error", headline, tuple(details))
+    if r.verdict == "winner":
+        w = next(v for v in r.variants if v.id == r.winner)
+        headline = t("ab.winner", lang, name=w.name, metric=metric, rate=fmt_rate(w.rate),
+                     lift=fmt_lift(w.lift, signed=False), p=fmt_p(w.p_adjusted))
+        details.append(t("ab.winner_detail", lang, low=fmt_lift(w.lift_ci_low), high=fmt_lift(w.lift_ci_high),
+                         beat=_pct(w.prob_beat_control), best=_pct(w.prob_best), control=control.name,
+                         control_rate=fmt_rate(control.rate)))
+        if "suspicious_uplift" in r.notes:
+            details.append(t("ab.suspicious", lang))
+        return VerdictText("success", headline, tuple(details))
+    # no_winner_yet or insufficient_data: how much longer
+    wait = _wait_text(report, lang, unit)
+    if r.verdict == "insufficient_data":
+        fewest = min(r.variants, key=lambda v: v.successes)
+        headline = t("ab.insufficient", lang, min=MIN_SUCCESSES, what=t(f"ab.success_{test.metric}", lang),
+                     name=fewest.name, have=fewest.successes)
+        if wait:
+            details.insert(0, wait)
+        return VerdictText("warning", headline, tuple(details))
+    if "control_best" in r.notes:
+        headline = t("ab.control_best", lang, name=control.name)
+    elif "sample_size_reached" in r.notes:
+        headline = t("ab.no_difference", lang)
+    else:
+        headline = wait or t("ab.wait_unknown", lang)
+    challengers = [v for v in r.variants if v.id != r.control and v.rate is not None]
+    if challengers:
+        lead = max(challengers, key=lambda v: v.rate or 0.0)
+        details.append(t("ab.leader", lang, name=lead.name, metric=metric, rate=fmt_rate(lead.rate),
+                         lift=fmt_lift(lead.lift), p=fmt_p(lead.p_adjusted), best=_pct(lead.prob_best)))
+    if r.days_needed is not None and r.days_needed > SLOW_TEST_DAYS:
+        details.append(t("ab.fewer_images", lang))
+    return VerdictText("info", headline, tuple(details))
+
+
+def _pct(x: float | None) -> str:
+    if x is None:
+        return "–"
+    if 0.995 <= x < 1:
+        return "> 99%"
+    if 0 < x < 0.005:
+        return "< 1%"
+    return f"{x * 100:.0f}%"
+
+
+def _wait_text(report: TestReport, lang: Lang, unit: str) -> str | None:
+    r = report.result
+    if r is None or r.required_trials_per_variant is None:
+        return None
+    have = min(v.trials for v in r.variants)
+    more = max(0, r.required_trials_per_variant - have)
+    if more == 0:
+        return None
+    if r.days_needed is None:
+        return t("ab.wait_no_traffic", lang, more=fmt_count(more, lang), unit=unit)
+    return t("ab.wait", lang, more=fmt_count(more, lang), unit=unit, days=r.days_needed)
+
+
+def _share_lines(report: TestReport, lang: Lang) -> list[str]:
+    total = sum(report.impressions.values())
+    if not total:
+        return []
+    intended = _intended_shares(report.test)
+    parts = [
+        t("ab.share_item", lang, name=report.names[v], share=f"{report.impressions[v] / total * 100:.1f}%",
+          intended=f"{intended[v] * 100:.1f}%")
+        for v in report.test.variants
+    ]
+    return [t("ab.shares", lang, items="；".join(parts) if lang == "zh" else "; ".join(parts))]
+
+
+def message(report: TestReport, lang: Lang = "zh") -> str:
+    """The verdict as one line (the headline)."""
+    return verdict(report, lang).headline
+
+
+# --- tables and JSON ------------------------------------------------------------------------------------
+
+NUMBER_COLUMNS = ("name", "creative_id", "trials", "successes", "rate", "ci_low", "ci_high", "lift", "lift_ci_low",
+                  "lift_ci_high", "p_value", "p_adjusted", "prob_beat_control", "prob_best", "expected_loss")
+
+
+def numbers(report: TestReport) -> pd.DataFrame:
+    """One row per variant with every number, percentages in percent (2.67 = 2.67%), p-values as text.
+
+    Columns: role (control/winner/""), name, creative_id, trials, successes, rate, ci_low, ci_high, lift,
+    lift_ci_low, lift_ci_high, p_value, p_adjusted (text), prob_beat_control, prob_best, expected_loss
+    (percentage points of the rate)."""
+    r = report.result
+    if r is None:
+        return pd.DataFrame(columns=["role", *NUMBER_COLUMNS])
+    rows = []
+    for v in r.variants:
+        rows.append({
+            "role": "control" if v.id == r.control else "winner" if v.id == r.winner else "",
+            "name": v.name, "creative_id": v.id, "trials": v.trials, "successes": v.successes,
+            **{k: _percent(getattr(v, k)) for k in ("rate", "ci_low", "ci_high", "lift", "lift_ci_low",
+                                                     "lift_ci_high", "prob_beat_control", "prob_best")},
+            "p_value": fmt_p(v.p_value).removeprefix("= ") if v.p_value is not None else "",
+            "p_adjusted": fmt_p(v.p_adjusted).removeprefix("= ") if v.p_adjusted is not None else "",
+            "expected_loss": _percent(v.expected_loss),
+        })
+    return pd.DataFrame(rows)
+
+
+def _percent(x: float | None) -> float | None:
+    return None if x is None else x * 100
+
+
+def to_json(report: TestReport, lang: Lang = "zh") -> dict[str, Any]:
+    """The CLI's JSON: test, metric, start, end, control, variants, srm_p_value, winner, verdict, message,
+    required_impressions_per_variant, days_needed, notes. For cvr, impressions/clicks are the real counts
+    and each variant also has orders (the rate is orders/clicks)."""
+    test, r = report.test, report.result
+    base: dict[str, Any] = {
+        "test": test.id, "metric": test.metric, "start": test.start.isoformat(), "end": test.end.isoformat(),
+        "control": test.control_id,
+    }
+    if r is None:
+        variants = [{"id": v, "name": report.names[v], "impressions": report.impressions[v],
+                     "clicks": report.clicks[v]} for v in test.variants]
+        return {**base, "variants": variants, "srm_p_value": None, "winner": None, "verdict": "error",
+                "message": message(report, lang), "required_impressions_per_variant": None, "days_needed": None,
+                "notes": []}
+    d = abtest.to_dict(r)
+    if test.metric == "cvr":
+        for v in d["variants"]:
+            v["impressions"], v["clicks"] = report.impressions[v["id"]], report.clicks[v["id"]]
+            v["orders"] = report.orders[v["id"]]
+    return {
+        **base, "variants": d["variants"], "srm_p_value": d["srm_p_value"], "winner": d["winner"],
+        "verdict": d["verdict"], "message": message(report, lang),
+        "required_impressions_per_variant": d["required_impressions_per_variant"], "days_needed": d["days_needed"],
+        "notes": d["notes"],
+    }
+
+
+def table_text(report: TestReport, lang: Lang = "zh") -> str:
+    """The test as a terminal table with the verdict (CJK-aware alignment)."""
+    test, r = report.test, report.result
+    metric = t(f"ab.metric_{test.metric}", lang)
+    lines = [
+        f"{test.id} {test.title} · {test.shop} · {test.start}..{test.end} · {metric}",
+        t("ab.data_days", lang, days=report.days,
+          first=report.first_date or "–", last=report.last_date or "–"),
+        "",
+    ]
+    heads = [("", 2), (t("ab.col_name", lang), 16), (t(f"ab.col_trials_{test.metric}", lang), 11),
+             (t(f"ab.col_successes_{test.metric}", lang), 8), (metric, 7), (t("ab.col_ci", lang), 15),
+             (t("ab.col_lift", lang), 7), (t("ab.col_p_adjusted", lang), 8), (t("ab.col_beat", lang), 9),
+             (t("ab.col_best", lang), 8)]
+    lines.append(" ".join(_pad(h, w) for h, w in heads).rstrip())
+    if r is not None:
+        for v in r.variants:
+            mark = "◎" if v.id == r.control else "★" if v.id == r.winner else ""
+            cells = [
+                mark, v.name, f"{v.trials:,}", f"{v.successes:,}", fmt_rate(v.rate),
+                f"{fmt_rate(v.ci_low)}-{fmt_rate(v.ci_high)}", fmt_lift(v.lift) if v.lift is not None else "",
+                fmt_p(v.p_adjusted).removeprefix("= ") if v.p_adjusted is not None else "",
+                _pct(v.prob_beat_control) if v.prob_beat_control is not None else "", _pct(v.prob_best),
+            ]
+            lines.append(" ".join(_pad(c, w) for c, (_, w) in zip(cells, heads, strict=True)).rstrip())
+        lines.append("")
+        lines.append(t("ab.legend", lang, srm=fmt_srm_p(r.srm_p_value)))
+    text = verdict(report, lang)
+    lines.append(f"{t('ab.verdict_label', lang)}: {text.headline}")
+    lines.extend(f"  · {d}" for d in text.details)
+    return "\n".join(lines)
+
+
+# --- creating a test ------------------------------------------------------------------------------------
+
+FORM_FIELDS = ("id", "title", "shop", "variants", "control", "start", "end", "metric", "product_id")
+
+
+def next_test_id(okrs: OKRFile) -> str:
+    """The first free id of the form T<n>."""
+    taken = {x.id for x in okrs.ab_tests}
+    n = 1
+    while f"T{n}" in taken:
+        n += 1
+    return f"T{n}"
+
+
+def add_test(
+    con: duckdb.DuckDBPyConnection, draft: dict[str, Any], *, user: str
+) -> tuple[ABTestDef | None, dict[str, list[str]]]:
+    """Validate a new test together with the stored definitions and store it; returns (test, {}) or
+    (None, {form field: [problems]}). `draft` holds the ABTestDef fields (empty strings mean not given)."""
+    doc_test = {k: v for k, v in draft.items() if v not in (None, "", [])}
+    problems: dict[str, list[str]] = {}
+    for name in ("id", "title"):
+        if not str(doc_test.get(name, "")).strip():
+            problems.setdefault(name, []).append("ab.err_required")
+    if len(doc_test.get("variants", [])) < 2:
+        problems.setdefault("variants", []).append("ab.err_variants")
+    if problems:
+        return None, problems
+    stored = store.read_okrs(con)
+    doc = stored.model_dump(mode="json", exclude_none=True)
+    index = len(doc.get("ab_tests", []))
+    doc["ab_tests"] = [*doc.get("ab_tests", []), doc_test]
+    checked, found = validate(doc)
+    problems = field_problems(found, index)
+    if checked is None or problems:
+        return None, problems or {"": [str(p) for p in found if p.severity == "error"]}
+    store.save_okrs(con, checked, user=user)
+    return find_test(checked, doc_test["id"]), {}
+
+
+def field_problems(problems: list[Problem], index: int) -> dict[str, list[str]]:
+    """Errors of ab_tests[index] by form field ("" for errors elsewhere); "duplicate id" becomes an i18n key."""
+    out: dict[str, list[str]] = {}
+    prefix = f"ab_tests[{index}]"
+    for p in problems:
+        if p.severity != "error":
+            continue
+        if not p.path.startswith(prefix):
+            out.setdefault("", []).append(str(p))
+            continue
+        rest = p.path[len(prefix):].lstrip(".")
+        name = re.split(r"[.\[]", rest)[0] if rest else ""
+        text = "ab.err_id_taken" if name == "id" and p.message.startswith("duplicate id") else p.message
+        out.setdefault(name if name in FORM_FIELDS else "", []).append(text)
+    return out
+
+
+# --- thumbnails ---------------------------------------------------------------------------------------
+
+
+def thumbnails_dir(db: str | Path | None = None) -> Path:
+    """Where thumbnails live: `thumbnails/` next to the database file (data/thumbnails by default)."""
+    return store.db_path(db).parent / "thumbnails"
+
+
+def _safe(part: str) -> str:
+    # Test and creative ids become folder and file names: keep letters, digits, - and _ only.
+    cleaned = re.sub(r"[^\w\-]", "_", part, flags=re.ASCII).strip("._")
+    return cleaned or "_"
+
+
+def save_thumbnail(root: Path, test_id: str, creative_id: str, filename: str, data: bytes) -> Path:
+    """Store an uploaded image as <root>/<test>/<creative>.<ext> (shrunk to 480 px); ValueError if not an image."""
+    from PIL import Image, UnidentifiedImageError  # Pillow comes with Streamlit
+
+    ext = Path(filename).suffix.lower().lstrip(".")
+    if ext not in THUMBNAIL_TYPES:
+        raise ValueError(f"{filename}: not an image ({', '.join(THUMBNAIL_TYPES)})")
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(f"{filename}: cannot be read as an image") from exc
+    folder = root / _safe(test_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(f"{_safe(creative_id)}.*"):
+        old.unlink()
+    target = folder / f"{_safe(creative_id)}.{ext}"
+    if max(image.size) > THUMBNAIL_MAX_PX and ext != "gif":
+        image.thumbnail((THUMBNAIL_MAX_PX, THUMBNAIL_MAX_PX))
+        image.save(target)
+    else:
+        target.write_bytes(data)
+    return target
+
+
+def find_thumbnail(root: Path, test_id: str, creative_id: str) -> Path | None:
+    """The stored image of a variant, or None."""
+    folder = root / _safe(test_id)
+    for ext in THUMBNAIL_TYPES:
+        path = folder / f"{_safe(creative_id)}.{ext}"
+        if path.is_file():
+            return path
+    return None
+
+
+def thumbnail_urls(root: Path, test: ABTestDef) -> dict[str, str | None]:
+    """Per variant a data: URL of its thumbnail (for an image column), or None."""
+    out: dict[str, str | None] = {}
+    for v in test.variants:
+        path = find_thumbnail(root, test.id, v)
+        if path is None:
+            out[v] = None
+            continue
+        mime = "image/jpeg" if path.suffix in (".jpg", ".jpeg") else f"image/{path.suffix.lstrip('.')}"
+        out[v] = f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
+    return out

@@ -1,0 +1,280 @@
+"""Plotly figures for the pages. Pure: data and already-translated labels in, a figure out.
+
+Score bands use one palette everywhere: red < 0.4, yellow 0.4-0.69, green >= 0.7, grey without data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+BAND = {"red": "#d64545", "yellow": "#e0a100", "green": "#2e9d5b", "grey": "#b0b5ba"}
+INK = "#1f2933"
+MUTED = "#7b8794"
+ACCENT = "#2f6fde"
+FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
+
+
+def band(score: float | None, status: str | None = None) -> str:
+    """The band of a score (see the module docstring)."""
+    if score is None or status in ("no_data", "not_started", "error"):
+        return "grey"
+    return "red" if score < 0.4 else "yellow" if score < 0.7 else "green"
+
+
+def _layout(fig: go.Figure, title: str | None = None, height: int = 320) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "font": {"size": 15}} if title else None,
+        height=height,
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        font={"family": FONT, "color": INK, "size": 12},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        hoverlabel={"font": {"family": FONT}},
+    )
+    fig.update_xaxes(showgrid=False, linecolor="#d9dee3")
+    fig.update_yaxes(gridcolor="#eef1f4", zeroline=False)
+    return fig
+
+
+def tick_format(unit: str) -> str:
+    """Axis tick format for a KR unit."""
+    return {"rate": ".1%", "yuan": ",.0f", "multiple": ".2f", "score": ".2f"}.get(unit, ",.0f")
+
+
+def progress(
+    series: pd.DataFrame, unit: str, labels: Mapping[str, str], title: str | None = None, height: int = 300
+) -> go.Figure:
+    """To-date value per day against the target line and the linear pace line.
+
+    `series` has date, value, target, pace; `labels` gives the names of "value", "target", "pace".
+    """
+    fig = go.Figure()
+    known = series.dropna(subset=["value"]) if "value" in series else series.iloc[0:0]
+    if "pace" in series and series["pace"].notna().any():
+        fig.add_trace(
+            go.Scatter(
+                x=series["date"],
+                y=series["pace"],
+                name=labels["pace"],
+                mode="lines",
+                line={"color": MUTED, "dash": "dot", "width": 1.5},
+            )
+        )
+    if "target" in series and series["target"].notna().any():
+        fig.add_trace(
+            go.Scatter(
+                x=series["date"],
+                y=series["target"],
+                name=labels["target"],
+                mode="lines",
+                line={"color": BAND["green"], "dash": "dash", "width": 1.5},
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=known["date"],
+            y=known["value"],
+            name=labels["value"],
+            mode="lines+markers",
+            line={"color": ACCENT, "width": 2.5},
+            marker={"size": 4},
+        )
+    )
+    fig.update_yaxes(tickformat=tick_format(unit))
+    return _layout(fig, title, height)
+
+
+def objective_bars(objectives: pd.DataFrame, score_label: str, height: int | None = None) -> go.Figure:
+    """Horizontal bars of objective scores coloured by band; columns label, score, status, text."""
+    df = objectives.iloc[::-1]
+    colours = [BAND[band(s, st)] for s, st in zip(df["score"], df["status"], strict=True)]
+    fig = go.Figure(
+        go.Bar(
+            x=df["score"],
+            y=df["label"],
+            orientation="h",
+            marker_color=colours,
+            text=df["text"],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}<br>" + score_label + " %{x:.2f}<extra></extra>",
+        )
+    )
+    for x in (0.4, 0.7):
+        fig.add_vline(x=x, line={"color": "#c9ced4", "dash": "dot", "width": 1})
+    fig.update_xaxes(range=[0, 1.15], tickformat=".1f", title=score_label)
+    return _layout(fig, None, height or max(160, 46 * len(df) + 50))
+
+
+def alignment_sunburst(nodes: pd.DataFrame, root_label: str, height: int = 420) -> go.Figure:
+    """Alignment tree company → department → team → individual, coloured by score band.
+
+    `nodes` has id, parent ('' for roots), label, score, status, hover."""
+    ids = ["__root__", *nodes["id"]]
+    parents = ["", *[p if p else "__root__" for p in nodes["parent"]]]
+    labels = [root_label, *nodes["label"]]
+    colours = ["#ffffff", *[BAND[band(s, st)] for s, st in zip(nodes["score"], nodes["status"], strict=True)]]
+    hover = ["", *nodes["hover"]]
+    fig = go.Figure(
+        go.Sunburst(
+            ids=ids,
+            parents=parents,
+            labels=labels,
+            marker={"colors": colours, "line": {"color": "white", "width": 2}},
+            hovertext=hover,
+            hoverinfo="text",
+            insidetextorientation="radial",
+            maxdepth=4,
+        )
+    )
+    return _layout(fig, None, height)
+
+
+def shop_attainment(shops: pd.DataFrame, labels: Mapping[str, str], height: int = 300) -> go.Figure:
+    """Per shop: GMV to date, projected GMV and the target, side by side (columns shop, value, projected, target)."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=shops["shop"], y=shops["value"], name=labels["value"], marker_color=ACCENT))
+    fig.add_trace(go.Bar(x=shops["shop"], y=shops["projected"], name=labels["projected"], marker_color="#9bb9f0"))
+    fig.add_trace(
+        go.Scatter(
+            x=shops["shop"],
+            y=shops["target"],
+            name=labels["target"],
+            mode="markers",
+            marker={"symbol": "line-ew-open", "size": 46, "line": {"width": 3, "color": BAND["green"]}},
+        )
+    )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(tickformat=",.0f")
+    return _layout(fig, None, height)
+
+
+def coverage(
+    state: pd.DataFrame, counts: pd.DataFrame, labels: Mapping[str, str], height: int | None = None
+) -> go.Figure:
+    """The coverage calendar: one strip per shop and table, a cell per day; green with data, red for a gap
+    inside the row's first..last date, light grey outside it. `state` and `counts` come from
+    `shopkr.coverage.calendar`; `labels` names "data", "gap", "none" and "rows" (translated)."""
+    colours = {"none": "#eef1f4", "gap": BAND["red"], "data": BAND["green"]}
+    scale = [
+        [0.0, colours["none"]],
+        [0.33, colours["none"]],
+        [0.34, colours["gap"]],
+        [0.66, colours["gap"]],
+        [0.67, colours["data"]],
+        [1.0, colours["data"]],
+    ]
+    rows = list(state.index)[::-1]  # first row on top
+    fig = go.Figure(
+        go.Heatmap(
+            z=state.loc[rows].values,
+            x=list(state.columns),
+            y=rows,
+            zmin=0,
+            zmax=2,
+            colorscale=scale,
+            showscale=False,
+            xgap=1,
+            ygap=4,
+            customdata=counts.loc[rows].values,
+            hovertemplate="%{y}<br>%{x|%Y-%m-%d}: %{customdata} " + labels["rows"] + "<extra></extra>",
+        )
+    )
+    for key in ("data", "gap", "none"):  # legend entries for the three cell kinds
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=labels[key],
+                hoverinfo="skip",
+                marker={
+                    "symbol": "square",
+                    "size": 12,
+                    "color": colours[key],
+                    "line": {"color": "#c9ced4", "width": 1},
+                },
+            )
+        )
+    fig.update_xaxes(tickformat="%m-%d", showgrid=False)
+    fig.update_yaxes(showgrid=False, automargin=True)
+    return _layout(fig, None, height or 90 + 30 * len(rows))
+
+
+def status_counts(counts: Mapping[str, int], names: Mapping[str, str], height: int = 90) -> go.Figure:
+    """One stacked bar of KR counts by status."""
+    colours = {"on_track": BAND["green"], "at_risk": BAND["yellow"], "off_track": BAND["red"], "no_data": BAND["grey"]}
+    fig = go.Figure()
+    for key in ("on_track", "at_risk", "off_track", "no_data"):
+        fig.add_trace(
+            go.Bar(
+                x=[counts.get(key, 0)],
+                y=[""],
+                orientation="h",
+                name=names[key],
+                marker_color=colours[key],
+                text=[counts.get(key, 0) or ""],
+                textposition="inside",
+            )
+        )
+    fig.update_layout(barmode="stack", showlegend=True)
+    fig.update_xaxes(visible=False)
+    return _layout(fig, None, height)
+
+
+def score_grid(grid: pd.DataFrame, labels: Mapping[str, str], height: int | None = None) -> go.Figure:
+    """People × cycles: a cell per person and cycle coloured by the band of their mean objective score,
+    with the score written in it; empty where they owned nothing. `grid` comes from `shopkr.people.score_grid`
+    (person, cycle as an ordered categorical, score, status, objectives); `labels` names "score" and "objectives"."""
+    order = {"grey": 0, "red": 1, "yellow": 2, "green": 3}
+    people = list(dict.fromkeys(grid["person"]))
+    cycles = (
+        [str(c) for c in grid["cycle"].cat.categories] if hasattr(grid["cycle"], "cat") else sorted(set(grid["cycle"]))
+    )
+    z = pd.DataFrame(float("nan"), index=people, columns=cycles)
+    text = pd.DataFrame("", index=people, columns=cycles)
+    count = pd.DataFrame("", index=people, columns=cycles)
+    for r in grid.itertuples(index=False):
+        colour = band(r.score, r.status)
+        z.loc[r.person, str(r.cycle)] = order[colour]
+        text.loc[r.person, str(r.cycle)] = "–" if colour == "grey" else f"{r.score:.2f}"
+        count.loc[r.person, str(r.cycle)] = str(r.objectives)
+    rows = people[::-1]  # first person on top
+    scale = [[i / 3, BAND[name]] for name, i in order.items()]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z.loc[rows].values,
+            x=cycles,
+            y=rows,
+            zmin=0,
+            zmax=3,
+            colorscale=scale,
+            showscale=False,
+            xgap=3,
+            ygap=3,
+            text=text.loc[rows].values,
+            texttemplate="%{text}",
+            textfont={"color": "white", "size": 13},
+            customdata=count.loc[rows].values,
+            hovertemplate="%{y} · %{x}<br>"
+            + labels["score"]
+            + " %{text}<br>"
+            + labels["objectives"]
+            + " %{customdata}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(side="top", type="category", showgrid=False, linecolor="white")
+    fig.update_yaxes(type="category", showgrid=False, automargin=True)
+    return _layout(fig, None, height or 50 + 34 * len(rows))
+
+
+def sparkline(values: Sequence[float], colour: str = ACCENT, height: int = 60) -> go.Figure:
+    """A tiny line without axes."""
+    fig = go.Figure(go.Scatter(y=list(values), mode="lines", line={"color": colour, "width": 2}))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, None, height)

@@ -1,0 +1,554 @@
+"""Editing OKR definitions from the dashboard (OKR管理): pure helpers behind pages/manage.py.
+
+Every edit builds the WHOLE new definition set as a YAML-shaped document, so it is checked by exactly the
+same `okr.validate` as a loaded file. An `Edit` remembers where the edited item sits in that document
+(`objectives[3].key_results[1]`), and `form_errors` maps the problems' paths back to the form's fields.
+Problems an edit finds itself (an id already taken, deleting a parent) come back the same way, as `Problem`s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+from shopkr.i18n import Lang, t
+from shopkr.metrics import CATALOGUE
+from shopkr.okr import (
+    LEVEL_RANK,
+    KeyResult,
+    Objective,
+    OKRFile,
+    Problem,
+    merge_file,
+    parse_yaml,
+    validate,
+)
+from shopkr.store import Change, diff_okrs
+
+Kind = Literal["metric", "sql", "manual"]
+KINDS: tuple[Kind, ...] = ("metric", "sql", "manual")
+OBJECTIVE_FIELDS = ("id", "cycle", "title", "owner", "level", "parent", "origin", "type")
+KR_FIELDS = (
+    "id",
+    "title",
+    "metric",
+    "sql",
+    "manual",
+    "filters.shop",
+    "filters.platform",
+    "filters.product_id",
+    "filters.creative_id",
+    "level",
+    "start",
+    "target",
+    "weight",
+    "deadline",
+)
+# Filters that custom SQL can use as parameters ($shop, $platform, $product_id); creative_id is not one.
+SQL_FILTERS = ("shop", "platform", "product_id")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """The whole definition set after one edit, as a document `okr.validate` reads.
+
+    `path` is where the edited item sits in `doc` (`objectives[2]`, `objectives[2].key_results[0]`; the removed
+    item's old place after a delete); `problems` are what the edit itself refused (then `doc` is unchanged).
+    """
+
+    doc: dict
+    path: str
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An edit after validation: the new definitions (None if any error) and every error and warning."""
+
+    okrs: OKRFile | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that block saving."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """OKR-method advice that does not block saving."""
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+# --- documents ----------------------------------------------------------------------------------------
+
+
+def to_doc(okrs: OKRFile | Mapping) -> dict:
+    """The definitions as a YAML-shaped document (a deep copy; a document passed in is copied too)."""
+    if isinstance(okrs, OKRFile):
+        return okrs.model_dump(mode="json", exclude_none=True)
+    return _copy(okrs)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _item(value: Objective | KeyResult | Mapping) -> dict:
+    if isinstance(value, Objective | KeyResult):
+        return value.model_dump(mode="json", exclude_none=True)
+    return _copy(value)
+
+
+def _all_ids(doc: dict) -> set[str]:
+    """Every id in the document: cycles, objectives, KRs and tests share one namespace in `validate`."""
+    ids = {str(c.get("id")) for c in doc.get("cycles") or []}
+    for o in doc.get("objectives") or []:
+        ids.add(str(o.get("id")))
+        ids.update(str(k.get("id")) for k in o.get("key_results") or [])
+    ids.update(str(x.get("id")) for x in doc.get("ab_tests") or [])
+    return ids
+
+
+def _index(doc: dict, objective_id: str) -> int | None:
+    for i, o in enumerate(doc.get("objectives") or []):
+        if o.get("id") == objective_id:
+            return i
+    return None
+
+
+def _taken(doc: dict, path: str, new_id: str, old_id: str | None, what: str) -> Problem | None:
+    if new_id != old_id and new_id in _all_ids(doc):
+        return Problem(f"{path}.id", f"the id is already used by another {what}, objective, KR or test", new_id)
+    return None
+
+
+# --- edits --------------------------------------------------------------------------------------------
+
+
+def upsert_objective(
+    okrs: OKRFile | Mapping, objective: Objective | Mapping, *, original_id: str | None = None
+) -> Edit:
+    """Create an objective (original_id None: appended) or replace `original_id` in place.
+
+    An edit keeps the stored KRs unless `objective` brings its own; renaming an id also renames the `parent`
+    of its child objectives. A new id that another entity already has is refused at `objectives[i].id`.
+    """
+    doc = to_doc(okrs)
+    doc.setdefault("objectives", [])
+    new = _item(objective)
+    new_id = str(new.get("id", ""))
+    if original_id is None:
+        i = len(doc["objectives"])
+    else:
+        found = _index(doc, original_id)
+        if found is None:
+            return Edit(doc, "", (Problem("objectives", "this objective no longer exists (changed elsewhere)", original_id),))
+        i = found
+    if problem := _taken(doc, f"objectives[{i}]", new_id, original_id, "objective"):
+        return Edit(doc, f"objectives[{i}]", (problem,))
+    if original_id is None:
+        doc["objectives"].append(new)
+    else:
+        if "key_results" not in new and doc["objectives"][i].get("key_results"):
+            new["key_results"] = doc["objectives"][i]["key_results"]
+        doc["objectives"][i] = new
+        if new_id != original_id:
+            for o in doc["objectives"]:
+                if o.get("parent") == original_id:
+                    o["parent"] = new_id
+    return Edit(doc, f"objectives[{i}]")
+
+
+def delete_objective(okrs: OKRFile | Mapping, objective_id: str) -> Edit:
+    """Remove an objective with its KRs; refused while other objectives name it as their parent."""
+    doc = to_doc(okrs)
+    i = _index(doc, objective_id)
+    if i is None:
+        return Edit(doc, "", (Problem("objectives", "no objective has this id", objective_id),))
+    children = [o["id"] for o in doc["objectives"] if o.get("parent") == objective_id]
+    if children:
+        message = f"is the parent of {', '.join(children)}: give them another parent or delete them first"
+        return Edit(doc, f"objectives[{i}]", (Problem(f"objectives[{i}].id", message, objective_id),))
+    del doc["objectives"][i]
+    return Edit(doc, f"objectives[{i}]")
+
+
+def upsert_kr(
+    okrs: OKRFile | Mapping, objective_id: str, kr: KeyResult | Mapping, *, original_id: str | None = None
+) -> Edit:
+    """Add a KR to an objective (original_id None: appended) or replace the KR `original_id` of that objective.
+
+    A KR id that another entity already has is refused at `objectives[i].key_results[j].id`.
+    """
+    doc = to_doc(okrs)
+    i = _index(doc, objective_id)
+    if i is None:
+        return Edit(doc, "", (Problem("objectives", "no objective has this id", objective_id),))
+    krs = doc["objectives"][i].setdefault("key_results", [])
+    new = _item(kr)
+    if original_id is None:
+        j = len(krs)
+    else:
+        j = next((n for n, k in enumerate(krs) if k.get("id") == original_id), None)
+        if j is None:
+            path = f"objectives[{i}].key_results"
+            return Edit(doc, path, (Problem(path, "this KR no longer exists (changed elsewhere)", original_id),))
+    path = f"objectives[{i}].key_results[{j}]"
+    if problem := _taken(doc, path, str(new.get("id", "")), original_id, "KR"):
+        return Edit(doc, path, (problem,))
+    if original_id is None:
+        krs.append(new)
+    else:
+        krs[j] = new
+    return Edit(doc, path)
+
+
+def delete_kr(okrs: OKRFile | Mapping, objective_id: str, kr_id: str) -> Edit:
+    """Remove one KR from an objective."""
+    doc = to_doc(okrs)
+    i = _index(doc, objective_id)
+    if i is None:
+        return Edit(doc, "", (Problem("objectives", "no objective has this id", objective_id),))
+    krs = doc["objectives"][i].get("key_results") or []
+    j = next((n for n, k in enumerate(krs) if k.get("id") == kr_id), None)
+    if j is None:
+        path = f"objectives[{i}].key_results"
+        return Edit(doc, path, (Problem(path, "no KR has this id", kr_id),))
+    del krs[j]
+    return Edit(doc, f"objectives[{i}].key_results[{j}]")
+
+
+def check(edit: Edit) -> Checked:
+    """Validate the whole document of an edit (the YAML file's rules); an edit's own refusal comes first."""
+    if any(p.severity == "error" for p in edit.problems):
+        return Checked(None, list(edit.problems))
+    okrs, problems = validate(edit.doc)
+    return Checked(okrs, list(edit.problems) + problems)
+
+
+def form_errors(
+    problems: Iterable[Problem], prefix: str, fields: Iterable[str] | None = None
+) -> dict[str, list[Problem]]:
+    """Problems keyed by the form field they concern: `objectives[3].key_results[1].target` with prefix
+    `objectives[3].key_results[1]` -> "target"; `...filters.shop` -> "filters.shop".
+
+    Problems about the item as a whole, elsewhere in the definitions, or (when `fields` is given) on a field
+    the form does not show, go under "" so nothing is ever dropped.
+    """
+    known = set(fields) if fields is not None else None
+    out: dict[str, list[Problem]] = {}
+    for p in problems:
+        name = ""
+        if prefix and p.path.startswith(prefix + "."):
+            name = p.path[len(prefix) + 1 :]
+            if known is not None and name not in known:
+                name = ""
+        out.setdefault(name, []).append(p)
+    return out
+
+
+# --- forms -> definitions -----------------------------------------------------------------------------
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def objective_from_form(values: Mapping[str, Any]) -> dict:
+    """An objective document from form values; empty texts are left out, so `validate` reports a missing
+    id, cycle, title or owner as "Field required" at that field, exactly as for a YAML file."""
+    return {name: value for name in OBJECTIVE_FIELDS if (value := _text(values.get(name))) is not None}
+
+
+def kr_from_form(kind: Kind, values: Mapping[str, Any]) -> dict:
+    """A KR document from form values for one way of measuring (the other ways' fields are ignored).
+
+    Empty filters are dropped; a manual KR keeps only its score, weight and deadline.
+    """
+    out: dict[str, Any] = {n: v for n in ("id", "title") if (v := _text(values.get(n))) is not None}
+    if kind == "manual":
+        out["manual"] = values.get("manual") if values.get("manual") is not None else 0.0
+    else:
+        names = SQL_FILTERS if kind == "sql" else ("shop", "platform", "product_id", "creative_id")
+        filters = {n: v for n in names if (v := _text(values.get(n))) is not None}
+        if kind == "metric":
+            if metric := _text(values.get("metric")):
+                out["metric"] = metric
+            if level := _text(values.get("level")):
+                out["level"] = level
+        else:
+            out["sql"] = values.get("sql") or ""
+        if filters:
+            out["filters"] = filters
+        for name in ("start", "target"):
+            if values.get(name) is not None:
+                out[name] = float(values[name])
+    if values.get("weight") is not None:
+        out["weight"] = float(values["weight"])
+    deadline = values.get("deadline")
+    if deadline:
+        out["deadline"] = deadline.isoformat() if isinstance(deadline, dt.date) else str(deadline)
+    return out
+
+
+def kr_kind(kr: KeyResult | None) -> Kind:
+    """How a stored KR is measured, as the form's choice (a new KR: catalogue metric)."""
+    if kr is None or kr.metric is not None:
+        return "metric"
+    return "sql" if kr.sql is not None else "manual"
+
+
+def parent_choices(okrs: OKRFile, cycle: str, level: str | None, self_id: str | None = None) -> list[Objective]:
+    """Objectives of the same cycle on a higher level than `level` (None: any level that can have children)."""
+    rank = LEVEL_RANK[level] if level in LEVEL_RANK else LEVEL_RANK["individual"]
+    return [o for o in okrs.objectives if o.cycle == cycle and LEVEL_RANK[o.level] < rank and o.id != self_id]
+
+
+def _next(prefix: str, taken: set[str], start: int) -> str:
+    n = max(start, 1)
+    while f"{prefix}{n}" in taken:
+        n += 1
+    return f"{prefix}{n}"
+
+
+def next_objective_id(okrs: OKRFile) -> str:
+    """A free id for a new objective: O<n> after the highest O<n> in use."""
+    numbers = [int(m[1]) for o in okrs.objectives if (m := re.fullmatch(r"O(\d+)", o.id))]
+    return _next("O", _all_ids(to_doc(okrs)), max(numbers, default=0) + 1)
+
+
+def next_kr_id(okrs: OKRFile, objective_id: str) -> str:
+    """A free id for a new KR of an objective: <objective>.KR<n>."""
+    objective = next((o for o in okrs.objectives if o.id == objective_id), None)
+    count = len(objective.key_results) if objective else 0
+    return _next(f"{objective_id}.KR", _all_ids(to_doc(okrs)), count + 1)
+
+
+def default_cycle(today: dt.date) -> str:
+    """The quarter containing `today`, as a cycle id (2026-Q4), for a database without OKRs."""
+    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+
+
+def only_cycle(okrs: OKRFile, cycle: str) -> OKRFile:
+    """The definitions of one cycle (its declaration and objectives) plus every A/B test, for export."""
+    return OKRFile(
+        cycles=[c for c in okrs.cycles if c.id == cycle],
+        objectives=[o for o in okrs.objectives if o.cycle == cycle],
+        ab_tests=okrs.ab_tests,
+    )
+
+
+def cycle_warnings(okrs: OKRFile, cycle: str) -> list[Problem]:
+    """The OKR-method warnings that concern one cycle of the stored definitions."""
+    _, problems = validate(to_doc(okrs))
+    out = []
+    for p in problems:
+        if p.severity != "warning":
+            continue
+        m = re.match(r"objectives\[(\d+)\]", p.path)
+        if m and int(m[1]) < len(okrs.objectives):
+            if okrs.objectives[int(m[1])].cycle == cycle:
+                out.append(p)
+        elif re.search(rf"(?<![\w-]){re.escape(cycle)}(?![\w-])", f"{p.path} {p.message}"):
+            out.append(p)
+    return out
+
+
+# --- YAML upload --------------------------------------------------------------------------------------
+
+
+def read_upload(data: bytes) -> tuple[OKRFile | None, list[Problem]]:
+    """An uploaded YAML file -> the validated definitions (None on any error) and every problem with its path."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, [Problem("(file)", "is not UTF-8 text; save the YAML as UTF-8")]
+    doc, problems = parse_yaml(text)
+    if doc is None:
+        return None, problems
+    return validate(doc)
+
+
+def preview(stored: OKRFile, new: OKRFile) -> tuple[Checked, list[Change]]:
+    """What loading `new` would do: the merged definitions validated as a whole, and the field changes."""
+    merged = merge_file(stored, new)
+    checked = check(Edit(to_doc(merged), ""))
+    return checked, diff_okrs(stored, merged) if checked.okrs is not None else []
+
+
+def guarded(changes: Iterable[Change], locked: Iterable[str]) -> list[Change]:
+    """Changes that need a reason because their cycle is locked (the rule of `store.save_okrs`)."""
+    locked = set(locked)
+    fields = ("start", "target", "(deleted)", "metric", "sql")
+    return [c for c in changes if c.cycle in locked and c.entity == "key_result" and c.field in fields]
+
+
+# --- locks and tables ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CycleState:
+    """Whether a cycle is locked (start/target changes need a reason) or closed (grades frozen)."""
+
+    locked_at: dt.datetime | None = None
+    locked_by: str | None = None
+    closed_at: dt.datetime | None = None
+
+    @property
+    def locked(self) -> bool:
+        """Locked, by hand or by closing."""
+        return self.locked_at is not None
+
+
+def _value(v: object) -> Any:
+    return None if v is None or (isinstance(v, float) and v != v) or v is pd.NaT else v
+
+
+def cycle_state(locks: pd.DataFrame, cycle: str) -> CycleState:
+    """The lock state of one cycle from `queries.cycle_locks` (columns id, locked_at, locked_by, closed_at)."""
+    rows = locks[locks["id"] == cycle] if not locks.empty else locks
+    if rows.empty:
+        return CycleState()
+    row = rows.iloc[0]
+    stamp = lambda v: None if _value(v) is None else pd.Timestamp(v).to_pydatetime()  # noqa: E731
+    return CycleState(stamp(row["locked_at"]), _value(row["locked_by"]), stamp(row["closed_at"]))
+
+
+def field_label(name: str, lang: Lang) -> str:
+    """A definition field (or history field such as `(created)`) in words; unknown names stay as they are."""
+    key = f"manage.field.{name}"
+    text = t(key, lang)
+    return name if text == key else text
+
+
+def history_table(history: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """`queries.okr_history` with translated column names, entity kinds and field names."""
+    out = history.copy()
+    if "entity" in out:
+        out["entity"] = out["entity"].map(lambda e: field_label(f"entity_{e}", lang) if isinstance(e, str) else e)
+    if "field" in out:
+        out["field"] = out["field"].map(lambda f: field_label(f, lang) if isinstance(f, str) else f)
+    columns = ("changed_at", "user_name", "cycle", "entity", "entity_id", "field", "old_value", "new_value", "reason")
+    return out.rename(columns={c: t(f"manage.col.{c}", lang) for c in columns})
+
+
+def changes_table(changes: Iterable[Change], lang: Lang) -> pd.DataFrame:
+    """The preview of a load: one row per field change, translated like the history."""
+    frame = pd.DataFrame(
+        [(c.cycle, c.entity, c.entity_id, c.field, c.old, c.new) for c in changes],
+        columns=["cycle", "entity", "entity_id", "field", "old_value", "new_value"],
+    )
+    return history_table(frame, lang)
+
+
+def problems_table(problems: Iterable[Problem], lang: Lang) -> pd.DataFrame:
+    """Problems as a table: severity, path (as in the YAML file) and the message in words."""
+    rows = [
+        (t(f"manage.severity.{p.severity}", lang), p.path, describe(p, lang)) for p in problems
+    ]
+    return pd.DataFrame(rows, columns=[t(f"manage.col.{c}", lang) for c in ("severity", "path", "problem")])
+
+
+def objectives_table(okrs: OKRFile, cycle: str, lang: Lang) -> pd.DataFrame:
+    """The cycle's objectives at a glance: id, title, owner, level, parent, type and number of KRs."""
+    rows = [
+        (
+            o.id,
+            o.title,
+            o.owner,
+            t(f"level.{o.level}", lang),
+            o.parent or "",
+            t(f"type.{o.type}", lang),
+            len(o.key_results),
+        )
+        for o in okrs.objectives
+        if o.cycle == cycle
+    ]
+    names = ("id", "title", "owner", "level", "parent", "type", "key_results")
+    return pd.DataFrame(rows, columns=[field_label(n, lang) for n in names])
+
+
+def metric_label(metric: str, lang: Lang) -> str:
+    """A catalogue metric as shown in the picker: its Chinese (or English) name and the YAML name."""
+    return f"{t(f'metric.{metric}', lang)} · {metric}" if metric in CATALOGUE else metric
+
+
+# --- problems in words --------------------------------------------------------------------------------
+
+# The messages `okr.validate` writes (in English, for the CLI and the YAML file), matched to i18n keys so the
+# dashboard shows them in the reader's language. A message without a pattern is shown as written.
+_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"the target equals the start, so there is nothing to achieve", "target_eq_start"),
+    (r"(?P<metric>\w+) is a rate: say where it starts.*", "rate_needs_start"),
+    (r"a SQL KR needs a start value", "sql_needs_start"),
+    (r"a metric or SQL KR needs a target.*", "needs_target"),
+    (r"a KR needs exactly one of metric, sql or manual \(found: (?P<found>.+)\)", "one_measure"),
+    (r"a manual score must be between 0\.0 and 1\.0", "manual_range"),
+    (r"unknown metric", "unknown_metric"),
+    (r"(?P<metric>\w+) is not in (?P<table>\w+)", "metric_level"),
+    (r"unknown filter", "unknown_filter"),
+    (r"is outside its cycle", "deadline_outside"),
+    (r"ends before it starts", "ends_before"),
+    (r"duplicate id \(also at (?P<other>.+)\)", "duplicate_id"),
+    (r"the id is already used by another .*", "id_taken"),
+    (r"unknown cycle", "unknown_cycle"),
+    (r"no objective has this id", "no_objective"),
+    (r"no KR has this id", "no_kr"),
+    (r"this (objective|KR) no longer exists.*", "gone"),
+    (
+        r"the parent is a (?P<plevel>\w+) objective, not on a higher level than this (?P<level>\w+) objective",
+        "parent_level",
+    ),
+    (r"is the parent of (?P<children>.+): give them another parent or delete them first", "is_parent"),
+    (r"the query is empty", "sql_empty"),
+    (r"the query does not parse: (?P<detail>.+)", "sql_parse"),
+    (r"write exactly one SELECT statement \(found (?P<n>\d+)\)", "sql_one"),
+    (r"only SELECT \(or WITH \.\.\. SELECT\) is allowed, not (?P<kind>\w+)", "sql_select"),
+    (r"unknown parameter \$(?P<name>\w+); allowed: (?P<allowed>.+)", "sql_param"),
+    (r"(?P<owner>.+) has (?P<n>\d+) objectives in (?P<cycle>\S+); the method says at most (?P<max>\d+): focus", "w_owner"),
+    (r"only (?P<k>\d+) of (?P<n>\d+) objectives in (?P<cycle>\S+) come bottom-up.*", "w_bottom_up"),
+    (r"is (?P<days>\d+) days, shorter than a month", "w_short"),
+    (r"is (?P<days>\d+) days, longer than a quarter.*", "w_long"),
+    (r"(?P<n>\d+) KRs; the method says at most (?P<max>\d+)", "w_krs"),
+    (r"repeats KR (?P<kr>\S+) of the parent objective.*", "w_repeat"),
+    (r"is the same measure and target as parent KR (?P<kr>\S+)", "w_same_kr"),
+    (r"unknown field", "unknown_field"),
+    (r"unknown section", "unknown_section"),
+    (r"must be a list", "not_list"),
+    (r"Field required", "required"),
+    (r"not valid YAML: (?P<detail>.+)", "bad_yaml"),
+    (r"the file must be a mapping.*", "not_mapping"),
+    (r"is not UTF-8 text.*", "not_utf8"),
+)
+
+
+def describe(problem: Problem, lang: Lang, *, with_path: bool = False) -> str:
+    """A problem in the reader's language: the message, the value found and what is allowed."""
+    text = problem.message
+    for pattern, key in _PATTERNS:
+        if m := re.fullmatch(pattern, problem.message, flags=re.S):
+            values = {k: (t(f"level.{v}", lang) if k in ("level", "plevel") else v) for k, v in m.groupdict().items()}
+            text = t(f"manage.problem.{key}", lang, **values)
+            break
+    extras = []
+    if problem.value is not None and problem.value != "":
+        extras.append(t("manage.problem.found", lang, value=problem.value))
+    if problem.allowed:
+        extras.append(t("manage.problem.allowed", lang, allowed=problem.allowed))
+    if extras:
+        text += t("manage.problem.extras", lang, extras=t("manage.problem.sep", lang).join(extras))
+    if with_path and problem.path:
+        text = f"`{problem.path}` {text}"
+    return text

@@ -1,0 +1,118 @@
+"""Import results, import history and coverage as tables in plain words, for the import page.
+
+Pure: results, frames and a language in, translated frames out. The error text of a failed file comes from
+the connector and is shown as is; a translated hint says what to do next.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import pandas as pd
+
+from connectors import SOURCES
+from connectors.canonical import TABLES
+from shopkr.i18n import Lang, t
+from shopkr.importer import FileResult
+
+RESULT_ICONS = {"ok": "✅", "unchanged": "⏸️", "failed": "❌"}
+SOURCE_LABELS = {s.name: s.label for s in SOURCES} | {"generic": "generic"}
+
+
+def result_text(status: str, lang: Lang) -> str:
+    """A file's outcome in words with an icon: 导入成功 / 未变化 / 失败."""
+    return f"{RESULT_ICONS.get(status, '')} {t('import.result.' + status, lang)}".strip()
+
+
+def table_labels(lang: Lang) -> dict[str, str]:
+    """Canonical table name -> its name in words (shop_daily -> 店铺日数据)."""
+    return {name: t(f"import.table.{name}", lang) for name in TABLES}
+
+
+def date_range_text(first: object, last: object) -> str:
+    """"2026-11-01" for one day, "2026-11-01 ~ 2026-11-07" for several, "" without dates."""
+    if first is None or pd.isna(first):
+        return ""
+    a = pd.Timestamp(first).date()
+    b = a if last is None or pd.isna(last) else pd.Timestamp(last).date()
+    return f"{a:%Y-%m-%d}" if a == b else f"{a:%Y-%m-%d} ~ {b:%Y-%m-%d}"
+
+
+def counts(results: Sequence[FileResult]) -> Counter[str]:
+    """Files per outcome (ok, unchanged, failed)."""
+    return Counter(r.status for r in results)
+
+
+def failure_hint(error: str | None) -> str:
+    """The i18n key of what to do after a failed file: pick a platform, or fix the file and upload it again."""
+    return "import.hint_platform" if error and "no platform column" in error else "import.hint_fix"
+
+
+def escape_markdown(text: str) -> str:
+    """Text shown inside st.error/st.markdown without Markdown or LaTeX effects ($, *, _, `, [, ], <, >)."""
+    for ch in "\\`*_[]<>$~":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def shop_platform(shops: pd.DataFrame, shop: str | None) -> str | None:
+    """The platform of an existing shop (from `queries.shops`), or None when unknown or ambiguous."""
+    found = shops.loc[shops["shop"] == shop, "platform"].unique() if shop else []
+    return str(found[0]) if len(found) == 1 else None
+
+
+def results_frame(results: Sequence[FileResult], lang: Lang) -> pd.DataFrame:
+    """One row per uploaded file: file, result, detected source, table, rows new/replaced, dates, message."""
+    names = table_labels(lang)
+    rows = [
+        {
+            t("import.col.file", lang): r.path.name,
+            t("import.col.result", lang): result_text(r.status, lang),
+            t("import.col.source", lang): r.source or "",
+            t("import.col.table", lang): names.get(r.table or "", r.table or ""),
+            t("import.col.new", lang): r.new,
+            t("import.col.replaced", lang): r.replaced,
+            t("import.col.dates", lang): date_range_text(r.first, r.last),
+            t("import.col.message", lang): r.error or r.note or "",
+        }
+        for r in results
+    ]
+    columns = ["file", "result", "source", "table", "new", "replaced", "dates", "message"]
+    return pd.DataFrame(rows, columns=[t("import.col." + c, lang) for c in columns])
+
+
+def history_frame(history: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """`queries.import_history` with translated columns, outcomes in words and source labels (newest first)."""
+    names = table_labels(lang)
+    df = history.sort_values("id", ascending=False, kind="stable")
+    out = pd.DataFrame({
+        t("import.col.when", lang): pd.to_datetime(df["imported_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+        t("import.col.file", lang): df["file_name"],
+        t("import.col.shop", lang): df["shop"],
+        t("import.col.result", lang): [result_text(s, lang) for s in df["status"]],
+        t("import.col.source", lang): [SOURCE_LABELS.get(s, s or "") for s in df["source"]],
+        t("import.col.table", lang): [names.get(x, x or "") for x in df["table_name"]],
+        t("import.col.new", lang): df["rows_new"],
+        t("import.col.replaced", lang): df["rows_replaced"],
+        t("import.col.dates", lang): [date_range_text(a, b) for a, b in zip(df["date_min"], df["date_max"], strict=True)],
+        t("import.col.user", lang): df["user_name"],
+        t("import.col.message", lang): df["error"].fillna(""),
+    })
+    return out.reset_index(drop=True)
+
+
+def coverage_frame(summary: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """`coverage.summary` for display: shop, platform, table in words, rows, first/last date, days, gaps."""
+    names = table_labels(lang)
+    return pd.DataFrame({
+        t("import.col.shop", lang): summary["shop"],
+        t("ui.platform", lang): summary["platform"],
+        t("import.col.table", lang): [names.get(x, x) for x in summary["table_name"]],
+        t("import.col.rows", lang): summary["rows"],
+        t("import.col.first", lang): summary["first_date"],
+        t("import.col.last", lang): summary["last_date"],
+        t("import.col.days", lang): summary["days"],
+        t("import.col.missing_count", lang): summary["missing_count"],
+        t("import.col.missing", lang): summary["missing_text"],
+    })

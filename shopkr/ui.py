@@ -1,0 +1,225 @@
+"""Streamlit view helpers shared by dashboard.py and pages/: the only shopkr module that imports Streamlit.
+
+Cached reads key on the database file's fingerprint (`store.data_version`), so an import from the CLI or
+the import page shows on the next interaction without a restart. Connections are short-lived; a busy
+database (another process writing) is waited for and never shown as a lock error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from shopkr import engine, queries, store
+from shopkr.i18n import STRINGS, Lang, t
+from shopkr.okr import OKRFile, resolve_cycles
+
+PAGE_KEYS = ("cycle", "owner", "kr", "test", "lang")
+
+
+def require_app() -> None:
+    """Pages run inside dashboard.py's st.navigation. When the first visitor of a fresh server opens a page
+    URL directly, Streamlit starts in its legacy pages/ mode and runs the page alone (no page config, no
+    sidebar): switch that mode off and rerun, so the page runs through dashboard.py."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+# --- language -----------------------------------------------------------------------------------------
+
+
+def lang() -> Lang:
+    """The current UI language (query parameter `lang`, default 简体中文)."""
+    value = st.query_params.get("lang", "zh")
+    return "en" if value == "en" else "zh"
+
+
+def tr(key: str, **values: object) -> str:
+    """Translate a key of the i18n table into the current language."""
+    return t(key, lang(), **values)
+
+
+def has(key: str) -> bool:
+    """Is there a translation for `key`?"""
+    return key in STRINGS
+
+
+# --- query parameters (bookmarkable selections) ---------------------------------------------------------
+
+
+def param(name: str, default: str | None = None) -> str | None:
+    """A bookmarkable selection from the URL."""
+    return st.query_params.get(name, default)
+
+
+def set_param(name: str, value: str | None) -> None:
+    """Store a selection in the URL (None removes it)."""
+    if value is None:
+        if name in st.query_params:
+            del st.query_params[name]
+    elif st.query_params.get(name) != value:
+        st.query_params[name] = value
+
+
+def keep_params() -> dict[str, str]:
+    """The selections to carry over when switching pages."""
+    return {k: st.query_params[k] for k in PAGE_KEYS if k in st.query_params}
+
+
+# --- data access (cached by data version) -------------------------------------------------------------
+
+
+def version() -> tuple:
+    """Fingerprint of the database file: changes after any write, from this process or the CLI."""
+    return store.data_version()
+
+
+def _with_db(fn: Callable[[Any], Any]) -> Any:
+    """Run fn(con) on a short-lived connection, waiting quietly while another process writes."""
+    with store.connect(wait=60.0) as con:
+        return fn(con)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _okrs(_version: tuple) -> OKRFile:
+    return _with_db(store.read_okrs)
+
+
+def okrs() -> OKRFile:
+    """All stored definitions."""
+    return _okrs(version())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _report(cycle_id: str, as_of: dt.date, _version: tuple) -> engine.CycleReport:
+    defs = _okrs(_version)
+    return _with_db(lambda con: engine.score_cycle(con, defs, cycle_id, as_of))
+
+
+def report(cycle_id: str, as_of: dt.date | None = None) -> engine.CycleReport:
+    """The scored cycle at as_of (default today)."""
+    return _report(cycle_id, as_of or dt.date.today(), version())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _series(kr_id: str, as_of: dt.date, _version: tuple) -> pd.DataFrame:
+    defs = _okrs(_version)
+    return _with_db(lambda con: engine.kr_series(con, defs, kr_id, as_of))
+
+
+def series(kr_id: str, as_of: dt.date | None = None) -> pd.DataFrame:
+    """The daily to-date series of one KR with target and pace."""
+    return _series(kr_id, as_of or dt.date.today(), version())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _query(name: str, args: tuple, _version: tuple) -> pd.DataFrame:
+    fn = getattr(queries, name)
+    return _with_db(lambda con: fn(con, *args))
+
+
+def query(name: str, *args: Any) -> pd.DataFrame:
+    """A cached call of a function in shopkr.queries (by name)."""
+    return _query(name, args, version())
+
+
+def cycles() -> list[str]:
+    """Cycle ids that have objectives, newest first."""
+    defs = okrs()
+    resolved = resolve_cycles(defs)
+    used = {o.cycle for o in defs.objectives}
+    return sorted(used, key=lambda c: (resolved[c].start if c in resolved else dt.date.min, c), reverse=True)
+
+
+def current_cycle() -> str | None:
+    """The cycle picked in the sidebar (URL), else the one containing today."""
+    options = cycles()
+    chosen = param("cycle")
+    if chosen in options:
+        return chosen
+    return engine.current_cycle(okrs(), dt.date.today()) if options else None
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _is_demo(_version: tuple) -> bool:
+    return _with_db(lambda con: store.get_meta(con, "demo") == "loaded")
+
+
+def is_demo() -> bool:
+    """Is the demo data loaded?"""
+    return _is_demo(version())
+
+
+def refresh() -> None:
+    """Drop cached reads after this process wrote to the database."""
+    st.cache_data.clear()
+
+
+# --- small shared widgets -----------------------------------------------------------------------------
+
+SCORE_COLOURS = {"red": "#d64545", "yellow": "#e0a100", "green": "#2e9d5b", "grey": "#9aa0a6"}
+
+
+def band(score: float | None, status: str | None = None) -> str:
+    """The colour band of a score: red < 0.4, yellow 0.4-0.69, green >= 0.7; grey without data."""
+    if status in ("no_data", "not_started", "error") or score is None:
+        return "grey"
+    if score < 0.4:
+        return "red"
+    if score < 0.7:
+        return "yellow"
+    return "green"
+
+
+def score_badge(score: float | None, status: str | None = None) -> str:
+    """Markdown for a coloured score with two decimals."""
+    colour = band(score, status)
+    text = "–" if score is None or status in ("no_data", "not_started") else f"{score:.2f}"
+    return f":{'red' if colour == 'red' else 'orange' if colour == 'yellow' else 'green' if colour == 'green' else 'gray'}[**{text}**]"
+
+
+STATUS_COLOUR = {
+    "on_track": "green",
+    "done": "blue",
+    "at_risk": "orange",
+    "off_track": "red",
+    "no_data": "gray",
+    "not_started": "gray",
+    "error": "red",
+}
+
+
+def status_badge(status: str) -> str:
+    """A coloured status badge (markdown)."""
+    return f":{STATUS_COLOUR.get(status, 'gray')}-badge[{status_text(status)}]"
+
+
+def series_columns(unit: str) -> dict[str, Any]:
+    """Column labels and number formats for a KR's daily series table."""
+    value_format = "percent" if unit == "rate" else "localized"
+    number = st.column_config.NumberColumn
+    return {
+        "date": st.column_config.DateColumn(tr("ui.date"), format="YYYY-MM-DD"),
+        "numerator": number(tr("ui.numerator"), format="localized"),
+        "denominator": number(tr("ui.denominator"), format="localized"),
+        "num_to_date": number(tr("detail.num_to_date"), format="localized"),
+        "den_to_date": number(tr("detail.den_to_date"), format="localized"),
+        "value": number(tr("ui.to_date"), format=value_format),
+    }
+
+
+def status_text(status: str) -> str:
+    """A status in words in the current language."""
+    return tr(f"status.{status}")
+
+
+def no_cycle_hint() -> None:
+    """What to do when there are no OKRs yet."""
+    st.info(tr("ui.no_okrs"))
