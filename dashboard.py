@@ -4,6 +4,7 @@ import streamlit as st
 
 from shopkr import demo, ui
 
+ui.require_app()
 st.set_page_config(page_title="ShopKR 店铺OKR", page_icon=":material/target:", layout="wide")
 
 # First start on an empty database: load the demo shops and OKRs once (about 10 s), with progress.
@@ -44,17 +45,12 @@ page = st.navigation(pages)
 
 with st.sidebar:
     languages = {"zh": "简体中文", "en": "English"}
-    chosen = st.segmented_control(
-        ui.tr("ui.language"), list(languages), format_func=languages.get, default=ui.lang(), key="lang_switch"
+    ui.bound_widget(
+        st.segmented_control, "lang", ui.tr("ui.language"), list(languages), format_func=languages.get, default="zh"
     )
-    if chosen and chosen != ui.lang():
-        ui.set_param("lang", chosen)
-        st.rerun()
     options = ui.cycles()
     if options:
-        current = ui.current_cycle()
-        cycle = st.selectbox(ui.tr("ui.cycle"), options, index=options.index(current) if current in options else 0)
-        ui.set_param("cycle", cycle)
+        ui.bound_widget(st.selectbox, "cycle", ui.tr("ui.cycle"), options, default=ui.current_cycle())
     if ui.is_demo():
         st.warning(ui.tr("ui.demo_banner"), icon=":material/science:")
         if st.button(ui.tr("ui.demo_clear"), width="stretch"):

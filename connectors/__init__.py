@@ -26,7 +26,7 @@ from connectors import (
 from connectors.base import Source
 from connectors.canonical import PLATFORMS, TABLES, Table
 from connectors.errors import ImportFileError
-from connectors.parsing import RawTable, new_parser_connection, read_tables
+from connectors.parsing import NoHeader, RawTable, new_parser_connection, read_tables
 
 SOURCES: tuple[Source, ...] = (
     sycm_shop.SOURCE,
@@ -80,18 +80,28 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _pick(tables: list[RawTable]) -> tuple[RawTable, Source] | None:
+def _pick(path: Path, tables: list[RawTable]) -> tuple[RawTable, Source] | None:
+    """The one table of a file to load: a declared sheet (e.g. 全部) if the workbook has it; a workbook
+    whose several matching sheets are all undeclared (e.g. only 直播 and 短视频) is refused, since loading
+    one carrier's sheet would undercount and loading all would double count."""
     candidates = [(t, s) for t in tables if (s := detect_source(t.headers)) is not None]
     if not candidates:
         return None
     for table, source in candidates:
         if table.sheet in source.sheets:
             return table, source
-    return candidates[0]
+    table, source = candidates[0]
+    if source.sheets and len(candidates) > 1:
+        sheets = ", ".join(str(t.sheet) for t, _ in candidates)
+        raise ImportFileError(
+            path,
+            f"the workbook has sheets {sheets} but no {'/'.join(source.sheets)} sheet with all rows. "
+            f"Download the {source.label} export again with the {'/'.join(source.sheets)} sheet.",
+        )
+    return table, source
 
 
-def _unknown(path: Path, tables: list[RawTable]) -> ImportFileError:
-    headers = tables[0].headers if tables else []
+def _unknown(path: Path, headers: list[str]) -> ImportFileError:
     tried = "; ".join(f"{s.label} lacks {', '.join(s.missing(headers))}" for s in SOURCES)
     return ImportFileError(
         path,
@@ -113,6 +123,7 @@ def load_file(
     `parser` is an in-memory connection from `new_parser_connection()`, reused across files for speed.
     """
     path = Path(path)
+    on_disk = data is None  # only then may DuckDB read `path` itself instead of the bytes
     if data is None:
         try:
             data = path.read_bytes()
@@ -121,10 +132,13 @@ def load_file(
     if platform is not None and platform not in PLATFORMS:
         raise ImportFileError(path, f"unknown platform {platform!r}; use one of {', '.join(PLATFORMS)}.")
     with tempfile.TemporaryDirectory(prefix="shopkr-") as workdir:
-        tables = read_tables(path, data, KNOWN_HEADERS, Path(workdir))
-        picked = _pick(tables)
+        try:
+            tables = read_tables(path, data, KNOWN_HEADERS, Path(workdir), on_disk=on_disk)
+        except NoHeader as exc:
+            raise _unknown(path, exc.first_row) from None
+        picked = _pick(path, tables)
         if picked is None:
-            raise _unknown(path, tables)
+            raise _unknown(path, tables[0].headers)
         raw, source = picked
         con = parser or new_parser_connection()
         try:

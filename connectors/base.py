@@ -14,15 +14,17 @@ import pyarrow as pa
 
 from connectors.canonical import SQL_TYPE, Table
 from connectors.errors import ImportFileError
-from connectors.parsing import EXPECTED, PARSE_SQL, RawTable, register_raw
+from connectors.canonical import PLATFORMS
+from connectors.parsing import EXPECTED, PARSE_SQL, RawTable, normalize_header, register_raw
 
 
 @dataclass(frozen=True)
 class Col:
-    """Where a canonical column comes from: alternative headers (first present wins) and a scale factor."""
+    """Where a canonical column comes from: alternative headers (first present wins) and a divisor (100 for
+    money in fen)."""
 
     headers: tuple[str, ...]
-    scale: float = 1.0
+    divisor: int = 1
 
 
 @dataclass(frozen=True)
@@ -42,10 +44,11 @@ class Source:
 
     def missing(self, headers: list[str]) -> list[str]:
         """Required headers this table lacks (empty when it matches); '/' joins alternatives."""
-        present = set(headers)
-        lacking = ["/".join(alt) for alt in self.required if not present.intersection(alt)]
-        if not lacking and present.intersection(self.forbidden):
-            lacking.append("(no " + "/".join(sorted(present.intersection(self.forbidden))) + ")")
+        present = {normalize_header(h) for h in headers}
+        lacking = ["/".join(alt) for alt in self.required if not present & {normalize_header(a) for a in alt}]
+        forbidden = [h for h in self.forbidden if normalize_header(h) in present]
+        if not lacking and forbidden:
+            lacking.append("(no " + "/".join(sorted(forbidden)) + ")")
         return lacking
 
     def detect(self, headers: list[str]) -> bool:
@@ -60,16 +63,16 @@ class Source:
 
     def resolve(self, headers: list[str]) -> dict[str, tuple[int, Col]]:
         """Canonical column -> (index of the header in the file, spec), for the columns present."""
-        position = {}
+        position: dict[str, int] = {}
         for i, h in enumerate(headers):
-            position.setdefault(h, i)
+            position.setdefault(normalize_header(h), i)
         found = {}
         for column, spec in self.columns.items():
             for h in spec.headers:
-                if h in position:
+                if normalize_header(h) in position:
                     # Old 直通车 reports give money in fen and say so in the header.
-                    scale = spec.scale * (0.01 if h.endswith("(分)") else 1.0)
-                    found[column] = (position[h], Col((h,), scale))
+                    divisor = spec.divisor * (100 if h.endswith("(分)") else 1)
+                    found[column] = (position[normalize_header(h)], Col((h,), divisor))
                     break
         return found
 
@@ -104,7 +107,7 @@ def to_canonical(
             continue
         kind = table.columns.get(column, "text")
         first, finish = PARSE_SQL[kind]
-        value = finish.format(v="_v_" + column, scale=spec.scale)
+        value = finish.format(v="_v_" + column, divisor=spec.divisor)
         inner.append(f"{first.format(c=names[index])} AS _v_{column}")
         outer.append(f"{value} AS {column}")
         raw_cols.append(column)
@@ -127,6 +130,9 @@ def to_canonical(
     # Total rows carry a marker in the date or key column; blank rows have nothing in any mapped column.
     marker_cols = [names[mapped[c][0]] for c in ["date", *key_cols]]
     is_total = " OR ".join(f"skr_total({c})" for c in marker_cols)
+    # A "-" where the product/creative id belongs marks a placeholder or totals row (生意参谋), not an entity.
+    for c in key_cols:
+        is_total += f" OR coalesce(skr_clean({names[mapped[c][0]]}) IN ('-', '--'), false)"
     is_blank = " AND ".join(f"skr_blank({names[i]})" for i, _ in mapped.values())
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE parsed AS
@@ -134,6 +140,20 @@ def to_canonical(
             SELECT *, {", ".join(inner)} FROM raw WHERE NOT ({is_total}) AND NOT ({is_blank}))"""
     ).fetchall()
     _check_cells(source, raw, con, mapped, names)
+    allowed = ", ".join(_lit(p) for p in PLATFORMS)
+    bad_platform = _first(
+        con, f"SELECT _ord, platform FROM parsed WHERE platform NOT IN ({allowed}) ORDER BY _ord LIMIT 1"
+    )
+    if bad_platform:
+        raise ImportFileError(
+            raw.path,
+            "unknown platform.",
+            row=raw.excel_row(bad_platform[0]),
+            column="platform",
+            value=bad_platform[1],
+            expected="one of " + ", ".join(PLATFORMS),
+            sheet=raw.sheet,
+        )
     no_platform = _first(con, "SELECT _ord FROM parsed WHERE platform IS NULL ORDER BY _ord LIMIT 1")
     if no_platform:
         raise ImportFileError(
@@ -208,7 +228,7 @@ def to_canonical(
             if column in key:
                 agg.append(expr)
             elif column in metrics and column in present:
-                agg.append(f"sum({column}) AS {column}")
+                agg.append(f"CAST(sum({column}) AS {_sql_type(table.columns[column])}) AS {column}")
             elif column in present:
                 agg.append(f"arg_min({column}, _ord) AS {column}")
             else:

@@ -64,7 +64,8 @@ def normalize_header(value: object) -> str:
     text = "" if value is None else str(value)
     text = text.replace("\ufeff", "")
     text = text.replace("（", "(").replace("）", ")").replace("【", "[").replace("】", "]")
-    return _SPACE.sub("", text)
+    # ASCII case does not matter (Date, GMV, 商品ID and 商品id are the same header).
+    return _SPACE.sub("", text).lower()
 
 
 def cell_text(value: object) -> str | None:
@@ -126,6 +127,7 @@ def header_score(cells: list[str], known: set[str]) -> int:
 
 def find_header(rows: list[list[str]], known: set[str]) -> int | None:
     """Index of the header row among the first 30 rows, or None when no row has two known headers."""
+    known = {normalize_header(k) for k in known}
     best, best_score = None, 0
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         cells = [normalize_header(c) for c in row]
@@ -137,7 +139,7 @@ def find_header(rows: list[list[str]], known: set[str]) -> int | None:
     return best
 
 
-def read_tables(path: Path, data: bytes, known: set[str], workdir: Path) -> list[RawTable]:
+def read_tables(path: Path, data: bytes, known: set[str], workdir: Path, *, on_disk: bool = False) -> list[RawTable]:
     """Every candidate table in a file (one per sheet for Excel), header located; errors name the file."""
     container = sniff_container(data)
     if container == "empty":
@@ -147,7 +149,7 @@ def read_tables(path: Path, data: bytes, known: set[str], workdir: Path) -> list
             path, "the file is an HTML page, not an export. Open it in Excel and save it as .xlsx, then import that."
         )
     if container == "csv":
-        return [_read_csv_table(path, data, known, workdir)]
+        return [_read_csv_table(path, data, known, workdir, on_disk=on_disk)]
     return _read_excel_tables(path, data, container, known)
 
 
@@ -182,12 +184,16 @@ def _read_excel_tables(path: Path, data: bytes, container: Container, known: set
             )
         )
     if not tables:
-        first = workbook.sheet_names[0] if workbook.sheet_names else None
-        raise _no_header_error(path, f"sheets {', '.join(workbook.sheet_names)}" if first else "the workbook")
+        first: list[str] = []
+        for name in workbook.sheet_names:
+            values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            if first := _first_row([[cell_text(v) for v in row] for row in values]):
+                break
+        raise NoHeader(path, first)
     return tables
 
 
-def _read_csv_table(path: Path, data: bytes, known: set[str], workdir: Path) -> RawTable:
+def _read_csv_table(path: Path, data: bytes, known: set[str], workdir: Path, *, on_disk: bool) -> RawTable:
     try:
         text, encoding = decode_text(data)
     except ValueError:
@@ -199,16 +205,34 @@ def _read_csv_table(path: Path, data: bytes, known: set[str], workdir: Path) -> 
     head_rows = list(csv.reader(text[:200_000].splitlines()[:HEADER_SEARCH_ROWS]))
     index = find_header(head_rows, known)
     if index is None:
-        raise _no_header_error(path, "the first 30 rows")
+        raise NoHeader(path, _first_row(head_rows))
     headers = [normalize_header(c) for c in head_rows[index]]
     csv_path = path
-    if encoding != "utf-8-sig" or not path.exists():
-        # DuckDB reads UTF-8 only; GBK/GB18030 exports are transcoded once into the work directory.
+    if encoding != "utf-8-sig" or not on_disk:
+        # DuckDB reads UTF-8 only: GBK/GB18030 exports are transcoded into the work directory, and bytes that
+        # did not come from `path` itself (an upload) are written there too.
         csv_path = workdir / "transcoded.csv"
         csv_path.write_text(text, encoding="utf-8")
     return RawTable(
         path=path, container="csv", headers=headers, header_row=index + 1, csv_path=csv_path, encoding=encoding
     )
+
+
+class NoHeader(Exception):
+    """No row among the first 30 has two known headers; carries the first non-empty row for the message."""
+
+    def __init__(self, path: Path, first_row: list[str]) -> None:
+        super().__init__(str(path))
+        self.path = path
+        self.first_row = first_row
+
+
+def _first_row(rows: list[list[str | None]]) -> list[str]:
+    for row in rows[:HEADER_SEARCH_ROWS]:
+        cells = [normalize_header(c) for c in row if c is not None and str(c).strip()]
+        if cells:
+            return cells
+    return []
 
 
 def _no_header_error(path: Path, where: str) -> ImportFileError:
@@ -264,11 +288,12 @@ EXPECTED = {
 }
 
 # Each kind is parsed in two layers so that no cell is cleaned twice: `inner` reads the raw text `{c}`,
-# `outer` finishes the inner value `{v}` (whole numbers for counts; NaN/inf never pass as numbers).
+# `outer` finishes the inner value `{v}` (whole numbers for counts; NaN/inf never pass as numbers; money in
+# fen is divided by 100, which is exact where multiplying by 0.01 is not).
 PARSE_SQL: dict[str, tuple[str, str]] = {
     "date": ("skr_date({c})", "{v}"),
-    "int": ("skr_num({c})", "CASE WHEN isfinite({v}) AND {v} = trunc({v}) THEN CAST({v} AS BIGINT) END"),
-    "money": ("skr_num({c})", "CASE WHEN isfinite({v}) THEN {v} * {scale} END"),
+    "int": ("skr_num({c})", "CASE WHEN isfinite({v}) AND {v} = trunc({v}) THEN TRY_CAST({v} AS BIGINT) END"),
+    "money": ("skr_num({c})", "CASE WHEN isfinite({v}) THEN {v} / {divisor} END"),
     "id": ("skr_id({c})", "{v}"),
     "text": ("skr_text({c})", "{v}"),
 }

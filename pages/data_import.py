@@ -16,12 +16,22 @@ files = st.file_uploader(
 )
 c1, c2, c3 = st.columns(3)
 new_shop = ui.tr("import.new_shop")
-picked = c1.selectbox(ui.tr("import.shop"), [*dict.fromkeys(shops["shop"]), new_shop], help=ui.tr("import.shop_help"))
+known = list(dict.fromkeys(shops["shop"]))
+last = st.session_state.get("import_results", ("", []))[0]  # after an import, stay with that shop
+picked = c1.selectbox(
+    ui.tr("import.shop"),
+    [*known, new_shop],
+    index=known.index(last) if last in known else 0,
+    help=ui.tr("import.shop_help"),
+)
 shop = c1.text_input(ui.tr("import.new_shop_name")).strip() if picked == new_shop else picked
 choices = [None, *PLATFORMS]
 platform = c2.selectbox(
-    ui.tr("import.platform"), choices, index=choices.index(import_view.shop_platform(shops, shop)),
-    format_func=lambda p: ui.tr("import.platform_auto") if p is None else p, help=ui.tr("import.platform_help"),
+    ui.tr("import.platform"),
+    choices,
+    index=choices.index(import_view.shop_platform(shops, shop)),
+    format_func=lambda p: ui.tr("import.platform_auto") if p is None else p,
+    help=ui.tr("import.platform_help"),
 )
 user = c3.text_input(ui.tr("import.user"), help=ui.tr("import.user_help")).strip()
 
@@ -29,7 +39,9 @@ if not files:
     st.caption(ui.tr("import.need_files"))
 elif not shop:
     st.warning(ui.tr("import.need_shop"))
-if st.button(ui.tr("import.button", n=len(files or [])), type="primary", icon="📥", disabled=not (files and shop)):
+if st.button(
+    ui.tr("import.button", n=len(files or [])), type="primary", icon=":material/upload:", disabled=not (files and shop)
+):
     bar = st.progress(0.0, text=ui.tr("import.starting"))
 
     def step(done: int, total: int, name: str) -> None:
@@ -51,10 +63,12 @@ if "import_results" in st.session_state:
     st.subheader(ui.tr("import.results", shop=done_shop))
     message = ui.tr("import.done", ok=n["ok"], same=n["unchanged"], failed=n["failed"])
     (st.warning if n["failed"] else st.success)(message)
-    st.dataframe(import_view.results_frame(results, lang), hide_index=True)
+    st.dataframe(
+        import_view.styled(import_view.results_frame(results, lang), ui.tr("import.col.result")), hide_index=True
+    )
     for r in (r for r in results if r.status == "failed"):
-        st.error(import_view.escape_markdown(r.error or r.path.name), icon="❌")
-        st.caption(ui.tr(import_view.failure_hint(r.error)))
+        hint = ui.tr(import_view.failure_hint(r.error))
+        st.error(f"{import_view.escape_markdown(r.error or r.path.name)}\n\n{hint}", icon=":material/error:")
 
 st.subheader(ui.tr("import.coverage"))
 days = ui.query("coverage_days")
@@ -76,4 +90,6 @@ if history.empty:
     st.info(ui.tr("import.no_history"))
 else:
     st.caption(ui.tr("import.history_caption"))
-    st.dataframe(import_view.history_frame(history, lang), hide_index=True)
+    st.dataframe(
+        import_view.styled(import_view.history_frame(history, lang), ui.tr("import.col.result")), hide_index=True
+    )

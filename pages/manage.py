@@ -1,2 +1,259 @@
+"""OKR管理 Manage OKRs: edit objectives and KRs with the YAML file's validation, import/export YAML, lock a cycle,
+and read the change history. The logic lives in shopkr/editing.py; every write goes through shopkr/store.py."""
+
+import datetime as dt
+
 import streamlit as st
-st.title("TODO")
+
+from shopkr import editing, importer, store, ui
+from shopkr.okr import Problem, dump_yaml, implied_cycle, resolve_cycles
+
+NEW = "_new"
+tr, lang = ui.tr, ui.lang()
+okrs = ui.okrs()
+cycle = ui.current_cycle() or editing.default_cycle(dt.date.today())
+locks = ui.query("cycle_locks")
+state = editing.cycle_state(locks, cycle)
+
+st.title(tr("manage.title", cycle=cycle))
+top_left, top_right = st.columns([1, 3], vertical_alignment="bottom")
+user = top_left.text_input(tr("manage.user"), importer.default_user(), key="manage_user", help=tr("manage.user_help"))
+if state.closed_at:
+    top_right.info(tr("manage.closed", cycle=cycle, date=f"{state.closed_at:%Y-%m-%d}"), icon=":material/flag:")
+elif state.locked:
+    locked = tr("manage.locked", cycle=cycle, who=state.locked_by, date=f"{state.locked_at:%Y-%m-%d}")
+    top_right.warning(locked, icon=":material/lock:")
+else:
+    top_right.success(tr("manage.open", cycle=cycle), icon=":material/edit:")
+if flash := st.session_state.pop("manage_flash", None):
+    st.success(flash[0], icon=":material/check_circle:")
+    for p in flash[1]:
+        st.warning(editing.describe(p, lang, with_path=True), icon=":material/lightbulb:")
+
+
+def save(edit: editing.Edit, reason: str | None, select: dict, done: str | None = None, after: dict | None = None):
+    """Validate the whole new definition set and store it; on success rerun, else return the problems."""
+    checked = editing.check(edit)
+    if checked.okrs is None:
+        return checked.problems
+    try:
+        with store.connect() as con:
+            if store.read_okrs(con) != okrs:  # changed by someone else since this page was drawn
+                ui.refresh()
+                return [Problem("", tr("manage.changed_elsewhere"))]
+            changes = store.save_okrs(con, checked.okrs, user=user.strip() or "unknown", reason=reason)
+    except store.LockedCycleError:
+        return [Problem(f"{edit.path}.reason" if edit.path else "reason", tr("manage.locked_error"))]
+    ui.refresh()
+    text = done or (tr("manage.saved", n=len(changes)) if changes else tr("manage.no_change"))
+    st.session_state["manage_flash"] = (text, checked.warnings)
+    st.session_state.update(after or {})
+    for name, value in select.items():
+        ui.set_param(name, value)
+    st.rerun()
+
+
+def form(specs: list, key: str, ask_reason: bool = state.locked) -> tuple[dict, dict]:
+    """Draw fields described by editing.*_fields, each with an empty slot under it for its problems."""
+    if ask_reason:
+        specs = [
+            *specs,
+            editing.FieldSpec("reason", "text_input", None, {"placeholder": tr("manage.reason_placeholder")}),
+        ]
+    values, slots, row = {}, {}, None
+    for spec in specs:
+        if spec.column == 0 or (spec.column == 1 and row is None):
+            row = st.columns(2)
+        box = st if spec.column is None else row[spec.column]
+        kwargs = dict(spec.kwargs)
+        if spec.labels is not None:
+            kwargs["format_func"] = lambda v, labels=spec.labels: labels.get(v, v)
+        help_key = f"manage.help.{spec.label_key}"
+        values[spec.name] = getattr(box, spec.widget)(
+            tr(f"manage.field.{spec.label_key}"),
+            key=f"{key}-{spec.name}",
+            help=tr(help_key) if ui.has(help_key) else None,
+            **kwargs,
+        )
+        slots[spec.name] = box.empty()
+    slots[""] = st.empty()
+    return values, slots
+
+
+def show(problems: list | None, prefix: str, slots: dict) -> None:
+    """Each problem next to the field it concerns; the rest (with their path) in the form's general slot."""
+    for name, found in editing.form_errors(problems or [], prefix, fields=slots).items():
+        with slots.get(name, slots[""]).container():
+            for p in found:
+                text = editing.describe(p, lang, with_path=not name and p.path not in ("", prefix))
+                (st.error if p.severity == "error" else st.warning)(text)
+
+
+def submit(values: dict, slots: dict, make_edit, select, done: str | None = None, after: dict | None = None) -> None:
+    """Build the edit from the form values, save it, and show what stops it next to the fields."""
+    edit = make_edit(values)
+    show(save(edit, (values.get("reason") or "").strip() or None, select(values), done, after), edit.path, slots)
+
+
+def delete_box(label: str, key: str, make_edit, select: dict, done: str, caption: str | None = None) -> None:
+    with st.expander(label, icon=":material/delete:"):
+        if caption:
+            st.caption(caption)
+        values, slots = form([], key)
+        if st.button(tr("manage.delete_confirm"), key=f"{key}-delete"):
+            submit(values, slots, lambda _: make_edit(), lambda _: select, done)
+
+
+def pick(label: str, items: dict, param: str, new_label: str) -> str:
+    """A bookmarkable choice (URL query parameter) among items, plus "new"."""
+    options, chosen = [*items, NEW], ui.param(param)
+    choice = st.selectbox(
+        label,
+        options,
+        index=options.index(chosen) if chosen in options else 0,
+        format_func=lambda i: new_label if i == NEW else f"{i} · {items[i].title}",
+    )
+    ui.set_param(param, choice if items else None)  # "new" is bookmarked only when chosen among others
+    return choice
+
+
+def ident(values: dict) -> str:
+    return (values.get("id") or "").strip()
+
+
+tab_edit, tab_yaml, tab_lock = st.tabs([tr("manage.tab_edit"), tr("manage.tab_yaml"), tr("manage.tab_lock")])
+
+with tab_edit:
+    by_id = {o.id: o for o in okrs.objectives if o.cycle == cycle}
+    if not by_id:
+        st.info(tr("manage.no_objectives", cycle=cycle))
+    else:
+        with st.expander(tr("manage.all_objectives", n=len(by_id)), icon=":material/table_view:"):
+            st.dataframe(editing.objectives_table(okrs, cycle, lang), hide_index=True)
+        if warnings := editing.cycle_warnings(okrs, cycle):
+            with st.expander(tr("manage.warnings", n=len(warnings)), icon=":material/lightbulb:"):
+                for p in warnings:
+                    st.warning(editing.describe(p, lang))
+    oid = pick(tr("manage.pick_objective"), by_id, "objective", tr("manage.new_objective"))
+    obj = by_id.get(oid)
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader(tr("manage.objective_form", id=oid) if obj else tr("manage.new_objective"))
+        with st.form(f"objective-{oid}"):
+            values, slots = form(editing.objective_fields(okrs, obj, cycle, lang), f"o-{oid}")
+            if st.form_submit_button(tr("manage.save"), type="primary", icon=":material/save:", key=f"o-{oid}-save"):
+                submit(
+                    values,
+                    slots,
+                    lambda v: editing.upsert_objective(
+                        okrs, editing.objective_from_form(v), original_id=obj and obj.id
+                    ),
+                    lambda v: {"objective": ident(v), "cycle": (v.get("cycle") or cycle).strip()},
+                )
+        if obj:
+            delete_box(
+                tr("manage.delete_objective", id=oid),
+                f"del-{oid}",
+                lambda: editing.delete_objective(okrs, oid),
+                {"objective": None, "kr": None},
+                tr("manage.deleted", id=oid),
+                tr("manage.delete_objective_help", id=oid, n=len(obj.key_results)),
+            )
+    with right:
+        st.subheader(tr("manage.krs"))
+        if obj is None:
+            st.info(tr("manage.save_objective_first"))
+        else:
+            krs = {kr.id: kr for kr in obj.key_results}
+            kid = pick(tr("manage.pick_kr"), krs, "kr", tr("manage.new_kr"))
+            kr = krs.get(kid)
+            kind = st.radio(
+                tr("manage.measure"),
+                editing.KINDS,
+                index=editing.KINDS.index(editing.kr_kind(kr)),
+                format_func=lambda v: tr(f"manage.kind.{v}"),
+                horizontal=True,
+                key=f"kind-{oid}-{kid}",
+            )
+            with st.form(f"kr-{oid}-{kid}"):
+                specs = editing.kr_fields(okrs, oid, kr, kind, ui.query("shops"), lang)
+                values, slots = form(specs, f"kr-{oid}-{kid}-{kind}")
+                if st.form_submit_button(
+                    tr("manage.save"), type="primary", icon=":material/save:", key=f"kr-{oid}-{kid}-save"
+                ):
+                    submit(
+                        values,
+                        slots,
+                        lambda v: editing.upsert_kr(okrs, oid, editing.kr_from_form(kind, v), original_id=kr and kr.id),
+                        lambda v: {"kr": ident(v)},
+                    )
+            if kr:
+                delete_box(
+                    tr("manage.delete_kr", id=kid),
+                    f"del-{oid}-{kid}",
+                    lambda: editing.delete_kr(okrs, oid, kid),
+                    {"kr": None},
+                    tr("manage.deleted", id=kid),
+                )
+
+with tab_yaml:
+    st.subheader(tr("manage.import"))
+    n = st.session_state.get("manage_upload", 0)
+    upload = st.file_uploader(
+        tr("manage.upload"), type=["yaml", "yml"], key=f"upload-{n}", help=tr("manage.upload_help")
+    )
+    if upload is not None:
+        new, problems = editing.read_upload(upload.getvalue())
+        checked, changes = editing.preview(okrs, new) if new else (None, [])
+        if new is None or checked.okrs is None:
+            found = problems if new is None else checked.problems
+            errors = sum(p.severity == "error" for p in found)
+            st.error(tr("manage.upload_errors" if new is None else "manage.upload_conflict", n=errors))
+            st.dataframe(editing.problems_table(found, lang), hide_index=True)
+        else:
+            if checked.warnings:
+                st.dataframe(editing.problems_table(checked.warnings, lang), hide_index=True)
+            if not changes:
+                st.info(tr("manage.upload_same"))
+            else:
+                st.markdown(tr("manage.upload_preview", n=len(changes)))
+                st.dataframe(editing.changes_table(changes, lang), hide_index=True)
+                values, slots = form([], "upload", bool(editing.guarded(changes, editing.locked_ids(locks))))
+                if st.button(tr("manage.upload_store"), type="primary", icon=":material/save:", key="upload-store"):
+                    edit = editing.Edit(editing.to_doc(checked.okrs), "")
+                    done = tr("manage.upload_saved", n=len(changes))
+                    submit(values, slots, lambda _: edit, lambda _: {}, done, {"manage_upload": n + 1})
+    st.subheader(tr("manage.export"))
+    one = st.checkbox(tr("manage.only_cycle", cycle=cycle), value=True)
+    text = dump_yaml(editing.only_cycle(okrs, cycle) if one else okrs)
+    name = f"okrs-{cycle}.yaml" if one else "okrs.yaml"
+    st.download_button(
+        tr("manage.download"), text.encode("utf-8"), name, "application/x-yaml", icon=":material/download:"
+    )
+    with st.expander(tr("manage.show_yaml")):
+        st.code(text, language="yaml")
+
+with tab_lock:
+    st.caption(tr("manage.lock_help"))
+    definition = resolve_cycles(okrs).get(cycle) or implied_cycle(cycle)
+    if definition is None:
+        st.warning(tr("manage.lock_unknown", cycle=cycle))
+    elif st.button(
+        tr("manage.unlock" if state.locked else "manage.lock", cycle=cycle),
+        icon=":material/lock_open:" if state.locked else ":material/lock:",
+        key="lock",
+    ):
+        with store.connect() as con:
+            store.set_lock(con, definition, user=user.strip() or "unknown", locked=not state.locked)
+        ui.refresh()
+        st.session_state["manage_flash"] = (
+            tr("manage.unlocked" if state.locked else "manage.locked_done", cycle=cycle),
+            [],
+        )
+        st.rerun()
+    st.subheader(tr("manage.history", cycle=cycle))
+    history = ui.query("okr_history", cycle)
+    if history.empty:
+        st.caption(tr("manage.no_history"))
+    else:
+        st.dataframe(editing.history_table(history, lang), hide_index=True)

@@ -1,2 +1,65 @@
+"""成员 People: everyone's OKRs in the selected cycle and their scores in earlier cycles, open to everyone."""
+
 import streamlit as st
-st.title("TODO")
+
+from shopkr import charts, people, ui
+
+cycle = ui.current_cycle()
+st.title(ui.tr("people.title"))
+st.caption(ui.tr("people.intro"))
+st.info(ui.tr("people.not_bonus"), icon=":material/info:")
+if cycle is None:
+    ui.no_cycle_hint()
+    st.stop()
+
+lang = ui.lang()
+persons = people.people([ui.report(c) for c in ui.cycles()], cycle)
+if not persons:
+    st.info(ui.tr("people.no_people"))
+    st.stop()
+
+grid = people.score_grid(persons, cycle)
+st.subheader(ui.tr("people.grid"))
+st.caption(ui.tr("people.grid_caption"))
+st.plotly_chart(charts.score_grid(grid, {"score": ui.tr("ui.score"), "objectives": ui.tr("people.objectives")}))
+
+for p in persons:
+    with st.container(border=True):
+        info, count, score, past = st.columns([2, 1, 1.2, 4])
+        info.markdown(f"#### {p.name}")
+        info.caption(f"{ui.tr('people.levels')}: " + " · ".join(ui.tr("level." + level) for level in p.levels))
+        info.page_link(
+            "pages/my_krs.py",
+            label=ui.tr("people.open_my", name=p.name),
+            icon=":material/task_alt:",
+            query_params={**ui.keep_params(), "owner": p.name},
+        )
+        count.caption(ui.tr("people.objectives"))
+        count.markdown(f"### {len(p.objectives)}")
+        score.caption(ui.tr("people.score", cycle=cycle))
+        score.markdown(f"### {ui.score_badge(p.score, p.status)}")
+        past.caption(ui.tr("people.history"))
+        if p.history:
+            past.dataframe(people.history_frame(p, lang), hide_index=True)
+        else:
+            past.markdown(ui.tr("people.no_history"))
+        if not p.objectives:
+            st.caption(ui.tr("people.no_objectives", cycle=cycle))
+            continue
+        with st.expander(ui.tr("people.details", cycle=cycle, n=len(p.objectives))):
+            for o in p.objectives:
+                st.markdown(
+                    f"**{o.id} {o.title}** {ui.score_badge(o.score, o.status)} · {ui.status_text(o.status)} · "
+                    f"{ui.tr('level.' + o.level)} · {ui.tr('type.' + o.type)}"
+                )
+                for k in o.key_results:
+                    text, score, state, open_col = st.columns([6, 1, 2, 2], vertical_alignment="center")
+                    text.markdown(f"{k.id} {k.title}")
+                    score.markdown(ui.score_badge(k.score, k.status))
+                    state.markdown(ui.status_text(k.status))
+                    open_col.page_link(
+                        "pages/kr_detail.py",
+                        label=ui.tr("ui.open_detail"),
+                        icon=":material/query_stats:",
+                        query_params={**ui.keep_params(), "kr": k.id},
+                    )

@@ -111,40 +111,59 @@ def run_test(con: duckdb.DuckDBPyConnection, test: ABTestDef) -> TestReport:
     last = with_data["date"].max() if days else None
     per_variant_days = with_data.groupby("creative_id")["date"].nunique()
     partial = tuple(v for v in test.variants if v not in missing and int(per_variant_days.get(v, 0)) < days)
-    coverage = pd.DataFrame({
-        "creative_id": test.variants,
-        "name": [names[v] for v in test.variants],
-        "days": [int(per_variant_days.get(v, 0)) for v in test.variants],
-        "first_date": [sums.at[v, "first_date"] if v in sums.index else None for v in test.variants],
-        "last_date": [sums.at[v, "last_date"] if v in sums.index else None for v in test.variants],
-    })
+    coverage = pd.DataFrame(
+        {
+            "creative_id": test.variants,
+            "name": [names[v] for v in test.variants],
+            "days": [int(per_variant_days.get(v, 0)) for v in test.variants],
+            "first_date": [sums.at[v, "first_date"] if v in sums.index else None for v in test.variants],
+            "last_date": [sums.at[v, "last_date"] if v in sums.index else None for v in test.variants],
+        }
+    )
     daily = _daily_frame(test, raw_daily, names)
     common = {
-        "test": test, "names": names, "impressions": impressions, "clicks": clicks, "orders": orders, "days": days,
-        "first_date": _date(first), "last_date": _date(last), "daily": daily, "coverage": coverage,
-        "missing": missing, "partial": partial,
+        "test": test,
+        "names": names,
+        "impressions": impressions,
+        "clicks": clicks,
+        "orders": orders,
+        "days": days,
+        "first_date": _date(first),
+        "last_date": _date(last),
+        "daily": daily,
+        "coverage": coverage,
+        "missing": missing,
+        "partial": partial,
     }
     if test.metric == "cvr":
         unknown = [v for v in test.variants if v not in missing and orders[v] is None]
         if unknown:
-            return TestReport(result=None, error="ab.err_no_orders", error_args={"names": _names(names, unknown)},
-                              **common)
+            return TestReport(
+                result=None, error="ab.err_no_orders", error_args={"names": _names(names, unknown)}, **common
+            )
         over = [v for v in test.variants if (orders[v] or 0) > clicks[v]]
         if over:
-            return TestReport(result=None, error="ab.err_orders_over_clicks",
-                              error_args={"names": _names(names, over)}, **common)
+            return TestReport(
+                result=None, error="ab.err_orders_over_clicks", error_args={"names": _names(names, over)}, **common
+            )
         data = [abtest.VariantData(v, names[v], clicks[v], orders[v] or 0) for v in test.variants]
         srm_counts: list[int] | None = [impressions[v] for v in test.variants]
     else:
         over = [v for v in test.variants if clicks[v] > impressions[v]]
         if over:
-            return TestReport(result=None, error="ab.err_clicks_over_impressions",
-                              error_args={"names": _names(names, over)}, **common)
+            return TestReport(
+                result=None, error="ab.err_clicks_over_impressions", error_args={"names": _names(names, over)}, **common
+            )
         data = [abtest.VariantData(v, names[v], impressions[v], clicks[v]) for v in test.variants]
         srm_counts = None
     result = abtest.analyze(
-        data, control=test.control_id, weights=test.weights, metric=test.metric, days=days or None,
-        min_successes=MIN_SUCCESSES, srm_counts=srm_counts,
+        data,
+        control=test.control_id,
+        weights=test.weights,
+        metric=test.metric,
+        days=days or None,
+        min_successes=MIN_SUCCESSES,
+        srm_counts=srm_counts,
     )
     return TestReport(result=result, **common)
 
@@ -177,8 +196,19 @@ def _daily_frame(test: ABTestDef, raw: pd.DataFrame, names: dict[str, str]) -> p
     df["share"] = (df["impressions"] / day_total.where(day_total > 0)).astype("float64")
     df["intended"] = df["creative_id"].map(_intended_shares(test))
     df["name"] = df["creative_id"].map(names)
-    columns = ["date", "creative_id", "name", "impressions", "clicks", "orders", "trials", "successes", "rate",
-               "share", "intended"]
+    columns = [
+        "date",
+        "creative_id",
+        "name",
+        "impressions",
+        "clicks",
+        "orders",
+        "trials",
+        "successes",
+        "rate",
+        "share",
+        "intended",
+    ]
     return df[columns].reset_index(drop=True)
 
 
@@ -218,10 +248,10 @@ def fmt_p(p: float | None) -> str:
 
 
 def fmt_srm_p(p: float | None) -> str:
-    """The SRM p-value, precise enough near the 0.001 threshold."""
+    """The SRM p-value with its relation sign, precise near the 0.001 threshold: "= 0.0779", "< 0.0001"."""
     if p is None:
         return "–"
-    return "< 0.0001" if p < 0.0001 else f"{p:.4f}"
+    return "< 0.0001" if p < 0.0001 else f"= {p:.4f}"
 
 
 def fmt_count(n: float, lang: Lang) -> str:
@@ -231,61 +261,93 @@ def fmt_count(n: float, lang: Lang) -> str:
             return f"{n / 1e8:.1f} 亿"
         if n >= 1e4:
             return f"{n / 1e4:.1f} 万"
-        return f"{n:,.0f}"
+        return f"{n:,.0f} "
     return f"{round(n, -3 if n >= 1e4 else -2 if n >= 1e3 else 0):,.0f}"
 
 
 def verdict(report: TestReport, lang: Lang = "zh") -> VerdictText:
-    """The verdict panel: headline in plain words for the operator, with the reasons as detail lines."""
+    """The verdict panel: a headline in plain words for the operator, with the reasons as detail lines.
+
+    Order: data errors, creatives without data (their zero impressions would also break the split),
+    SRM, winner, not enough data, no winner yet."""
     r, test, names = report.result, report.test, report.names
     metric = t(f"ab.metric_{test.metric}", lang)
-    unit = t(f"ab.unit_{test.metric}", lang)
     details: list[str] = []
-    if report.missing:
-        details.append(t("ab.missing", lang, names=_names(names, report.missing), start=test.start, end=test.end))
     if report.partial:
         details.append(t("ab.partial", lang, names=_names(names, report.partial), days=report.days))
     if r is None:
         return VerdictText("error", t(report.error or "ab.err_unknown", lang, **report.error_args), tuple(details))
+    if report.missing:
+        headline = t("ab.missing", lang, names=_names(names, report.missing), start=test.start, end=test.end)
+        return VerdictText("warning", headline, tuple(details))
     control = next(v for v in r.variants if v.id == r.control)
     if r.verdict == "srm_failed":
         headline = t("ab.srm_failed", lang, p=fmt_srm_p(r.srm_p_value))
-        shares = _share_lines(report, lang)
-        details.extend(shares)
-        return VerdictText("error", headline, tuple(details))
+        return VerdictText("error", headline, (*details, *_share_lines(report, lang)))
     if r.verdict == "winner":
         w = next(v for v in r.variants if v.id == r.winner)
-        headline = t("ab.winner", lang, name=w.name, metric=metric, rate=fmt_rate(w.rate),
-                     lift=fmt_lift(w.lift, signed=False), p=fmt_p(w.p_adjusted))
-        details.append(t("ab.winner_detail", lang, low=fmt_lift(w.lift_ci_low), high=fmt_lift(w.lift_ci_high),
-                         beat=_pct(w.prob_beat_control), best=_pct(w.prob_best), control=control.name,
-                         control_rate=fmt_rate(control.rate)))
+        headline = t(
+            "ab.winner",
+            lang,
+            name=w.name,
+            metric=metric,
+            rate=fmt_rate(w.rate),
+            lift=fmt_lift(w.lift, signed=False),
+            p=fmt_p(w.p_adjusted),
+        )
+        details.append(
+            t(
+                "ab.winner_detail",
+                lang,
+                low=fmt_lift(w.lift_ci_low),
+                high=fmt_lift(w.lift_ci_high),
+                beat=_pct(w.prob_beat_control),
+                best=_pct(w.prob_best),
+                control=control.name,
+                control_rate=fmt_rate(control.rate),
+            )
+        )
         if "suspicious_uplift" in r.notes:
             details.append(t("ab.suspicious", lang))
         return VerdictText("success", headline, tuple(details))
-    # no_winner_yet or insufficient_data: how much longer
-    wait = _wait_text(report, lang, unit)
     if r.verdict == "insufficient_data":
         fewest = min(r.variants, key=lambda v: v.successes)
-        headline = t("ab.insufficient", lang, min=MIN_SUCCESSES, what=t(f"ab.success_{test.metric}", lang),
-                     name=fewest.name, have=fewest.successes)
-        if wait:
-            details.insert(0, wait)
-        return VerdictText("warning", headline, tuple(details))
+        headline = t(
+            "ab.insufficient",
+            lang,
+            min=MIN_SUCCESSES,
+            what=t(f"ab.success_{test.metric}", lang),
+            name=fewest.name,
+            have=fewest.successes,
+        )
+        return VerdictText("warning", headline, (*_plan_lines(report, lang, wait=True), *details))
+    # no_winner_yet
     if "control_best" in r.notes:
-        headline = t("ab.control_best", lang, name=control.name)
+        headline, tone = t("ab.control_best", lang, name=control.name), "success"
     elif "sample_size_reached" in r.notes:
-        headline = t("ab.no_difference", lang)
+        headline, tone = t("ab.no_difference", lang), "info"
     else:
-        headline = wait or t("ab.wait_unknown", lang)
+        headline, tone = _wait_text(report, lang), "info"
     challengers = [v for v in r.variants if v.id != r.control and v.rate is not None]
-    if challengers:
+    if challengers and "control_best" not in r.notes:
         lead = max(challengers, key=lambda v: v.rate or 0.0)
-        details.append(t("ab.leader", lang, name=lead.name, metric=metric, rate=fmt_rate(lead.rate),
-                         lift=fmt_lift(lead.lift), p=fmt_p(lead.p_adjusted), best=_pct(lead.prob_best)))
+        details.insert(
+            0,
+            t(
+                "ab.leader",
+                lang,
+                name=lead.name,
+                metric=metric,
+                rate=fmt_rate(lead.rate),
+                lift=fmt_lift(lead.lift),
+                p=fmt_p(lead.p_adjusted),
+                best=_pct(lead.prob_best),
+            ),
+        )
+    details[1:1] = _plan_lines(report, lang, wait=False)
     if r.days_needed is not None and r.days_needed > SLOW_TEST_DAYS:
         details.append(t("ab.fewer_images", lang))
-    return VerdictText("info", headline, tuple(details))
+    return VerdictText(tone, headline, tuple(details))  # type: ignore[arg-type]
 
 
 def _pct(x: float | None) -> str:
@@ -298,17 +360,44 @@ def _pct(x: float | None) -> str:
     return f"{x * 100:.0f}%"
 
 
-def _wait_text(report: TestReport, lang: Lang, unit: str) -> str | None:
+def _remaining(report: TestReport) -> int | None:
     r = report.result
     if r is None or r.required_trials_per_variant is None:
         return None
-    have = min(v.trials for v in r.variants)
-    more = max(0, r.required_trials_per_variant - have)
-    if more == 0:
-        return None
+    return max(0, r.required_trials_per_variant - min(v.trials for v in r.variants))
+
+
+def _wait_text(report: TestReport, lang: Lang) -> str:
+    """Headline of a test that has to keep running: how much more traffic, how many days."""
+    r, more = report.result, _remaining(report)
+    unit = t(f"ab.unit_{report.test.metric}", lang)
+    if r is None or more is None:
+        return t("ab.wait_unknown", lang)
     if r.days_needed is None:
         return t("ab.wait_no_traffic", lang, more=fmt_count(more, lang), unit=unit)
     return t("ab.wait", lang, more=fmt_count(more, lang), unit=unit, days=r.days_needed)
+
+
+def _plan_lines(report: TestReport, lang: Lang, wait: bool) -> list[str]:
+    """How the traffic still needed was planned (and, for insufficient data, how long that takes)."""
+    r, more = report.result, _remaining(report)
+    if r is None or more is None or r.required_trials_per_variant is None:
+        return []
+    unit = t(f"ab.unit_{report.test.metric}", lang)
+    have = min(v.trials for v in r.variants)
+    lines = [
+        t(
+            "ab.plan",
+            lang,
+            k=len(r.variants) - 1,
+            need=fmt_count(r.required_trials_per_variant, lang),
+            unit=unit,
+            have=fmt_count(have, lang),
+        )
+    ]
+    if wait and more > 0 and r.days_needed is not None:
+        lines.append(t("ab.plan_wait", lang, more=fmt_count(more, lang), unit=unit, days=r.days_needed))
+    return lines
 
 
 def _share_lines(report: TestReport, lang: Lang) -> list[str]:
@@ -317,8 +406,13 @@ def _share_lines(report: TestReport, lang: Lang) -> list[str]:
         return []
     intended = _intended_shares(report.test)
     parts = [
-        t("ab.share_item", lang, name=report.names[v], share=f"{report.impressions[v] / total * 100:.1f}%",
-          intended=f"{intended[v] * 100:.1f}%")
+        t(
+            "ab.share_item",
+            lang,
+            name=report.names[v],
+            share=f"{report.impressions[v] / total * 100:.1f}%",
+            intended=f"{intended[v] * 100:.1f}%",
+        )
         for v in report.test.variants
     ]
     return [t("ab.shares", lang, items="；".join(parts) if lang == "zh" else "; ".join(parts))]
@@ -331,31 +425,97 @@ def message(report: TestReport, lang: Lang = "zh") -> str:
 
 # --- tables and JSON ------------------------------------------------------------------------------------
 
-NUMBER_COLUMNS = ("name", "creative_id", "trials", "successes", "rate", "ci_low", "ci_high", "lift", "lift_ci_low",
-                  "lift_ci_high", "p_value", "p_adjusted", "prob_beat_control", "prob_best", "expected_loss")
+_PERCENT_FIELDS = ("rate", "ci_low", "ci_high", "lift", "lift_ci_low", "lift_ci_high", "prob_beat_control", "prob_best")
 
 
-def numbers(report: TestReport) -> pd.DataFrame:
-    """One row per variant with every number, percentages in percent (2.67 = 2.67%), p-values as text.
+def number_headers(metric: str) -> dict[str, str]:
+    """Column of `numbers` -> its i18n key (the trial and success columns depend on the metric)."""
+    return {
+        "thumb": "ab.col_thumb",
+        "role": "ab.col_role",
+        "name": "ab.col_name",
+        "trials": f"ab.col_trials_{metric}",
+        "successes": f"ab.col_successes_{metric}",
+        "rate": f"ab.metric_{metric}",
+        "ci_low": "ab.col_ci_low",
+        "ci_high": "ab.col_ci_high",
+        "lift": "ab.col_lift",
+        "lift_ci_low": "ab.col_lift_ci_low",
+        "lift_ci_high": "ab.col_lift_ci_high",
+        "p_value": "ab.col_p",
+        "p_adjusted": "ab.col_p_adjusted",
+        "prob_beat_control": "ab.col_beat",
+        "prob_best": "ab.col_best",
+        "expected_loss": "ab.col_loss",
+        "creative_id": "ab.col_id",
+    }
 
-    Columns: role (control/winner/""), name, creative_id, trials, successes, rate, ci_low, ci_high, lift,
-    lift_ci_low, lift_ci_high, p_value, p_adjusted (text), prob_beat_control, prob_best, expected_loss
-    (percentage points of the rate)."""
+
+# Display formats of the `numbers` columns (Python format strings; percentages are already in percent).
+NUMBER_FORMATS = {
+    "trials": "{:,}",
+    "successes": "{:,}",
+    "rate": "{:.2f}%",
+    "ci_low": "{:.2f}%",
+    "ci_high": "{:.2f}%",
+    "lift": "{:+.1f}%",
+    "lift_ci_low": "{:+.1f}%",
+    "lift_ci_high": "{:+.1f}%",
+    "prob_beat_control": "{:.1f}%",
+    "prob_best": "{:.1f}%",
+    "expected_loss": "{:.3f}",
+}
+
+
+def numbers(report: TestReport, lang: Lang | None = None, thumbs: dict[str, str | None] | None = None) -> pd.DataFrame:
+    """One row per variant with every number: percentages in percent (2.67 = 2.67%), expected loss in
+    percentage points, p-values as text ("< 0.001", "0.012"; empty for the control).
+
+    Columns (see `number_headers`): thumb (only when `thumbs` is given), role, name, trials, successes, rate,
+    ci_low, ci_high, lift, lift_ci_low, lift_ci_high, p_value, p_adjusted, prob_beat_control, prob_best,
+    expected_loss, creative_id. With `lang`, headers and roles are translated."""
     r = report.result
-    if r is None:
-        return pd.DataFrame(columns=["role", *NUMBER_COLUMNS])
+    headers = number_headers(report.test.metric)
+    if thumbs is None:
+        headers.pop("thumb")
     rows = []
-    for v in r.variants:
-        rows.append({
+    for v in r.variants if r else ():
+        role = "control" if v.id == r.control else "winner" if v.id == r.winner else ""
+        rows.append(
+            {
+                "thumb": (thumbs or {}).get(v.id),
+                "role": t(f"ab.role_{role}", lang) if lang and role else role,
+                "name": v.name,
+                "creative_id": v.id,
+                "trials": v.trials,
+                "successes": v.successes,
+                **{k: _percent(getattr(v, k)) for k in _PERCENT_FIELDS},
+                "p_value": fmt_p(v.p_value).removeprefix("= ") if v.p_value is not None else "–",
+                "p_adjusted": fmt_p(v.p_adjusted).removeprefix("= ") if v.p_adjusted is not None else "–",
+                "expected_loss": _percent(v.expected_loss),
+            }
+        )
+    df = pd.DataFrame(rows, columns=list(number_headers(report.test.metric)))[list(headers)]
+    # None -> NaN so the numbers stay numeric (an empty cell, not the text "None", for the control's lift).
+    df[[*_PERCENT_FIELDS, "expected_loss"]] = df[[*_PERCENT_FIELDS, "expected_loss"]].astype("float64")
+    return df.rename(columns={c: t(k, lang) for c, k in headers.items()}) if lang else df
+
+
+def forest_rows(report: TestReport) -> pd.DataFrame:
+    """Rows for charts.forest: id, label, rate, ci_low, ci_high (proportions), role."""
+    r = report.result
+    rows = [
+        {
+            "id": v.id,
+            "label": v.name,
+            "rate": v.rate,
+            "ci_low": v.ci_low,
+            "ci_high": v.ci_high,
             "role": "control" if v.id == r.control else "winner" if v.id == r.winner else "",
-            "name": v.name, "creative_id": v.id, "trials": v.trials, "successes": v.successes,
-            **{k: _percent(getattr(v, k)) for k in ("rate", "ci_low", "ci_high", "lift", "lift_ci_low",
-                                                     "lift_ci_high", "prob_beat_control", "prob_best")},
-            "p_value": fmt_p(v.p_value).removeprefix("= ") if v.p_value is not None else "",
-            "p_adjusted": fmt_p(v.p_adjusted).removeprefix("= ") if v.p_adjusted is not None else "",
-            "expected_loss": _percent(v.expected_loss),
-        })
-    return pd.DataFrame(rows)
+        }
+        for v in (r.variants if r else ())
+    ]
+    return pd.DataFrame(rows, columns=["id", "label", "rate", "ci_low", "ci_high", "role"])
 
 
 def _percent(x: float | None) -> float | None:
@@ -368,24 +528,42 @@ def to_json(report: TestReport, lang: Lang = "zh") -> dict[str, Any]:
     and each variant also has orders (the rate is orders/clicks)."""
     test, r = report.test, report.result
     base: dict[str, Any] = {
-        "test": test.id, "metric": test.metric, "start": test.start.isoformat(), "end": test.end.isoformat(),
+        "test": test.id,
+        "metric": test.metric,
+        "start": test.start.isoformat(),
+        "end": test.end.isoformat(),
         "control": test.control_id,
     }
     if r is None:
-        variants = [{"id": v, "name": report.names[v], "impressions": report.impressions[v],
-                     "clicks": report.clicks[v]} for v in test.variants]
-        return {**base, "variants": variants, "srm_p_value": None, "winner": None, "verdict": "error",
-                "message": message(report, lang), "required_impressions_per_variant": None, "days_needed": None,
-                "notes": []}
+        variants = [
+            {"id": v, "name": report.names[v], "impressions": report.impressions[v], "clicks": report.clicks[v]}
+            for v in test.variants
+        ]
+        return {
+            **base,
+            "variants": variants,
+            "srm_p_value": None,
+            "winner": None,
+            "verdict": "error",
+            "message": message(report, lang),
+            "required_impressions_per_variant": None,
+            "days_needed": None,
+            "notes": [],
+        }
     d = abtest.to_dict(r)
     if test.metric == "cvr":
         for v in d["variants"]:
             v["impressions"], v["clicks"] = report.impressions[v["id"]], report.clicks[v["id"]]
             v["orders"] = report.orders[v["id"]]
     return {
-        **base, "variants": d["variants"], "srm_p_value": d["srm_p_value"], "winner": d["winner"],
-        "verdict": d["verdict"], "message": message(report, lang),
-        "required_impressions_per_variant": d["required_impressions_per_variant"], "days_needed": d["days_needed"],
+        **base,
+        "variants": d["variants"],
+        "srm_p_value": d["srm_p_value"],
+        "winner": d["winner"],
+        "verdict": d["verdict"],
+        "message": message(report, lang),
+        "required_impressions_per_variant": d["required_impressions_per_variant"],
+        "days_needed": d["days_needed"],
         "notes": d["notes"],
     }
 
@@ -396,23 +574,36 @@ def table_text(report: TestReport, lang: Lang = "zh") -> str:
     metric = t(f"ab.metric_{test.metric}", lang)
     lines = [
         f"{test.id} {test.title} · {test.shop} · {test.start}..{test.end} · {metric}",
-        t("ab.data_days", lang, days=report.days,
-          first=report.first_date or "–", last=report.last_date or "–"),
+        t("ab.data_days", lang, days=report.days, first=report.first_date or "–", last=report.last_date or "–"),
         "",
     ]
-    heads = [("", 2), (t("ab.col_name", lang), 16), (t(f"ab.col_trials_{test.metric}", lang), 11),
-             (t(f"ab.col_successes_{test.metric}", lang), 8), (metric, 7), (t("ab.col_ci", lang), 15),
-             (t("ab.col_lift", lang), 7), (t("ab.col_p_adjusted", lang), 8), (t("ab.col_beat", lang), 9),
-             (t("ab.col_best", lang), 8)]
+    heads = [
+        ("", 2),
+        (t("ab.col_name", lang), 16),
+        (t(f"ab.col_trials_{test.metric}", lang), 11),
+        (t(f"ab.col_successes_{test.metric}", lang), 8),
+        (metric, 7),
+        (t("ab.col_ci", lang), 15),
+        (t("ab.col_lift", lang), 7),
+        (t("ab.col_p_adjusted", lang), 10),
+        (t("ab.col_beat", lang), 15),
+        (t("ab.col_best", lang), 8),
+    ]
     lines.append(" ".join(_pad(h, w) for h, w in heads).rstrip())
     if r is not None:
         for v in r.variants:
             mark = "◎" if v.id == r.control else "★" if v.id == r.winner else ""
             cells = [
-                mark, v.name, f"{v.trials:,}", f"{v.successes:,}", fmt_rate(v.rate),
-                f"{fmt_rate(v.ci_low)}-{fmt_rate(v.ci_high)}", fmt_lift(v.lift) if v.lift is not None else "",
-                fmt_p(v.p_adjusted).removeprefix("= ") if v.p_adjusted is not None else "",
-                _pct(v.prob_beat_control) if v.prob_beat_control is not None else "", _pct(v.prob_best),
+                mark,
+                v.name,
+                f"{v.trials:,}",
+                f"{v.successes:,}",
+                fmt_rate(v.rate),
+                f"{fmt_rate(v.ci_low)}-{fmt_rate(v.ci_high)}",
+                fmt_lift(v.lift) if v.lift is not None else "",
+                fmt_p(v.p_adjusted).removeprefix("= ") if v.p_adjusted is not None else "–",
+                _pct(v.prob_beat_control) if v.prob_beat_control is not None else "",
+                _pct(v.prob_best),
             ]
             lines.append(" ".join(_pad(c, w) for c, (_, w) in zip(cells, heads, strict=True)).rstrip())
         lines.append("")
@@ -463,6 +654,29 @@ def add_test(
     return find_test(checked, doc_test["id"]), {}
 
 
+def create_test(draft: dict[str, Any], *, user: str, db: str | Path | None = None) -> tuple[ABTestDef | None, dict]:
+    """`add_test` on a short-lived connection."""
+    with store.connect(db, wait=60.0) as con:
+        return add_test(con, draft, user=user)
+
+
+def default_window(creatives: pd.DataFrame, days: int = 14) -> tuple[dt.date, dt.date] | None:
+    """The last `days` days with creative data (from a `queries.creatives` frame), or None without data."""
+    if creatives.empty:
+        return None
+    last = _date(creatives["last_date"].max())
+    first = _date(creatives["first_date"].min())
+    if last is None or first is None:
+        return None
+    return max(first, last - dt.timedelta(days=days - 1)), last
+
+
+def common_product(creatives: pd.DataFrame, ids: list[str]) -> str | None:
+    """The product all chosen creatives belong to (from a `queries.creatives` frame), or None."""
+    products = set(creatives.loc[creatives["creative_id"].isin(ids), "product_id"].dropna())
+    return str(products.pop()) if len(products) == 1 else None
+
+
 def field_problems(problems: list[Problem], index: int) -> dict[str, list[str]]:
     """Errors of ab_tests[index] by form field ("" for errors elsewhere); "duplicate id" becomes an i18n key."""
     out: dict[str, list[str]] = {}
@@ -473,7 +687,7 @@ def field_problems(problems: list[Problem], index: int) -> dict[str, list[str]]:
         if not p.path.startswith(prefix):
             out.setdefault("", []).append(str(p))
             continue
-        rest = p.path[len(prefix):].lstrip(".")
+        rest = p.path[len(prefix) :].lstrip(".")
         name = re.split(r"[.\[]", rest)[0] if rest else ""
         text = "ab.err_id_taken" if name == "id" and p.message.startswith("duplicate id") else p.message
         out.setdefault(name if name in FORM_FIELDS else "", []).append(text)

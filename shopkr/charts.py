@@ -278,3 +278,141 @@ def sparkline(values: Sequence[float], colour: str = ACCENT, height: int = 60) -
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return _layout(fig, None, height)
+
+
+# --- main-image A/B tests ------------------------------------------------------------------------------
+
+VARIANT_PALETTE = ("#2f6fde", "#e07b00", "#2e9d5b", "#9b51e0", "#d64545", "#0f9fb5", "#8d6e63", "#d16ba5")
+
+
+def variant_colours(ids: Sequence[str], control: str, winner: str | None = None) -> dict[str, str]:
+    """One colour per variant, the same in every A/B chart: the control dark ink, the winner green, the others
+    a palette without green."""
+    others = iter([c for c in VARIANT_PALETTE if c != BAND["green"]] * 2)
+    return {i: INK if i == control else BAND["green"] if i == winner else next(others) for i in ids}
+
+
+def forest(
+    rows: pd.DataFrame, colours: Mapping[str, str], labels: Mapping[str, str], height: int | None = None
+) -> go.Figure:
+    """Rates with 95% intervals per variant (first row on top), the control's rate as a dotted line.
+
+    `rows` has id, label, rate, ci_low, ci_high, role ("control", "winner" or ""); `labels` gives "rate"
+    (axis title) and "control" (the name of the dotted line)."""
+    df = rows.iloc[::-1]
+    known = df.dropna(subset=["rate"])
+    symbols = ["diamond" if r == "control" else "star" if r == "winner" else "circle" for r in known["role"]]
+    sizes = [13 if r in ("control", "winner") else 9 for r in known["role"]]
+    fig = go.Figure(
+        go.Scatter(
+            x=known["rate"],
+            y=known["label"],
+            mode="markers+text",
+            text=[
+                "" if role == "control" else f"{r:.2%}" for r, role in zip(known["rate"], known["role"], strict=True)
+            ],
+            textposition="top center",
+            textfont={"size": 11, "color": MUTED},
+            marker={"color": [colours.get(i, ACCENT) for i in known["id"]], "symbol": symbols, "size": sizes},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": known["ci_high"] - known["rate"],
+                "arrayminus": known["rate"] - known["ci_low"],
+                "thickness": 2,
+                "width": 6,
+                "color": "#9aa5b1",
+            },
+            customdata=known[["ci_low", "ci_high"]].to_numpy(),
+            hovertemplate="%{y}<br>%{x:.2%} (95%: %{customdata[0]:.2%} – %{customdata[1]:.2%})<extra></extra>",
+            showlegend=False,
+        )
+    )
+    control = df[df["role"] == "control"].dropna(subset=["rate"])
+    if not control.empty:
+        rate = float(control["rate"].iloc[0])
+        fig.add_vline(x=rate, line={"color": INK, "dash": "dot", "width": 1})
+        fig.add_annotation(
+            x=rate,
+            y=1.0,
+            yref="paper",
+            yanchor="bottom",
+            showarrow=False,
+            text=f"{labels['control']} {rate:.2%}",
+            font={"size": 11, "color": INK},
+        )
+    fig.update_yaxes(categoryorder="array", categoryarray=list(df["label"]), showgrid=False)
+    fig.update_xaxes(tickformat=".1%", title=labels["rate"], showgrid=True, gridcolor="#eef1f4")
+    fig = _layout(fig, None, height or max(220, 44 * len(df) + 80))
+    fig.update_layout(margin={"t": 30})
+    return fig
+
+
+def daily_rates(daily: pd.DataFrame, colours: Mapping[str, str], control: str, height: int = 320) -> go.Figure:
+    """The rate per day and variant (daily has date, creative_id, name, rate); the control is drawn dashed."""
+    fig = go.Figure()
+    for cid, part in daily.groupby("creative_id", sort=False):
+        fig.add_trace(
+            go.Scatter(
+                x=part["date"],
+                y=part["rate"],
+                name=str(part["name"].iloc[0]),
+                mode="lines+markers",
+                line={
+                    "color": colours.get(cid, MUTED),
+                    "width": 2.5 if cid == control else 1.6,
+                    "dash": "dash" if cid == control else "solid",
+                },
+                marker={"size": 4},
+                hovertemplate="%{x|%m-%d} %{y:.2%}<extra>%{fullData.name}</extra>",
+            )
+        )
+    fig.update_yaxes(tickformat=".1%")
+    fig.update_xaxes(tickformat="%m-%d")
+    return _layout(fig, None, height)
+
+
+def daily_shares(daily: pd.DataFrame, colours: Mapping[str, str], intended_label: str, height: int = 320) -> go.Figure:
+    """Each variant's share of the day's impressions (daily has date, creative_id, name, share, intended), with
+    the intended split dotted: a flat band means a stable split; drift is a Simpson's-paradox risk."""
+    fig = go.Figure()
+    intended = daily.groupby("creative_id", sort=False)["intended"].first()
+    if not daily.empty and intended.nunique() == 1:
+        dates = sorted(daily["date"].unique())
+        fig.add_trace(
+            go.Scatter(
+                x=dates,
+                y=[float(intended.iloc[0])] * len(dates),
+                name=intended_label,
+                mode="lines",
+                line={"color": MUTED, "dash": "dot", "width": 1.5},
+                hoverinfo="skip",
+            )
+        )
+    for cid, part in daily.groupby("creative_id", sort=False):
+        colour = colours.get(cid, MUTED)
+        if intended.nunique() > 1:
+            fig.add_trace(
+                go.Scatter(
+                    x=part["date"],
+                    y=part["intended"],
+                    mode="lines",
+                    showlegend=False,
+                    hoverinfo="skip",
+                    line={"color": colour, "dash": "dot", "width": 1},
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=part["date"],
+                y=part["share"],
+                name=str(part["name"].iloc[0]),
+                mode="lines+markers",
+                line={"color": colour, "width": 1.6},
+                marker={"size": 4},
+                hovertemplate="%{x|%m-%d} %{y:.1%}<extra>%{fullData.name}</extra>",
+            )
+        )
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    fig.update_xaxes(tickformat="%m-%d")
+    return _layout(fig, None, height)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from connectors.canonical import PLATFORMS
-from shopkr import engine, importer, queries, store, views
+from shopkr import abtesting, engine, importer, queries, store, views
 from shopkr.okr import (
     Cycle,
     OKRFile,
@@ -85,6 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
     _db_arg(p)
     p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("abtest", help="main-image A/B tests: the verdict of one test, or the list of tests")
+    p.add_argument("test_id", nargs="?", metavar="TEST_ID", help="the test's id (see --list)")
+    p.add_argument("--list", action="store_true", help="list the stored tests with their verdicts")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the verdict message")
+    _db_arg(p)
+    p.set_defaults(func=cmd_abtest)
     return parser
 
 
@@ -355,6 +363,54 @@ def cmd_score(args: argparse.Namespace) -> int:
         sys.stdout.write(views.score_csv(report))
     else:
         print(views.score_table(report))
+    return 0
+
+
+def cmd_abtest(args: argparse.Namespace) -> int:
+    """Print one A/B test's numbers and verdict (table or JSON), or the list of tests. Exit 1 for an unknown id."""
+    with store.connect(args.db) as con:
+        tests = store.read_okrs(con).ab_tests
+        if args.list or not args.test_id:
+            reports = [abtesting.run_test(con, test) for test in tests]
+            return _print_test_list(reports, args.format, args.lang)
+        test = next((x for x in tests if x.id == args.test_id), None)
+        if test is None:
+            known = ", ".join(x.id for x in tests) or "none (define them under ab_tests: in the OKR file)"
+            print(f"✗ unknown A/B test {args.test_id!r}; known: {known}", file=sys.stderr)
+            return 1
+        report = abtesting.run_test(con, test)
+    if args.format == "json":
+        print(json.dumps(abtesting.to_json(report, args.lang), ensure_ascii=False, indent=2))
+    else:
+        print(abtesting.table_text(report, args.lang))
+    return 0
+
+
+def _print_test_list(reports: list[abtesting.TestReport], fmt: str, lang: str) -> int:
+    if fmt == "json":
+        rows = [
+            {
+                "test": r.test.id,
+                "title": r.test.title,
+                "shop": r.test.shop,
+                "metric": r.test.metric,
+                "start": r.test.start.isoformat(),
+                "end": r.test.end.isoformat(),
+                "variants": len(r.test.variants),
+                "verdict": r.verdict,
+                "message": abtesting.message(r, lang),
+            }
+            for r in reports
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not reports:
+        print("no A/B tests stored yet. Define them under ab_tests: in the OKR file, or on the 主图测试 page.")
+        return 0
+    for r in reports:
+        t = r.test
+        print(f"{t.id:<6} {t.start}..{t.end}  {t.metric}  {len(t.variants)} variants  {t.shop}  {t.title}")
+        print(f"       {r.verdict}: {abtesting.message(r, lang)}")
     return 0
 
 

@@ -77,19 +77,25 @@ def summary(coverage: pd.DataFrame, days: pd.DataFrame, limit: int = 8) -> pd.Da
     for r in coverage.itertuples(index=False):
         missing = gaps.get((r.shop, r.platform, r.table_name), [])
         first, last = as_dates([r.first_date]), as_dates([r.last_date])
-        rows.append({
-            "shop": r.shop, "platform": r.platform, "table_name": r.table_name, "rows": int(r.rows),
-            "first_date": first[0] if first else None, "last_date": last[0] if last else None,
-            "days": int(r.days), "missing_count": len(missing), "missing": missing,
-            "missing_text": format_ranges(missing, limit),
-        })
+        rows.append(
+            {
+                "shop": r.shop,
+                "platform": r.platform,
+                "table_name": r.table_name,
+                "rows": int(r.rows),
+                "first_date": first[0] if first else None,
+                "last_date": last[0] if last else None,
+                "days": int(r.days),
+                "missing_count": len(missing),
+                "missing": missing,
+                "missing_text": format_ranges(missing, limit),
+            }
+        )
     out = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     return out.sort_values(KEY, kind="stable").reset_index(drop=True)
 
 
-def calendar(
-    days: pd.DataFrame, table_labels: Mapping[str, str] | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def calendar(days: pd.DataFrame, table_labels: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The coverage calendar as two frames with one row per "shop · table" and one column per date of the
     overall range: the state of each cell, 2 (data), 1 (a gap inside that row's first..last date) or 0 (before
     its first or after its last date), and the rows per cell. `table_labels` renames tables (e.g. translated)."""

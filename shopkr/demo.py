@@ -50,6 +50,7 @@ def load(db: str | Path | None = None, progress: Callable[[float, str], None] | 
         for cycle in CLOSED_CYCLES:
             engine.close_cycle(con, store.read_okrs(con), cycle, user="demo", as_of=dt.date(2026, 10, 1))
         store.set_meta(con, "demo", "loaded")
+        store.run(con, "CHECKPOINT")  # everything in the main file: the database can be copied as one file
     if progress:
         progress(1.0, "")
 

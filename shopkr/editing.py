@@ -26,6 +26,7 @@ from shopkr.okr import (
     Problem,
     merge_file,
     parse_yaml,
+    resolve_cycles,
     validate,
 )
 from shopkr.store import Change, diff_okrs
@@ -51,6 +52,7 @@ KR_FIELDS = (
 )
 # Filters that custom SQL can use as parameters ($shop, $platform, $product_id); creative_id is not one.
 SQL_FILTERS = ("shop", "platform", "product_id")
+SQL_EXAMPLE = "SELECT SUM(gmv) FROM shop_daily\nWHERE shop = $shop AND date BETWEEN $start AND $end"
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,9 @@ def upsert_objective(
     else:
         found = _index(doc, original_id)
         if found is None:
-            return Edit(doc, "", (Problem("objectives", "this objective no longer exists (changed elsewhere)", original_id),))
+            return Edit(
+                doc, "", (Problem("objectives", "this objective no longer exists (changed elsewhere)", original_id),)
+            )
         i = found
     if problem := _taken(doc, f"objectives[{i}]", new_id, original_id, "objective"):
         return Edit(doc, f"objectives[{i}]", (problem,))
@@ -242,7 +246,8 @@ def form_errors(
     `objectives[3].key_results[1]` -> "target"; `...filters.shop` -> "filters.shop".
 
     Problems about the item as a whole, elsewhere in the definitions, or (when `fields` is given) on a field
-    the form does not show, go under "" so nothing is ever dropped.
+    the form does not show, go under "" so nothing is ever dropped. With no prefix (a form about the whole
+    file), only a problem whose path is exactly one of `fields` goes to that field.
     """
     known = set(fields) if fields is not None else None
     out: dict[str, list[Problem]] = {}
@@ -252,6 +257,8 @@ def form_errors(
             name = p.path[len(prefix) + 1 :]
             if known is not None and name not in known:
                 name = ""
+        elif not prefix and known is not None and p.path in known:
+            name = p.path  # a whole-file form (upload): only a field of its own, such as "reason"
         out.setdefault(name, []).append(p)
     return out
 
@@ -273,16 +280,15 @@ def objective_from_form(values: Mapping[str, Any]) -> dict:
 
 
 def kr_from_form(kind: Kind, values: Mapping[str, Any]) -> dict:
-    """A KR document from form values for one way of measuring (the other ways' fields are ignored).
-
-    Empty filters are dropped; a manual KR keeps only its score, weight and deadline.
-    """
+    """A KR document from form values (keyed like `kr_fields`: "target", "filters.shop") for one way of
+    measuring; the other ways' fields are ignored, empty filters dropped, and a manual KR keeps only its score,
+    weight and deadline."""
     out: dict[str, Any] = {n: v for n in ("id", "title") if (v := _text(values.get(n))) is not None}
     if kind == "manual":
         out["manual"] = values.get("manual") if values.get("manual") is not None else 0.0
     else:
         names = SQL_FILTERS if kind == "sql" else ("shop", "platform", "product_id", "creative_id")
-        filters = {n: v for n in names if (v := _text(values.get(n))) is not None}
+        filters = {n: v for n in names if (v := _text(values.get(f"filters.{n}"))) is not None}
         if kind == "metric":
             if metric := _text(values.get("metric")):
                 out["metric"] = metric
@@ -303,11 +309,193 @@ def kr_from_form(kind: Kind, values: Mapping[str, Any]) -> dict:
     return out
 
 
+@dataclass(frozen=True)
+class FieldSpec:
+    """One form field, described without Streamlit so the page can draw it in a loop.
+
+    `name` is the field's path under the edited item (what `form_errors` keys on), `widget` the Streamlit
+    widget, `column` 0 or 1 of a two-column row (0 starts a row) or None for the full width, `kwargs` the
+    widget's arguments, `labels` the options in words, `label` the i18n key suffix of its label and help.
+    """
+
+    name: str
+    widget: str
+    column: int | None
+    kwargs: dict
+    labels: dict | None = None
+    label: str = ""
+
+    @property
+    def label_key(self) -> str:
+        """The field's key in the i18n table (manage.field.<label>; its help is manage.help.<label>)."""
+        return self.label or self.name
+
+
+def objective_fields(okrs: OKRFile, objective: Objective | None, cycle: str, lang: Lang) -> list[FieldSpec]:
+    """The objective form: the stored values of `objective`, or suggestions for a new one in `cycle`."""
+    o = objective
+    cycles = sorted({*resolve_cycles(okrs), cycle, *([o.cycle] if o else [])})
+    owners = sorted({x.owner for x in okrs.objectives})
+    levels = list(LEVEL_RANK)
+    same_cycle = {x.id: x for x in okrs.objectives if x.cycle == (o.cycle if o else cycle)}
+    parents = ["", *(p.id for p in parent_choices(okrs, o.cycle if o else cycle, o.level if o else None, o and o.id))]
+    if o and o.parent and o.parent not in parents:
+        parents.append(o.parent)
+    parent_labels = {
+        p: (
+            f"{p} · {t('level.' + same_cycle[p].level, lang)} · {same_cycle[p].title}"
+            if p in same_cycle
+            else p or t("manage.no_parent", lang)
+        )
+        for p in parents
+    }
+    origins, types = ["top-down", "bottom-up"], ["aspirational", "committed"]
+    return [
+        FieldSpec("id", "text_input", 0, {"value": o.id if o else next_objective_id(okrs)}),
+        FieldSpec(
+            "cycle",
+            "selectbox",
+            1,
+            {"options": cycles, "index": cycles.index(o.cycle if o else cycle), "accept_new_options": True},
+        ),
+        FieldSpec("title", "text_input", None, {"value": o.title if o else ""}),
+        FieldSpec(
+            "owner",
+            "selectbox",
+            0,
+            {
+                "options": owners,
+                "index": owners.index(o.owner) if o else None,
+                "accept_new_options": True,
+                "placeholder": t("manage.owner_placeholder", lang),
+            },
+        ),
+        FieldSpec(
+            "level",
+            "selectbox",
+            1,
+            {"options": levels, "index": levels.index(o.level if o else "individual")},
+            {v: t(f"level.{v}", lang) for v in levels},
+        ),
+        FieldSpec(
+            "parent",
+            "selectbox",
+            None,
+            {"options": parents, "index": parents.index(o.parent or "") if o else 0},
+            parent_labels,
+        ),
+        FieldSpec(
+            "origin",
+            "radio",
+            0,
+            {"options": origins, "index": origins.index(o.origin) if o else 0, "horizontal": True},
+            {v: t(f"origin.{v}", lang) for v in origins},
+        ),
+        FieldSpec(
+            "type",
+            "radio",
+            1,
+            {"options": types, "index": types.index(o.type) if o else 0, "horizontal": True},
+            {v: t(f"type.{v}", lang) for v in types},
+        ),
+    ]
+
+
+def kr_fields(
+    okrs: OKRFile, objective_id: str, kr: KeyResult | None, kind: Kind, shops: pd.DataFrame, lang: Lang
+) -> list[FieldSpec]:
+    """The KR form for one way of measuring: the stored values of `kr`, or suggestions for a new KR.
+
+    Shop and platform choices are the shops that have data (`queries.shops`), plus a stored value that has none.
+    """
+    f = kr.filters if kr else {}
+    out = [FieldSpec("id", "text_input", 0, {"value": kr.id if kr else next_kr_id(okrs, objective_id)})]
+    if kind == "metric":
+        metrics = list(CATALOGUE)
+        index = metrics.index(kr.metric) if kr and kr.metric in metrics else 0
+        labels = {m: metric_label(m, lang) for m in metrics}
+        out.append(FieldSpec("metric", "selectbox", 1, {"options": metrics, "index": index}, labels))
+    elif kind == "manual":
+        score = float(kr.manual) if kr and kr.manual is not None else 0.0
+        out.append(
+            FieldSpec("manual", "number_input", 1, {"value": score, "min_value": 0.0, "max_value": 1.0, "step": 0.05})
+        )
+    out.append(FieldSpec("title", "text_input", None, {"value": kr.title if kr else ""}))
+    if kind == "sql":
+        out.append(FieldSpec("sql", "text_area", None, {"value": kr.sql if kr and kr.sql else SQL_EXAMPLE}))
+    if kind != "manual":
+        names = with_current(shops.get("shop", []), f.get("shop"))
+        platforms = with_current(shops.get("platform", []), f.get("platform"))
+        any_shop = {"": t("manage.any_shop", lang)}
+        any_platform = {"": t("manage.any_platform", lang)}
+        out += [
+            FieldSpec(
+                "filters.shop",
+                "selectbox",
+                0,
+                {"options": names, "index": names.index(str(f.get("shop", "")))},
+                any_shop | {s: s for s in names[1:]},
+            ),
+            FieldSpec(
+                "filters.platform",
+                "selectbox",
+                1,
+                {"options": platforms, "index": platforms.index(str(f.get("platform", "")))},
+                any_platform | {p: p for p in platforms[1:]},
+            ),
+            FieldSpec("filters.product_id", "text_input", 0, {"value": str(f.get("product_id", ""))}),
+        ]
+        if kind == "metric":
+            levels = ["", "shop", "product", "creative"]
+            out += [
+                FieldSpec("filters.creative_id", "text_input", 1, {"value": str(f.get("creative_id", ""))}),
+                FieldSpec(
+                    "level",
+                    "selectbox",
+                    0,
+                    {"options": levels, "index": levels.index(kr.level or "") if kr else 0},
+                    {v: t(f"manage.data_level.{v or 'auto'}", lang) for v in levels},
+                    label="data_level",
+                ),
+            ]
+        step = step_for(kr)
+        out += [
+            FieldSpec("start", "number_input", 0, {"value": kr.start if kr else None, "format": "%g", "step": step}),
+            FieldSpec("target", "number_input", 1, {"value": kr.target if kr else None, "format": "%g", "step": step}),
+        ]
+    return [
+        *out,
+        FieldSpec(
+            "weight",
+            "number_input",
+            0,
+            {"value": kr.weight if kr else 1.0, "min_value": 0.1, "step": 0.5, "format": "%g"},
+        ),
+        FieldSpec("deadline", "date_input", 1, {"value": kr.deadline if kr else None}),
+    ]
+
+
 def kr_kind(kr: KeyResult | None) -> Kind:
     """How a stored KR is measured, as the form's choice (a new KR: catalogue metric)."""
     if kr is None or kr.metric is not None:
         return "metric"
     return "sql" if kr.sql is not None else "manual"
+
+
+def step_for(kr: KeyResult | None) -> float:
+    """The +/- step of the start and target inputs: 0.001 for rates, 0.1 for multiples (ROI), else 1."""
+    metric = CATALOGUE.get(kr.metric) if kr is not None and kr.metric else None
+    if metric is None:
+        return 1.0
+    return {"rate": 0.001, "multiple": 0.1}.get(metric.unit, 1.0)
+
+
+def with_current(values: Iterable[object], current: object | None) -> list[str]:
+    """Picker options: "" (no filter) first, then the distinct values, plus the stored value if it is missing."""
+    out = ["", *dict.fromkeys(str(v) for v in values if v is not None and str(v) != "")]
+    if current not in (None, "") and str(current) not in out:
+        out.append(str(current))
+    return out
 
 
 def parent_choices(okrs: OKRFile, cycle: str, level: str | None, self_id: str | None = None) -> list[Objective]:
@@ -426,11 +614,30 @@ def cycle_state(locks: pd.DataFrame, cycle: str) -> CycleState:
     return CycleState(stamp(row["locked_at"]), _value(row["locked_by"]), stamp(row["closed_at"]))
 
 
+def locked_ids(locks: pd.DataFrame) -> set[str]:
+    """The ids of locked cycles in `queries.cycle_locks` (closing a cycle locks it too)."""
+    if locks.empty:
+        return set()
+    return set(locks.loc[locks["locked_at"].notna(), "id"])
+
+
 def field_label(name: str, lang: Lang) -> str:
     """A definition field (or history field such as `(created)`) in words; unknown names stay as they are."""
     key = f"manage.field.{name}"
     text = t(key, lang)
     return name if text == key else text
+
+
+def _cell(value: object, lang: Lang) -> str:
+    """A stored old/new value as shown: empty for none, 3200000 rather than 3200000.0, yes/no for a lock."""
+    if _value(value) is None:
+        return ""
+    text = str(value)
+    if re.fullmatch(r"-?\d+\.0", text):
+        return text[:-2]  # numbers are stored as the text of floats
+    if text in ("true", "false"):
+        return t(f"manage.bool.{text}", lang)
+    return text
 
 
 def history_table(history: pd.DataFrame, lang: Lang) -> pd.DataFrame:
@@ -440,6 +647,9 @@ def history_table(history: pd.DataFrame, lang: Lang) -> pd.DataFrame:
         out["entity"] = out["entity"].map(lambda e: field_label(f"entity_{e}", lang) if isinstance(e, str) else e)
     if "field" in out:
         out["field"] = out["field"].map(lambda f: field_label(f, lang) if isinstance(f, str) else f)
+    for column in ("old_value", "new_value", "reason"):
+        if column in out:
+            out[column] = out[column].map(lambda v: _cell(v, lang))
     columns = ("changed_at", "user_name", "cycle", "entity", "entity_id", "field", "old_value", "new_value", "reason")
     return out.rename(columns={c: t(f"manage.col.{c}", lang) for c in columns})
 
@@ -455,9 +665,7 @@ def changes_table(changes: Iterable[Change], lang: Lang) -> pd.DataFrame:
 
 def problems_table(problems: Iterable[Problem], lang: Lang) -> pd.DataFrame:
     """Problems as a table: severity, path (as in the YAML file) and the message in words."""
-    rows = [
-        (t(f"manage.severity.{p.severity}", lang), p.path, describe(p, lang)) for p in problems
-    ]
+    rows = [(t(f"manage.severity.{p.severity}", lang), p.path, describe(p, lang)) for p in problems]
     return pd.DataFrame(rows, columns=[t(f"manage.col.{c}", lang) for c in ("severity", "path", "problem")])
 
 
@@ -517,7 +725,10 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (r"write exactly one SELECT statement \(found (?P<n>\d+)\)", "sql_one"),
     (r"only SELECT \(or WITH \.\.\. SELECT\) is allowed, not (?P<kind>\w+)", "sql_select"),
     (r"unknown parameter \$(?P<name>\w+); allowed: (?P<allowed>.+)", "sql_param"),
-    (r"(?P<owner>.+) has (?P<n>\d+) objectives in (?P<cycle>\S+); the method says at most (?P<max>\d+): focus", "w_owner"),
+    (
+        r"(?P<owner>.+) has (?P<n>\d+) objectives in (?P<cycle>\S+); the method says at most (?P<max>\d+): focus",
+        "w_owner",
+    ),
     (r"only (?P<k>\d+) of (?P<n>\d+) objectives in (?P<cycle>\S+) come bottom-up.*", "w_bottom_up"),
     (r"is (?P<days>\d+) days, shorter than a month", "w_short"),
     (r"is (?P<days>\d+) days, longer than a quarter.*", "w_long"),
@@ -528,10 +739,26 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (r"unknown section", "unknown_section"),
     (r"must be a list", "not_list"),
     (r"Field required", "required"),
+    (r"Input should be a valid (number|integer|float).*", "not_number"),
+    (r"Input should be a valid date.*", "not_date"),
+    (r"Input should be a valid (string|list|dictionary).*", "wrong_type"),
+    (r"Input should be greater than (?P<limit>\S+)", "greater_than"),
+    (r"Input should be (?!a valid).*", "not_allowed"),
     (r"not valid YAML: (?P<detail>.+)", "bad_yaml"),
     (r"the file must be a mapping.*", "not_mapping"),
     (r"is not UTF-8 text.*", "not_utf8"),
 )
+
+
+def _shown(value: object) -> str:
+    """A found value as a person would write it: 5500000 rather than 5500000.0; lists without brackets."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 def describe(problem: Problem, lang: Lang, *, with_path: bool = False) -> str:
@@ -543,8 +770,8 @@ def describe(problem: Problem, lang: Lang, *, with_path: bool = False) -> str:
             text = t(f"manage.problem.{key}", lang, **values)
             break
     extras = []
-    if problem.value is not None and problem.value != "":
-        extras.append(t("manage.problem.found", lang, value=problem.value))
+    if problem.value is not None and problem.value != "" and not isinstance(problem.value, Mapping):
+        extras.append(t("manage.problem.found", lang, value=_shown(problem.value)))
     if problem.allowed:
         extras.append(t("manage.problem.allowed", lang, allowed=problem.allowed))
     if extras:

@@ -10,13 +10,16 @@ from collections import Counter
 from collections.abc import Sequence
 
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from connectors import SOURCES
 from connectors.canonical import TABLES
 from shopkr.i18n import Lang, t
 from shopkr.importer import FileResult
 
-RESULT_ICONS = {"ok": "✅", "unchanged": "⏸️", "failed": "❌"}
+# Plain symbols (✓ – ✗) rather than emoji: the table is drawn on a canvas and servers often lack an emoji font.
+RESULT_ICONS = {"ok": "✓", "unchanged": "–", "failed": "✗"}
+RESULT_COLOURS = {"✓": "#2e9d5b", "–": "#7b8794", "✗": "#d64545"}
 SOURCE_LABELS = {s.name: s.label for s in SOURCES} | {"generic": "generic"}
 
 
@@ -25,13 +28,22 @@ def result_text(status: str, lang: Lang) -> str:
     return f"{RESULT_ICONS.get(status, '')} {t('import.result.' + status, lang)}".strip()
 
 
+def styled(frame: pd.DataFrame, column: str) -> Styler:
+    """The frame with its result column coloured (green imported, grey unchanged, red failed)."""
+
+    def colour(value: object) -> str:
+        return f"color: {RESULT_COLOURS[str(value)[:1]]}" if str(value)[:1] in RESULT_COLOURS else ""
+
+    return frame.style.map(colour, subset=[column])
+
+
 def table_labels(lang: Lang) -> dict[str, str]:
     """Canonical table name -> its name in words (shop_daily -> 店铺日数据)."""
     return {name: t(f"import.table.{name}", lang) for name in TABLES}
 
 
 def date_range_text(first: object, last: object) -> str:
-    """"2026-11-01" for one day, "2026-11-01 ~ 2026-11-07" for several, "" without dates."""
+    """Dates as text: 2026-11-01 for one day, 2026-11-01 ~ 2026-11-07 for several, empty without dates."""
     if first is None or pd.isna(first):
         return ""
     a = pd.Timestamp(first).date()
@@ -62,6 +74,11 @@ def shop_platform(shops: pd.DataFrame, shop: str | None) -> str | None:
     return str(found[0]) if len(found) == 1 else None
 
 
+def _label(names: dict[str, str], value: object) -> str:
+    """`names[value]`, the value itself when unknown, "" for NULL."""
+    return "" if value is None or pd.isna(value) else names.get(str(value), str(value))
+
+
 def results_frame(results: Sequence[FileResult], lang: Lang) -> pd.DataFrame:
     """One row per uploaded file: file, result, detected source, table, rows new/replaced, dates, message."""
     names = table_labels(lang)
@@ -86,33 +103,37 @@ def history_frame(history: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     """`queries.import_history` with translated columns, outcomes in words and source labels (newest first)."""
     names = table_labels(lang)
     df = history.sort_values("id", ascending=False, kind="stable")
-    out = pd.DataFrame({
-        t("import.col.when", lang): pd.to_datetime(df["imported_at"]).dt.strftime("%Y-%m-%d %H:%M"),
-        t("import.col.file", lang): df["file_name"],
-        t("import.col.shop", lang): df["shop"],
-        t("import.col.result", lang): [result_text(s, lang) for s in df["status"]],
-        t("import.col.source", lang): [SOURCE_LABELS.get(s, s or "") for s in df["source"]],
-        t("import.col.table", lang): [names.get(x, x or "") for x in df["table_name"]],
-        t("import.col.new", lang): df["rows_new"],
-        t("import.col.replaced", lang): df["rows_replaced"],
-        t("import.col.dates", lang): [date_range_text(a, b) for a, b in zip(df["date_min"], df["date_max"], strict=True)],
-        t("import.col.user", lang): df["user_name"],
-        t("import.col.message", lang): df["error"].fillna(""),
-    })
+    out = pd.DataFrame(
+        {
+            t("import.col.when", lang): pd.to_datetime(df["imported_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+            t("import.col.file", lang): df["file_name"],
+            t("import.col.shop", lang): df["shop"],
+            t("import.col.result", lang): [result_text(s, lang) for s in df["status"]],
+            t("import.col.source", lang): [_label(SOURCE_LABELS, s) for s in df["source"]],
+            t("import.col.table", lang): [_label(names, x) for x in df["table_name"]],
+            t("import.col.new", lang): df["rows_new"],
+            t("import.col.replaced", lang): df["rows_replaced"],
+            t("import.col.dates", lang): list(map(date_range_text, df["date_min"], df["date_max"])),
+            t("import.col.user", lang): [_label({}, u) for u in df["user_name"]],
+            t("import.col.message", lang): [_label({}, e) for e in df["error"]],
+        }
+    )
     return out.reset_index(drop=True)
 
 
 def coverage_frame(summary: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     """`coverage.summary` for display: shop, platform, table in words, rows, first/last date, days, gaps."""
     names = table_labels(lang)
-    return pd.DataFrame({
-        t("import.col.shop", lang): summary["shop"],
-        t("ui.platform", lang): summary["platform"],
-        t("import.col.table", lang): [names.get(x, x) for x in summary["table_name"]],
-        t("import.col.rows", lang): summary["rows"],
-        t("import.col.first", lang): summary["first_date"],
-        t("import.col.last", lang): summary["last_date"],
-        t("import.col.days", lang): summary["days"],
-        t("import.col.missing_count", lang): summary["missing_count"],
-        t("import.col.missing", lang): summary["missing_text"],
-    })
+    return pd.DataFrame(
+        {
+            t("import.col.shop", lang): summary["shop"],
+            t("ui.platform", lang): summary["platform"],
+            t("import.col.table", lang): [names.get(x, x) for x in summary["table_name"]],
+            t("import.col.rows", lang): summary["rows"],
+            t("import.col.first", lang): summary["first_date"],
+            t("import.col.last", lang): summary["last_date"],
+            t("import.col.days", lang): summary["days"],
+            t("import.col.missing_count", lang): summary["missing_count"],
+            t("import.col.missing", lang): summary["missing_text"],
+        }
+    )

@@ -80,6 +80,7 @@ def import_files(
     items: list[tuple[Path, bytes | None]] = [
         (Path(f[0]), f[1]) if isinstance(f, tuple) else (Path(f), None) for f in files
     ]
+    from_disk = [not isinstance(f, tuple) for f in files]
     results: dict[int, FileResult] = {}
     parsed: list[tuple[int, Parsed]] = []
     with store.connect(db, on_wait=on_wait) as con:
@@ -105,15 +106,22 @@ def import_files(
         note = f"identical to {name} imported {at:%Y-%m-%d %H:%M}" if name != path.name else "already imported"
         results[i] = FileResult(path, "unchanged", note=note)
     local = threading.local()
+    parsers: list = []
 
     def parse(i: int) -> tuple[int, Parsed | FileResult]:
         path, data = items[i]
         if not hasattr(local, "parser"):
             local.parser = new_parser_connection()
+            parsers.append(local.parser)
         try:
-            return i, load_file(path, shop, platform, data=data, parser=local.parser)
+            # Files on disk are read again by the parser (DuckDB reads a UTF-8 CSV straight from disk);
+            # uploads hand over their bytes.
+            source = None if from_disk[i] else data
+            return i, load_file(path, shop, platform, data=source, parser=local.parser)
         except ImportFileError as exc:
             return i, FileResult(path, "failed", error=exc.message)
+        except Exception as exc:  # a bug must fail this file with a message, not abort the whole run
+            return i, FileResult(path, "failed", error=f"{path.name}: unexpected error ({type(exc).__name__}: {exc})")
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         for done, (i, outcome) in enumerate(pool.map(parse, todo), start=1):
@@ -123,6 +131,8 @@ def import_files(
                 parsed.append((i, outcome))
             if progress:
                 progress(done, len(todo), items[i][0].name)
+    for parser in parsers:
+        parser.close()
     parsed.sort(key=lambda item: (item[1].date_range[1], item[1].path.name))
     with store.connect(db, on_wait=on_wait) as con:
         for i, p in parsed:

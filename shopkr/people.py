@@ -86,7 +86,8 @@ def people(reports: Sequence[CycleReport], cycle_id: str) -> list[Person]:
             theirs = [o for o in r.objectives if o.owner == name]
             if theirs:
                 s, st = mean_and_status(theirs)
-                history.append(CycleScore(r.cycle.id, r.cycle.start, r.cycle.end, len(theirs), s, st, r.closed_at is not None))
+                closed = r.closed_at is not None
+                history.append(CycleScore(r.cycle.id, r.cycle.start, r.cycle.end, len(theirs), s, st, closed))
         result.append(Person(name, ordered_levels(mine or ever), mine, score, status, tuple(history)))
     rank = {level: i for i, level in enumerate(LEVELS)}
     first = {name: i for i, name in enumerate(names)}
@@ -100,18 +101,17 @@ def people(reports: Sequence[CycleReport], cycle_id: str) -> list[Person]:
 
 
 def history_frame(person: Person, lang: Lang) -> pd.DataFrame:
-    """A person's earlier cycles as a small table: cycle, dates, objectives, mean score, graded (closed or live)."""
+    """A person's earlier cycles as a small table: cycle, objectives, mean score, graded (closed or live)."""
     rows = [
         {
             t("people.col.cycle", lang): h.cycle,
-            t("people.col.dates", lang): f"{h.start:%Y-%m-%d} ~ {h.end:%Y-%m-%d}",
             t("people.col.objectives", lang): h.objectives,
             t("people.col.score", lang): None if h.score is None or h.status in QUIET else round(h.score, 2),
             t("people.col.graded", lang): t("people.closed" if h.closed else "people.live", lang),
         }
         for h in person.history
     ]
-    keys = ["cycle", "dates", "objectives", "score", "graded"]
+    keys = ["cycle", "objectives", "score", "graded"]
     return pd.DataFrame(rows, columns=[t("people.col." + k, lang) for k in keys])
 
 
@@ -124,11 +124,19 @@ def score_grid(persons: Sequence[Person], cycle_id: str) -> pd.DataFrame:
     for p in persons:
         for h in p.history:
             starts[h.cycle] = (h.start, h.end)
-            rows.append({"person": p.name, "cycle": h.cycle, "score": h.score, "status": h.status,
-                         "objectives": h.objectives})
+            rows.append(
+                {"person": p.name, "cycle": h.cycle, "score": h.score, "status": h.status, "objectives": h.objectives}
+            )
         if p.objectives:
-            rows.append({"person": p.name, "cycle": cycle_id, "score": p.score, "status": p.status,
-                         "objectives": len(p.objectives)})
+            rows.append(
+                {
+                    "person": p.name,
+                    "cycle": cycle_id,
+                    "score": p.score,
+                    "status": p.status,
+                    "objectives": len(p.objectives),
+                }
+            )
     order = [*sorted(starts, key=lambda c: (*starts[c], c)), cycle_id]
     df = pd.DataFrame(rows, columns=["person", "cycle", "score", "status", "objectives"])
     df["cycle"] = pd.Categorical(df["cycle"], categories=order, ordered=True)

@@ -203,17 +203,17 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def data_version(path: str | os.PathLike | None = None) -> tuple[int, int, int, int]:
-    """A cheap fingerprint of the database file (size and mtime of the file and its WAL) for cache keys."""
+def data_version(path: str | os.PathLike | None = None) -> tuple:
+    """A cheap fingerprint of the database file (path, size and mtime of the file and its WAL) for cache keys."""
     target = db_path(path)
-    parts = []
+    parts: list = [str(target.resolve())]
     for f in (target, Path(str(target) + ".wal")):
         try:
             st = f.stat()
             parts += [st.st_size, st.st_mtime_ns]
         except FileNotFoundError:
             parts += [0, 0]
-    return tuple(parts)  # type: ignore[return-value]
+    return tuple(parts)
 
 
 # --- the write path -----------------------------------------------------------------------------------

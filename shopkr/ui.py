@@ -22,9 +22,10 @@ PAGE_KEYS = ("cycle", "owner", "kr", "test", "lang")
 
 
 def require_app() -> None:
-    """Pages run inside dashboard.py's st.navigation. When the first visitor of a fresh server opens a page
-    URL directly, Streamlit starts in its legacy pages/ mode and runs the page alone (no page config, no
-    sidebar): switch that mode off and rerun, so the page runs through dashboard.py."""
+    """Pages run inside dashboard.py's st.navigation. A fresh server (or AppTest) starts in Streamlit's legacy
+    pages/ mode until st.navigation has run once: a page URL would run the page alone (no page config, no
+    sidebar) and widget ids of that first run would not match later runs. Switch the mode off and rerun.
+    Called first by dashboard.py and by every page."""
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
@@ -68,6 +69,26 @@ def set_param(name: str, value: str | None) -> None:
         st.query_params[name] = value
 
 
+def bound_widget(
+    widget: Callable[..., Any], name: str, label: str, options: list[str], default: str | None, **kwargs: Any
+) -> Any:
+    """A selectbox/segmented control whose value lives in the URL parameter `name` (bookmarkable): the URL
+    wins over stale widget state, and a user's choice is written back to the URL."""
+    key = f"url_{name}"
+    current = param(name, default)
+    if current not in options:
+        current = default if default in options else options[0]
+    if st.session_state.get(key) != current:
+        st.session_state[key] = current
+
+    def write_back() -> None:
+        set_param(name, st.session_state.get(key))
+
+    if widget is st.selectbox:
+        return widget(label, options, key=key, on_change=write_back, **kwargs)
+    return widget(label, options, key=key, on_change=write_back, **kwargs)
+
+
 def keep_params() -> dict[str, str]:
     """The selections to carry over when switching pages."""
     return {k: st.query_params[k] for k in PAGE_KEYS if k in st.query_params}
@@ -88,7 +109,7 @@ def _with_db(fn: Callable[[Any], Any]) -> Any:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _okrs(_version: tuple) -> OKRFile:
+def _okrs(data_version: tuple) -> OKRFile:
     return _with_db(store.read_okrs)
 
 
@@ -98,8 +119,8 @@ def okrs() -> OKRFile:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _report(cycle_id: str, as_of: dt.date, _version: tuple) -> engine.CycleReport:
-    defs = _okrs(_version)
+def _report(cycle_id: str, as_of: dt.date, data_version: tuple) -> engine.CycleReport:
+    defs = _okrs(data_version)
     return _with_db(lambda con: engine.score_cycle(con, defs, cycle_id, as_of))
 
 
@@ -109,8 +130,8 @@ def report(cycle_id: str, as_of: dt.date | None = None) -> engine.CycleReport:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _series(kr_id: str, as_of: dt.date, _version: tuple) -> pd.DataFrame:
-    defs = _okrs(_version)
+def _series(kr_id: str, as_of: dt.date, data_version: tuple) -> pd.DataFrame:
+    defs = _okrs(data_version)
     return _with_db(lambda con: engine.kr_series(con, defs, kr_id, as_of))
 
 
@@ -120,7 +141,7 @@ def series(kr_id: str, as_of: dt.date | None = None) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _query(name: str, args: tuple, _version: tuple) -> pd.DataFrame:
+def _query(name: str, args: tuple, data_version: tuple) -> pd.DataFrame:
     fn = getattr(queries, name)
     return _with_db(lambda con: fn(con, *args))
 
@@ -148,7 +169,7 @@ def current_cycle() -> str | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _is_demo(_version: tuple) -> bool:
+def _is_demo(data_version: tuple) -> bool:
     return _with_db(lambda con: store.get_meta(con, "demo") == "loaded")
 
 

@@ -109,3 +109,26 @@ def dump_db() -> Callable[[Path], dict[str, list[dict]]]:
 def d(text: str) -> dt.date:
     """dt.date from ISO text, for literal expected rows."""
     return dt.date.fromisoformat(text)
+
+
+# --- Streamlit AppTest ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _streamlit_navigation_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run AppTest the way a live server runs after its first page view.
+
+    AppTest resets Streamlit's legacy "pages/ directory" flag before every run, so every run of an app with
+    a pages/ folder starts in the legacy mode. A live server leaves that mode for good once st.navigation
+    has run (and `shopkr.ui.require_app` forces that on the very first request). Without this, a widget
+    clicked in one AppTest run would belong to another page in the next and the click would be lost.
+    """
+    from streamlit.runtime import pages_manager
+    from streamlit.testing.v1 import app_test
+
+    class NavigationPagesManager(pages_manager.PagesManager):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            pages_manager.PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(app_test, "PagesManager", NavigationPagesManager)

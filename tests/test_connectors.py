@@ -1,7 +1,7 @@
 """Connectors: every fixture export read into canonical rows that are written out literally below.
 
 Fixtures are in tests/fixtures/connectors (made by make_fixtures.py) and tests/fixtures/samples (copies of
-the reference samples). Bugs found in connectors/ are strict xfails with the reason in the marker.
+the reference samples).
 """
 
 from __future__ import annotations
@@ -163,21 +163,7 @@ def test_bytes_without_a_file_load_the_same(fixtures_dir, name, platform, source
 
 
 ARROW_TYPE = {"DATE": pa.date32(), "VARCHAR": pa.string(), "BIGINT": pa.int64(), "DOUBLE": pa.float64()}
-SCHEMA_CASES = [
-    pytest.param(
-        *c[:2],
-        marks=pytest.mark.xfail(
-            strict=True,
-            raises=AssertionError,
-            reason="BUG connectors/base.py to_canonical, sum_duplicates branch: sum() of BIGINT gives HUGEINT, so "
-            "impressions/clicks/orders come back as decimal128(38,0) instead of int64",
-        ),
-        id=c[0],
-    )
-    if c[0] == "wanxiang_noid_gb18030.csv"
-    else pytest.param(*c[:2], id=c[0])
-    for c in CASES
-]
+SCHEMA_CASES = [pytest.param(*c[:2], id=c[0]) for c in CASES]
 
 
 @pytest.mark.parametrize(("name", "platform"), SCHEMA_CASES)
@@ -249,12 +235,6 @@ def test_wanxiang_same_creative_in_two_plans_is_summed():
     assert a7[0]["gmv"] == 525.0 and a7[0]["orders"] == 5  # "-" in the second plan adds nothing
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG connectors/base.py Source.resolve: fen columns are scaled by multiplying with 0.01, so 1999 fen "
-    "becomes 19.990000000000002 instead of 19.99 (x / 100 is exact to the nearest double)",
-)
 def test_fen_to_yuan_is_exact(tmp_path):
     path = tmp_path / "fen.csv"
     path.write_text("日期,创意ID,展现量,点击量,花费(分)\n2026-11-07,880000,10,1,1999\n", encoding="gb18030")
@@ -282,12 +262,6 @@ def test_generic_file_with_platform_column_needs_no_platform_argument():
     assert [r["platform"] for r in rows] == ["jd", "pdd"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="BUG connectors/base.py to_canonical: values of a generic file's platform column are lower-cased but "
-    "never checked against canonical.PLATFORMS, so 'amazon' is stored (while --platform amazon is refused)",
-)
 def test_generic_platform_column_value_must_be_a_known_platform(tmp_path):
     path = tmp_path / "g.csv"
     path.write_text("date,platform,gmv\n2026-11-07,amazon,2\n", encoding="utf-8")
@@ -295,13 +269,6 @@ def test_generic_platform_column_value_must_be_a_known_platform(tmp_path):
         load_file(path, SHOP, "pdd")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ImportFileError,
-    reason="BUG connectors/parsing.py find_header + generic.KNOWN_HEADERS: the header search compares cells with "
-    "the lower-case canonical names case-sensitively, so 'Date,GMV,Visitors' is 'no header row found' although "
-    "generic.source_for says header match is case-insensitive",
-)
 def test_generic_headers_are_case_insensitive(tmp_path):
     path = tmp_path / "g.csv"
     path.write_text("Date,GMV,Visitors\n2026-11-07,10.5,3\n", encoding="utf-8")
@@ -380,13 +347,6 @@ def test_bad_cells_name_row_column_value_and_expectation(tmp_path, body, row, co
     assert err.message.startswith(f"bad.csv (row {row}, column {column}): ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG connectors/parsing.py PARSE_SQL['int'] (formerly skr_int): CAST(v AS BIGINT) overflows for a count "
-    "cell like 1e30 or a 20-digit number; load_file then reports 'cannot be read as a table (Conversion Error ...)' "
-    "with no row, column or value",
-)
 @pytest.mark.parametrize("cell", ["1e30", "99999999999999999999"])
 def test_out_of_range_count_is_reported_as_a_bad_cell(tmp_path, cell):
     path = tmp_path / "big.csv"
@@ -539,13 +499,6 @@ def test_date_spellings_agree(cell_con, days):
     assert [(r[0], r[4]) for r in _cells(cell_con, texts)] == list(zip(texts, want, strict=True))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG connectors/parsing.py _read_csv_table: for UTF-8 text it lets DuckDB read `path` from disk whenever "
-    "path.exists(), ignoring the `data` bytes passed to load_file; an upload ('x.csv', bytes) whose name exists in "
-    "the working directory (or a file rewritten after it was hashed) loads the other file's rows",
-)
 def test_data_bytes_win_over_a_file_of_the_same_name(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("x.csv").write_text("统计日期,访客数,支付金额\n2026-11-07,1,1\n", encoding="utf-8")
@@ -554,12 +507,6 @@ def test_data_bytes_win_over_a_file_of_the_same_name(tmp_path, monkeypatch):
     assert (rows["visitors"].to_pylist(), rows["gmv"].to_pylist()) == ([999], [5.0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="BUG connectors/__init__.py _pick: when no sheet is named 全部, a 罗盘 商品列表 workbook with only carrier "
-    "sheets (直播, 短视频) silently loads the first one (直播) although compass_products says only 全部 is read",
-)
 def test_compass_products_without_the_all_sheet_is_refused(tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     wb = openpyxl.Workbook()

@@ -168,15 +168,27 @@ def test_error_details_value_and_allowed(bad_result):
         ("{id: K, title: t, sql: 'SELECT $sku', start: 0, target: 5}", "objectives[0].key_results[0].sql", "$sku"),
         ("{id: K, title: t, sql: 'SELEC 1', start: 0, target: 5}", "objectives[0].key_results[0].sql", "parse"),
         ("{id: K, title: t, metric: gmv, target: 0}", "objectives[0].key_results[0].target", "equals the start"),
-        ("{id: K, title: t, metric: spend, filters: {shop: S}, target: 5}", "objectives[0].key_results[0].metric",
-         "not in shop_daily"),
-        ("{id: K, title: t, metric: ad_spend, filters: {product_id: 1}, target: 5}",
-         "objectives[0].key_results[0].metric", "not in product_daily"),
-        ("{id: K, title: t, metric: gmv, target: 5, deadline: 2027-01-05}", "objectives[0].key_results[0].deadline",
-         "outside its cycle"),
+        (
+            "{id: K, title: t, metric: spend, filters: {shop: S}, target: 5}",
+            "objectives[0].key_results[0].metric",
+            "not in shop_daily",
+        ),
+        (
+            "{id: K, title: t, metric: ad_spend, filters: {product_id: 1}, target: 5}",
+            "objectives[0].key_results[0].metric",
+            "not in product_daily",
+        ),
+        (
+            "{id: K, title: t, metric: gmv, target: 5, deadline: 2027-01-05}",
+            "objectives[0].key_results[0].deadline",
+            "outside its cycle",
+        ),
         ("{id: K, title: t, metric: gmv, target: 5, weight: 0}", "objectives[0].key_results[0].weight", "greater"),
-        ("{id: K, title: t, metric: gmv, target: 5, colour: red}", "objectives[0].key_results[0].colour",
-         "unknown field"),
+        (
+            "{id: K, title: t, metric: gmv, target: 5, colour: red}",
+            "objectives[0].key_results[0].colour",
+            "unknown field",
+        ),
     ],
 )
 def test_more_kr_errors(kr, path, fragment):
@@ -205,8 +217,17 @@ def test_broken_yaml_says_where():
 # --- OKR-method warnings ---------------------------------------------------------------------------------
 
 
-def _objective(i: int, *, owner: str = "a", origin: str = "bottom-up", cycle: str = "2026-Q4", krs: int = 1,
-               title: str | None = None, parent: str | None = None, level: str = "company") -> dict:
+def _objective(
+    i: int,
+    *,
+    owner: str = "a",
+    origin: str = "bottom-up",
+    cycle: str = "2026-Q4",
+    krs: int = 1,
+    title: str | None = None,
+    parent: str | None = None,
+    level: str = "company",
+) -> dict:
     return {
         "id": f"O{i}",
         "cycle": cycle,
@@ -216,8 +237,7 @@ def _objective(i: int, *, owner: str = "a", origin: str = "bottom-up", cycle: st
         "origin": origin,
         **({"parent": parent} if parent else {}),
         "key_results": [
-            {"id": f"O{i}.KR{j}", "title": f"KR {i}.{j}", "metric": "gmv", "target": 1000 * (j + 1)}
-            for j in range(krs)
+            {"id": f"O{i}.KR{j}", "title": f"KR {i}.{j}", "metric": "gmv", "target": 1000 * (j + 1)} for j in range(krs)
         ],
     }
 
@@ -455,8 +475,13 @@ def test_merge_file_keeps_other_cycles():
     q4_other = _objective(3, cycle="2026-Q4")
     test_a = {"id": "T1", "title": "a", "shop": "S", "variants": ["1", "2"], "start": "2026-11-01", "end": "2026-11-07"}
     test_b = {**test_a, "id": "T2", "title": "b"}
-    stored = _file(q3, q4_old, q4_other, cycles=[{"id": "2026-Q3", "start": "2026-07-01", "end": "2026-09-30"}],
-                   tests=[test_a, test_b])
+    stored = _file(
+        q3,
+        q4_old,
+        q4_other,
+        cycles=[{"id": "2026-Q3", "start": "2026-07-01", "end": "2026-09-30"}],
+        tests=[test_a, test_b],
+    )
     q4_new = {**_objective(4, cycle="2026-Q4"), "title": "new Q4"}
     new = _file(q4_new, tests=[{**test_a, "title": "a2"}])
     merged = merge_file(stored, new)

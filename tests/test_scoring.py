@@ -68,15 +68,27 @@ def test_progress_without_value_is_none_and_scores_zero(value):
 
 def test_score_kr_reports_unclamped_progress_and_clamped_score():
     below = scoring.score_kr(
-        kind="ratio", value=0.12, start=0.09, target=0.06, kr_type="aspirational",
-        covered_days=10, period_days=92, ended=False,
+        kind="ratio",
+        value=0.12,
+        start=0.09,
+        target=0.06,
+        kr_type="aspirational",
+        covered_days=10,
+        period_days=92,
+        ended=False,
     )
     assert below.progress == approx(-1.0)
     assert below.score == 0.0
     assert below.projected_score == 0.0
     above = scoring.score_kr(
-        kind="sum", value=-20_000 + 45_000, start=-10_000, target=20_000, kr_type="aspirational",
-        covered_days=92, period_days=92, ended=True,
+        kind="sum",
+        value=-20_000 + 45_000,
+        start=-10_000,
+        target=20_000,
+        kr_type="aspirational",
+        covered_days=92,
+        period_days=92,
+        ended=True,
     )
     assert above.progress == approx(35_000 / 30_000)
     assert above.score == 1.0
@@ -112,8 +124,14 @@ def test_project(value, kind, covered, period, expected):
 def test_projected_score_uses_projected_value():
     # 2,000,000 of 8,000,000 after 23 of 92 days: projected 8,000,000 -> projected score 1.0, on track.
     s = scoring.score_kr(
-        kind="sum", value=2_000_000, start=0, target=8_000_000, kr_type="aspirational",
-        covered_days=23, period_days=92, ended=False,
+        kind="sum",
+        value=2_000_000,
+        start=0,
+        target=8_000_000,
+        kr_type="aspirational",
+        covered_days=23,
+        period_days=92,
+        ended=False,
     )
     assert s.score == approx(0.25)
     assert s.projected_value == approx(8_000_000)
@@ -121,8 +139,14 @@ def test_projected_score_uses_projected_value():
     assert s.status == "on_track"
     # a rate does not extrapolate: projected score equals the score
     r = scoring.score_kr(
-        kind="ratio", value=0.075, start=0.09, target=0.06, kr_type="aspirational",
-        covered_days=23, period_days=92, ended=False,
+        kind="ratio",
+        value=0.075,
+        start=0.09,
+        target=0.06,
+        kr_type="aspirational",
+        covered_days=23,
+        period_days=92,
+        ended=False,
     )
     assert r.projected_value == approx(0.075)
     assert r.projected_score == approx(r.score) == approx(0.5)
@@ -168,8 +192,14 @@ def test_status_thresholds(projected, kr_type, expected):
 )
 def test_status_from_rate_values_at_thresholds(value, start, target, kr_type, expected):
     s = scoring.score_kr(
-        kind="ratio", value=value, start=start, target=target, kr_type=kr_type,
-        covered_days=30, period_days=92, ended=False,
+        kind="ratio",
+        value=value,
+        start=start,
+        target=target,
+        kr_type=kr_type,
+        covered_days=30,
+        period_days=92,
+        ended=False,
     )
     assert s.status == expected
 
@@ -187,12 +217,25 @@ def test_score_kr_done_not_started_and_no_data():
     assert done.status == "done"
     assert done.score == approx(0.1)
     before = scoring.score_kr(
-        kind="sum", value=10, start=0, target=100, kr_type="aspirational", covered_days=5, period_days=30,
-        ended=False, started=False,
+        kind="sum",
+        value=10,
+        start=0,
+        target=100,
+        kr_type="aspirational",
+        covered_days=5,
+        period_days=30,
+        ended=False,
+        started=False,
     )
     assert before == KRScore(None, None, 0.0, None, 0.0, "not_started", None)
     nothing = scoring.score_kr(
-        kind="sum", value=None, start=0, target=100, kr_type="aspirational", covered_days=0, period_days=30,
+        kind="sum",
+        value=None,
+        start=0,
+        target=100,
+        kr_type="aspirational",
+        covered_days=0,
+        period_days=30,
         ended=False,
     )
     assert (nothing.status, nothing.score, nothing.projected_score) == ("no_data", 0.0, 0.0)
@@ -210,8 +253,15 @@ def test_score_kr_done_not_started_and_no_data():
 )
 def test_manual_kr_score_is_its_value(manual, kr_type, ended, status):
     s = scoring.score_kr(
-        kind="manual", value=None, start=None, target=None, kr_type=kr_type, covered_days=0, period_days=92,
-        ended=ended, manual=manual,
+        kind="manual",
+        value=None,
+        start=None,
+        target=None,
+        kr_type=kr_type,
+        covered_days=0,
+        period_days=92,
+        ended=ended,
+        manual=manual,
     )
     assert s.score == manual
     assert s.projected_score == manual
@@ -246,8 +296,14 @@ def test_advice(score, projected, kr_type, ended, expected):
 
 def _kr(kind, value, start, target, kr_type="aspirational", covered=46, period=92, ended=False) -> KRScore:
     return scoring.score_kr(
-        kind=kind, value=value, start=start, target=target, kr_type=kr_type, covered_days=covered,
-        period_days=period, ended=ended,
+        kind=kind,
+        value=value,
+        start=start,
+        target=target,
+        kr_type=kr_type,
+        covered_days=covered,
+        period_days=period,
+        ended=ended,
     )
 
 
@@ -286,8 +342,15 @@ def test_objective_done_and_not_started():
     ended = _kr("sum", 100, 0, 1000, ended=True)
     assert scoring.score_objective([ended], [1], "aspirational", ended=True).status == "done"
     waiting = scoring.score_kr(
-        kind="sum", value=None, start=0, target=10, kr_type="aspirational", covered_days=0, period_days=92,
-        ended=False, started=False,
+        kind="sum",
+        value=None,
+        start=0,
+        target=10,
+        kr_type="aspirational",
+        covered_days=0,
+        period_days=92,
+        ended=False,
+        started=False,
     )
     assert scoring.score_objective([waiting, waiting], [1, 1], "aspirational", ended=False).status == "not_started"
 
@@ -365,10 +428,41 @@ def test_score_always_between_zero_and_one(value, start, target, kind, covered, 
     if target == start:
         return
     s = scoring.score_kr(
-        kind=kind, value=value, start=start, target=target, kr_type="aspirational", covered_days=covered,
-        period_days=period, ended=False,
+        kind=kind,
+        value=value,
+        start=start,
+        target=target,
+        kr_type="aspirational",
+        covered_days=covered,
+        period_days=period,
+        ended=False,
     )
     assert 0.0 <= s.score <= 1.0
     assert 0.0 <= s.projected_score <= 1.0
     assert not math.isnan(s.score)
     assert s.status in ("on_track", "at_risk", "off_track")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG scoring.advice compares the sweet-spot lower bound (0.6) and RETHINK_BELOW (0.4) without the 1e-12 "
+    "float tolerance that scoring.status uses: 3%->4% ending at 3.6% (progress 0.5999999999999998) gets no "
+    "sweet_spot, and 9%->6% at 7.8% (progress 0.3999999999999999) is 'rethink' while its status is at_risk",
+)
+@pytest.mark.parametrize(
+    ("value", "start", "target", "ended", "expected"),
+    [(0.036, 0.03, 0.04, True, "sweet_spot"), (0.078, 0.09, 0.06, False, None)],
+    ids=["sweet spot at 0.6", "not rethink at 0.4"],
+)
+def test_advice_tolerates_float_noise_like_status(value, start, target, ended, expected):
+    s = scoring.score_kr(
+        kind="ratio",
+        value=value,
+        start=start,
+        target=target,
+        kr_type="aspirational",
+        covered_days=30,
+        period_days=92,
+        ended=ended,
+    )
+    assert s.advice == expected
