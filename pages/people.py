@@ -13,7 +13,10 @@ if cycle is None:
     st.stop()
 
 lang = ui.lang()
-persons = people.people([ui.report(c) for c in ui.cycles()], cycle)
+reports = {c: ui.report(c) for c in ui.cycles()}
+persons = people.people(list(reports.values()), cycle)
+if reports[cycle].closed_at:
+    st.caption(ui.tr("ui.closed_cycle", date=f"{reports[cycle].closed_at:%Y-%m-%d}"))
 if not persons:
     st.info(ui.tr("people.no_people"))
     st.stop()

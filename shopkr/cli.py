@@ -293,11 +293,14 @@ def cmd_okrs_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cycle_or_exit(okrs: OKRFile, cycle_id: str) -> Cycle | None:
+def _cycle_or_exit(okrs: OKRFile, cycle_id: str, *, with_objectives: bool = False) -> Cycle | None:
     cycles = resolve_cycles(okrs)
-    cycle = cycles.get(cycle_id) or implied_cycle(cycle_id)
-    if cycle is None:
-        print(f"✗ unknown cycle {cycle_id!r}; known: {', '.join(sorted(cycles)) or 'none'}", file=sys.stderr)
+    cycle = cycles.get(cycle_id) or (None if with_objectives else implied_cycle(cycle_id))
+    used = sorted({o.cycle for o in okrs.objectives})
+    if cycle is None or (with_objectives and cycle_id not in used):
+        what = "unknown cycle" if cycle is None and implied_cycle(cycle_id) is None else "no objectives in cycle"
+        print(f"✗ {what} {cycle_id!r}; cycles with objectives: {', '.join(used) or 'none'}", file=sys.stderr)
+        return None
     return cycle
 
 
@@ -316,7 +319,7 @@ def cmd_okrs_close(args: argparse.Namespace) -> int:
     """Freeze final grades of a cycle and print them."""
     with store.connect(args.db) as con:
         okrs = store.read_okrs(con)
-        if _cycle_or_exit(okrs, args.cycle) is None:
+        if _cycle_or_exit(okrs, args.cycle, with_objectives=True) is None:
             return 1
         report = engine.close_cycle(con, okrs, args.cycle, user=args.user or importer.default_user(), as_of=args.as_of)
     print(f"cycle {args.cycle} closed: final grades frozen (later re-imports do not change them).")
@@ -331,6 +334,7 @@ def cmd_okrs_history(args: argparse.Namespace) -> int:
     if hist.empty:
         print("no changes recorded yet.")
         return 0
+
     def shown(value: object) -> str:
         return "-" if value is None or (isinstance(value, float) and value != value) else str(value)
 
@@ -354,7 +358,7 @@ def cmd_score(args: argparse.Namespace) -> int:
             return 1
         today = dt.date.today()
         cycle_id = args.cycle or engine.current_cycle(okrs, args.as_of or today)
-        if _cycle_or_exit(okrs, cycle_id) is None:
+        if _cycle_or_exit(okrs, cycle_id, with_objectives=True) is None:
             return 1
         report = engine.score_cycle(con, okrs, cycle_id, args.as_of or today)
     if args.format == "json":

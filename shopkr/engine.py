@@ -138,13 +138,13 @@ def score_cycle(
         if kr.metric is not None and as_of >= cycle.start
     }
     days = metrics.daily_sums(con, scopes) if scopes else pd.DataFrame(columns=["key", "date", "rows"])
-    by_key = {k: g for k, g in days.groupby("key")} if not days.empty else {}
+    now, before = metrics.totals(days)
     results: dict[str, KRResult] = {}
     for o, kr in krs:
         if closing is not None and kr.id in closing:
             results[kr.id] = _from_closing(o, kr, cycle, closing[kr.id])
             continue
-        results[kr.id] = _score_kr(con, o, kr, cycle, as_of, by_key.get(kr.id, pd.DataFrame()))
+        results[kr.id] = _score_kr(con, o, kr, cycle, as_of, now.get(kr.id), before.get(kr.id))
     out = []
     for o in objectives:
         kr_results = tuple(results[kr.id] for kr in o.key_results)
@@ -187,7 +187,13 @@ def _as_score(k: KRResult) -> scoring.KRScore:
 
 
 def _score_kr(
-    con: duckdb.DuckDBPyConnection, o: Objective, kr: KeyResult, cycle: Cycle, as_of: dt.date, days: pd.DataFrame
+    con: duckdb.DuckDBPyConnection,
+    o: Objective,
+    kr: KeyResult,
+    cycle: Cycle,
+    as_of: dt.date,
+    total: dict | None,
+    total_before: dict | None,
 ) -> KRResult:
     deadline = _deadline(kr, cycle)
     ended = as_of > deadline
@@ -269,7 +275,7 @@ def _score_kr(
             message=message,
         )
     metric = metrics.CATALOGUE[kr.metric]  # type: ignore[index]
-    reading = metrics.read(metric, days)
+    reading = metrics.read(metric, total)
     s = scoring.score_kr(
         kind=metric.kind,
         value=reading.value,
@@ -282,9 +288,8 @@ def _score_kr(
         started=started,
     )
     previous = None
-    if not days.empty and reading.data_through is not None:
-        before = days[days["date"] < reading.data_through]
-        prev_reading = metrics.read(metric, before)
+    prev_reading = metrics.read(metric, total_before)
+    if prev_reading.covered_days:
         prev = scoring.score_kr(
             kind=metric.kind,
             value=prev_reading.value,
@@ -476,7 +481,7 @@ def close_cycle(
         objectives.append({"id": o.id, "score": o.score, "status": o.status})
         for k in o.key_results:
             _, kr = find_kr(okrs, k.id)
-            query, n_rows, digest = _lineage(con, kr, cycle)
+            query, n_rows, digest = _lineage(con, kr, cycle, final_day)
             krs.append(
                 {
                     **{
@@ -504,12 +509,16 @@ def close_cycle(
     return score_cycle(con, okrs, cycle_id, con_report.as_of)
 
 
-def _lineage(con: duckdb.DuckDBPyConnection, kr: KeyResult, cycle: Cycle) -> tuple[str, int | None, str | None]:
-    """The single-KR SQL equivalent of a catalogue KR, the number of rows behind it and a hash of them."""
+def _lineage(
+    con: duckdb.DuckDBPyConnection, kr: KeyResult, cycle: Cycle, as_of: dt.date
+) -> tuple[str, int | None, str | None]:
+    """The single-KR SQL equivalent of a catalogue KR over its scoring window at as_of, the number of rows
+    behind it and a hash of them (so the frozen value can be reproduced, or shown to have changed)."""
     if kr.metric is None:
         return (kr.sql or "manual", None, None)
     metric = metrics.CATALOGUE[kr.metric]
-    scope = _scope(kr, cycle, _deadline(kr, cycle))
+    _, end = scoring.window(cycle.start, cycle.end, _deadline(kr, cycle), as_of)
+    scope = _scope(kr, cycle, end)
     where = " AND ".join([*(f"{k} = ?" for k, _ in scope.filters), "date BETWEEN ? AND ?"])
     params = [v for _, v in scope.filters] + [scope.start, scope.end]
     query = f"SELECT {metric.formula} FROM {scope.table} WHERE {where}"

@@ -591,7 +591,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "◎ control  ★ winner · SRM p {srm} (below 0.001 means the split is broken) · adjusted p: Holm correction",
     ),
     "ab.col_role": ("", ""),
-    "ab.col_thumb": ("主图", "Image"),
+    "ab.col_thumb": ("主图", "Thumbnail"),
     "ab.col_name": ("图", "Image"),
     "ab.col_id": ("素材ID", "Creative id"),
     "ab.col_trials_ctr": ("展现", "Impressions"),

@@ -8,6 +8,7 @@ Python does the ratios. All metric KRs of a cycle are computed with one grouped 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import threading
 from collections import defaultdict
@@ -113,16 +114,20 @@ class Scope:
 
 def daily_sums(con: duckdb.DuckDBPyConnection, scopes: Mapping[str, Scope]) -> pd.DataFrame:
     """Per scope key and date: row count and the sum of every additive column, in one query per
-    (table, filter signature). Columns: key, date, rows, <metric columns of all tables>."""
+    (table, filter signature); KRs with the same scope share one computation.
+    Columns: key, date, rows, <metric columns of the tables read>."""
+    unique: dict[Scope, str] = {}
+    for scope in scopes.values():
+        unique.setdefault(scope, f"s{len(unique)}")
     groups: dict[tuple[str, tuple[str, ...]], list[tuple[str, Scope]]] = defaultdict(list)
-    for key, scope in scopes.items():
-        groups[(scope.table, tuple(name for name, _ in scope.filters))].append((key, scope))
+    for scope, rep in unique.items():
+        groups[(scope.table, tuple(name for name, _ in scope.filters))].append((rep, scope))
     frames = []
     cur = con.cursor()
     try:
         for n, ((table, names), members) in enumerate(sorted(groups.items())):
             spec = {
-                "key": pa.array([k for k, _ in members], pa.string()),
+                "rep": pa.array([k for k, _ in members], pa.string()),
                 "d0": pa.array([s.start for _, s in members], pa.date32()),
                 "d1": pa.array([s.end for _, s in members], pa.date32()),
             }
@@ -130,13 +135,12 @@ def daily_sums(con: duckdb.DuckDBPyConnection, scopes: Mapping[str, Scope]) -> p
                 spec[name] = pa.array([dict(s.filters)[name] for _, s in members], pa.string())
             view = f"kr_scopes_{n}"
             cur.register(view, pa.table(spec))
-            metrics = TABLES[table].metrics
             on = " AND ".join([*(f"t.{c} = k.{c}" for c in names), "t.date BETWEEN k.d0 AND k.d1"])
-            sums = ", ".join(f"sum(t.{c}) AS {c}" for c in metrics)
+            sums = ", ".join(f"CAST(sum(t.{c}) AS DOUBLE) AS {c}" for c in TABLES[table].metrics)
             frames.append(
                 cur.execute(
-                    f"SELECT k.key, t.date, count(*) AS rows, {sums} FROM {table} t JOIN {view} k ON {on} "
-                    "GROUP BY k.key, t.date"
+                    f"SELECT k.rep, t.date, count(*) AS rows, {sums} FROM {table} t JOIN {view} k ON {on} "
+                    "GROUP BY k.rep, t.date"
                 ).df()
             )
             cur.unregister(view)
@@ -146,8 +150,32 @@ def daily_sums(con: duckdb.DuckDBPyConnection, scopes: Mapping[str, Scope]) -> p
     if not frames:
         return pd.DataFrame(columns=["key", "date", "rows"])
     out = pd.concat(frames, ignore_index=True)
+    keys = pd.DataFrame({"key": list(scopes), "rep": [unique[s] for s in scopes.values()]})
+    out = keys.merge(out, on="rep").drop(columns="rep")
     out["date"] = pd.to_datetime(out["date"]).dt.date
     return out.sort_values(["key", "date"], ignore_index=True)
+
+
+def totals(days: pd.DataFrame) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Per key, the window totals and the totals without the last day with data (for "since yesterday"),
+    each a dict of column sums plus `covered_days` and `data_through`. One vectorised pass for all KRs."""
+    if days.empty:
+        return {}, {}
+    cols = [c for c in days.columns if c not in ("key", "date", "rows")]
+    with_rows = days[days["rows"] > 0]
+    sums = days.groupby("key", sort=False)[cols].sum(min_count=1)
+    covered = with_rows.groupby("key", sort=False).size()
+    through = with_rows.groupby("key", sort=False)["date"].max()
+    last = with_rows.merge(through.rename("through"), left_on="key", right_index=True)
+    last = last[last["date"] == last["through"]].set_index("key")[cols]
+    before = sums.sub(last.reindex(sums.index).fillna(0.0))
+    now: dict[str, dict] = sums.to_dict("index")
+    prev: dict[str, dict] = before.to_dict("index")
+    for key in now:
+        n = int(covered.get(key, 0))
+        now[key].update(covered_days=n, data_through=through.get(key))
+        prev[key].update(covered_days=max(n - 1, 0), data_through=None)
+    return now, prev
 
 
 @dataclass(frozen=True)
@@ -161,24 +189,23 @@ class Reading:
     data_through: dt.date | None
 
 
-def read(metric: Metric, days: pd.DataFrame) -> Reading:
-    """The metric over the rows of `days` (one scope's daily sums): sums of sums, ratio of sums."""
-    if days.empty:
+def read(metric: Metric, total: Mapping[str, object] | None) -> Reading:
+    """The metric from one key's totals (see `totals`): the sum, or the ratio of the sums."""
+    if not total or not total.get("covered_days"):
         return Reading(None, None, None, 0, None)
-    covered = int((days["rows"] > 0).sum())
-    through = max(days["date"]) if covered else None
-    num = _total(days, metric.numerator)
+    covered, through = int(total["covered_days"]), total.get("data_through")  # type: ignore[arg-type]
+    num = _number(total.get(metric.numerator))
     if metric.denominator is None:
-        return Reading(num, num, None, covered, through)
-    den = _total(days, metric.denominator)
+        return Reading(num, num, None, covered, through)  # type: ignore[arg-type]
+    den = _number(total.get(metric.denominator))
     value = num / den if num is not None and den not in (None, 0) else None
-    return Reading(value, num, den, covered, through)
+    return Reading(value, num, den, covered, through)  # type: ignore[arg-type]
 
 
-def _total(days: pd.DataFrame, column: str) -> float | None:
-    if column not in days or days[column].isna().all():
+def _number(value: object) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    return float(days[column].sum())
+    return float(value)  # type: ignore[arg-type]
 
 
 def cumulative(metric: Metric, days: pd.DataFrame) -> pd.DataFrame:
@@ -206,8 +233,8 @@ class SQLError(ValueError):
 
 def check_sql(sql: str) -> list[str]:
     """Problems with a custom KR query without running it: one SELECT/WITH statement, known parameters."""
-    text = sql.strip().rstrip(";").strip()
-    if not text:
+    text = sql.strip()
+    if not text.rstrip(";").strip():
         return ["the query is empty"]
     try:
         statements = duckdb.connect(":memory:").extract_statements(text)
@@ -234,8 +261,10 @@ def run_sql(
     problems = check_sql(sql)
     if problems:
         raise SQLError(problems[0])
-    text = sql.strip().rstrip(";").strip()
-    used = duckdb.connect(":memory:").extract_statements(text)[0].named_parameters
+    statement = duckdb.connect(":memory:").extract_statements(sql.strip())[0]
+    # Drop a final semicolon even when comments follow it: the query is wrapped in parentheses below.
+    text = re.sub(r";(\s|--[^\n]*)*$", "", statement.query.strip())
+    used = statement.named_parameters
     values = {name: (str(params[name]) if name in params and params[name] is not None else None) for name in used}
     for name in ("start", "end"):
         if name in values and params.get(name) is not None:
@@ -245,7 +274,8 @@ def run_sql(
     try:
         cur.execute("BEGIN TRANSACTION READ ONLY")
         timer.start()
-        rows = cur.execute(f"SELECT * FROM ({text}) AS kr_query LIMIT 2", values).fetchall()
+        # Newlines keep a trailing -- comment from swallowing the closing parenthesis.
+        rows = cur.execute(f"SELECT * FROM (\n{text}\n) AS kr_query LIMIT 2", values).fetchall()
         description = cur.description
     except duckdb.InterruptException:
         raise SQLError(f"the query took longer than {timeout:.0f} s and was stopped") from None
@@ -268,4 +298,6 @@ def run_sql(
         return None
     if isinstance(value, bool) or (not isinstance(value, int | float) and not hasattr(value, "__float__")):
         raise SQLError(f"the query returned {value!r}, not a number")
+    if not math.isfinite(float(value)):
+        raise SQLError(f"the query returned {float(value)}, not a finite number")
     return float(value)

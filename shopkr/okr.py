@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from connectors.canonical import TABLES
 from shopkr.metrics import CATALOGUE, FILTERS, LEVEL_TABLE, check_sql, level_for
 
 ObjectiveLevel = Literal["company", "department", "team", "individual"]
@@ -28,12 +29,19 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _text(value: Any) -> Any:
+    """YAML numbers where text is meant (id: 1, cycle: 2026, product_id: 988298012104) become text."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
 class Cycle(_Model):
     """A scoring period: quarterly or monthly; annual cycles are guidance."""
 
     id: str
     start: dt.date
     end: dt.date
+
+    _id_text = field_validator("id", mode="before")(_text)
 
     @property
     def days(self) -> int:
@@ -56,14 +64,14 @@ class KeyResult(_Model):
     weight: float = Field(default=1.0, gt=0)
     deadline: dt.date | None = None
 
+    _id_text = field_validator("id", mode="before")(_text)
+
     @field_validator("filters", mode="before")
     @classmethod
     def _ids_as_text(cls, value: Any) -> Any:
         # IDs may be written as YAML numbers (product_id: 988298012104); they compare as text.
         if isinstance(value, dict):
-            return {
-                k: (str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v) for k, v in value.items()
-            }
+            return {k: _text(v) for k, v in value.items()}
         return value
 
     @property
@@ -93,6 +101,8 @@ class Objective(_Model):
     origin: Literal["top-down", "bottom-up"] = "top-down"
     type: Literal["aspirational", "committed"] = "aspirational"
     key_results: list[KeyResult] = Field(default_factory=list)
+
+    _text_fields = field_validator("id", "cycle", "parent", "owner", mode="before")(_text)
 
 
 class ABTestDef(_Model):
@@ -342,6 +352,17 @@ def _check_kr(path: str, kr: KeyResult, cycle: Cycle | None) -> list[Problem]:
             out.append(Problem(f"{path}.metric", "unknown metric", kr.metric, ", ".join(CATALOGUE)))
         else:
             level = level_for(kr.filters, kr.level)
+            table_columns = TABLES[LEVEL_TABLE[level]].columns
+            for name in kr.filters:
+                if name in FILTERS and name not in table_columns:
+                    out.append(
+                        Problem(
+                            f"{path}.filters.{name}",
+                            f"{LEVEL_TABLE[level]} has no {name}: remove the filter or set level",
+                            name,
+                            "level: product for product_id, level: creative for creative_id",
+                        )
+                    )
             if level not in metric.levels():
                 out.append(
                     Problem(

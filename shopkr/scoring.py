@@ -62,9 +62,9 @@ def status(projected_score: float, kr_type: KRType, *, ended: bool) -> Status:
     if ended:
         return "done"
     on, risk = THRESHOLDS[kr_type]
-    if projected_score >= on - 1e-12:
+    if projected_score >= on - 1e-9:
         return "on_track"
-    if projected_score >= risk - 1e-12:
+    if projected_score >= risk - 1e-9:
         return "at_risk"
     return "off_track"
 
@@ -72,12 +72,13 @@ def status(projected_score: float, kr_type: KRType, *, ended: bool) -> Status:
 def advice(score: float, projected_score: float, kr_type: KRType, *, ended: bool) -> Advice | None:
     """What the OKR method says about a score: 1.0 on an aspirational KR at the end hints the target was
     too low; under 0.4 asks whether to rethink; 0.6-0.7 at the end is the sweet spot."""
+    eps = 1e-9  # 3% -> 4% ending at 3.6% is progress 0.5999999999999998: that is 0.6
     final = score if ended else projected_score
-    if ended and kr_type == "aspirational" and score >= 1.0:
+    if ended and kr_type == "aspirational" and score >= 1.0 - eps:
         return "too_easy"
-    if final < RETHINK_BELOW:
+    if final < RETHINK_BELOW - eps:
         return "rethink"
-    if ended and SWEET_SPOT[0] <= score <= SWEET_SPOT[1] + 1e-12:
+    if ended and SWEET_SPOT[0] - eps <= score <= SWEET_SPOT[1] + eps:
         return "sweet_spot"
     return None
 

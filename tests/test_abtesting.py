@@ -242,6 +242,10 @@ def test_numbers_table_is_in_percent_with_translated_headers(demo_db: Path) -> N
     assert list(zh.columns)[:4] == ["主图", "", "图", "展现"] and "胜出" in set(zh[""])
     en = abtesting.numbers(report, "en")
     assert {"Impressions", "Clicks", "CTR", "Adjusted p", "P(best)"} <= set(en.columns)
+    for lang in ("zh", "en"):  # a dataframe with duplicate headers cannot be shown
+        for metric in ("ctr", "cvr"):
+            headers = [abtesting.t(k, lang) for k in abtesting.number_headers(metric).values()]
+            assert len(set(headers)) == len(headers), (lang, metric, headers)
 
 
 # --- formats ------------------------------------------------------------------------------------------------

@@ -389,12 +389,6 @@ def test_score_without_okrs(capsys, db):
     assert "no OKRs stored yet" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG cli._cycle_or_exit accepts any well-formed implied cycle id (implied_cycle), but engine.score_cycle "
-    "and engine.close_cycle only know cycles that objectives use or that are declared: `score --cycle 2025-Q1` "
-    "and `okrs close 2025-Q1` end in an uncaught KeyError traceback instead of a clean message",
-)
 @pytest.mark.parametrize(
     "argv",
     [["score", "--cycle", "2025-Q1", "--as-of", "2026-11-27"], ["okrs", "close", "2025-Q1"]],

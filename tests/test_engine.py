@@ -455,12 +455,6 @@ def test_sql_returning_null_is_no_data(con):
     assert "NULL" in k.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG metrics.run_sql wraps the query as `SELECT * FROM ({text}) AS kr_query LIMIT 2` on one line, so a "
-    "trailing `-- comment` (or `; -- comment`) swallows the closing parenthesis: a valid single SELECT that "
-    "check_sql accepts fails with 'syntax error'",
-)
 @pytest.mark.parametrize("sql", [SUM_SQL + " -- 本月支付金额", SUM_SQL + "; -- 本月支付金额"])
 def test_sql_with_a_trailing_comment(con, sql):
     assert metrics.check_sql(sql) == []
@@ -469,11 +463,6 @@ def test_sql_with_a_trailing_comment(con, sql):
     assert k.value == 4000.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG metrics.run_sql accepts NaN as 'one number': SELECT 'nan'::DOUBLE gives value NaN, status "
-    "off_track and no message instead of status error",
-)
 def test_sql_returning_nan_is_an_error(con):
     k = engine.score_cycle(con, _sql_okrs("SELECT 'nan'::DOUBLE"), CYCLE, AS_OF).key_results[0]
     assert k.status == "error"
@@ -483,12 +472,6 @@ def test_sql_returning_nan_is_an_error(con):
 # --- a metric KR whose level has no such filter column ------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG okr._check_kr accepts a filter the KR's level table lacks (level: shop with product_id, level: "
-    "product with creative_id) and metrics.daily_sums then raises duckdb.BinderException, crashing "
-    "engine.score_cycle for the whole cycle",
-)
 @pytest.mark.parametrize(
     ("level", "filters"),
     [("shop", {"shop": SHOP, "product_id": P1}), ("product", {"creative_id": C1})],
@@ -603,7 +586,7 @@ def test_close_cycle_freezes_grades_against_later_reimports(own_db):
         assert store.one(con, rows["cvr"][4])[0] == pytest.approx(45 / 1400)
         assert rows["gmv"][7] == "done"
         gmv_kr = okrs.objectives[0].key_results[0]
-        assert engine._lineage(con, gmv_kr, closed.cycle)[2] == rows["gmv"][6]
+        assert engine._lineage(con, gmv_kr, closed.cycle, after_end)[2] == rows["gmv"][6]
 
         # a later pull revises 11-02 (gmv 1000 -> 5000, buyers 10 -> 50) and adds 11-20
         revised = [
@@ -626,18 +609,12 @@ def test_close_cycle_freezes_grades_against_later_reimports(own_db):
         # the data did change: a fresh score and a fresh hash of the rows differ from the frozen ones
         fresh = {k.id: k for k in engine.score_cycle(con, okrs, CYCLE, D(2026, 12, 5), use_closing=False).key_results}
         assert fresh["gmv"].value == 8600.0
-        lineage = engine._lineage(con, gmv_kr, again.cycle)
+        lineage = engine._lineage(con, gmv_kr, again.cycle, after_end)
         assert lineage[1] == 5
         assert lineage[2] != rows["gmv"][6]
         assert engine.to_json(again)["closed"] is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG engine.close_cycle/_lineage: with as_of before the deadline the frozen value covers cycle start.."
-    "as_of, but the frozen query, source_rows and rows_hash cover cycle start..deadline, so the query does not "
-    "reproduce the grade",
-)
 def test_close_with_as_of_inside_the_cycle_freezes_a_query_that_reproduces_the_value(own_db):
     okrs = okrs_of(kr("gmv", metric="gmv", filters={"shop": SHOP}, target=9000))
     with store.connect(own_db) as con:

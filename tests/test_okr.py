@@ -385,11 +385,6 @@ ab_tests:
     assert test.product_id == "731562048917"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG okr.Objective/KeyResult/Cycle: id and cycle are `str` fields and pydantic rejects YAML integers "
-    "(`cycle: 2026` -> 'Input should be a valid string'), although the README says 2026 is understood as a cycle",
-)
 @pytest.mark.parametrize(
     "text",
     [

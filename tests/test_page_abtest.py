@@ -118,3 +118,5 @@ def test_thumbnails_show_in_the_table(db: Path) -> None:
     table = page(test="T1").dataframe[0].value
     assert table["主图"].notna().sum() == 1
     assert table.set_index("图").loc["保温杯主图5", "主图"].startswith("data:image/png;base64,")
+    table = page(test="T1", lang="en").dataframe[0].value
+    assert table.set_index("Image").loc["保温杯主图5", "Thumbnail"].startswith("data:image/png;base64,")

@@ -173,6 +173,7 @@ def test_people_page_on_the_first_cycle_has_no_history(db):
     at = open_page("pages/people.py", cycle="2026-Q3")
     assert not at.dataframe  # nothing before 2026-Q3
     assert "没有更早周期的 OKR。" in texts(at.markdown)
+    assert any(c.startswith("该周期已结束并锁定成绩") for c in texts(at.caption))  # closed: frozen grades
 
 
 def test_both_pages_without_any_data(db):

@@ -443,12 +443,6 @@ def test_score_always_between_zero_and_one(value, start, target, kind, covered, 
     assert s.status in ("on_track", "at_risk", "off_track")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG scoring.advice compares the sweet-spot lower bound (0.6) and RETHINK_BELOW (0.4) without the 1e-12 "
-    "float tolerance that scoring.status uses: 3%->4% ending at 3.6% (progress 0.5999999999999998) gets no "
-    "sweet_spot, and 9%->6% at 7.8% (progress 0.3999999999999999) is 'rethink' while its status is at_risk",
-)
 @pytest.mark.parametrize(
     ("value", "start", "target", "ended", "expected"),
     [(0.036, 0.03, 0.04, True, "sweet_spot"), (0.078, 0.09, 0.06, False, None)],
