@@ -3,7 +3,7 @@
 import streamlit as st
 
 from connectors.canonical import PLATFORMS
-from shopkr import charts, coverage, import_view, importer, ui
+from shopkr import charts, coverage, import_view, importer, store, ui
 
 lang = ui.lang()
 st.title(ui.tr("import.title"))
@@ -48,14 +48,24 @@ if st.button(
         text = ui.tr("import.writing") if done == total else ui.tr("import.reading", name=name, done=done, total=total)
         bar.progress(done / total, text=text)
 
-    results = importer.import_files(
-        [(f.name, f.getvalue()) for f in files], shop, platform=platform, user=user or None, progress=step
-    )
-    bar.empty()
-    ui.refresh()
-    st.session_state["import_results"] = (shop, results)
-    st.session_state["import_round"] = round_no + 1
-    st.rerun()
+    try:
+        results = importer.import_files(
+            [(f.name, f.getvalue()) for f in files],
+            shop,
+            platform=platform,
+            user=user or None,
+            progress=step,
+            on_wait=lambda _: bar.progress(0.0, text=ui.tr("import.waiting")),
+        )
+    except store.DatabaseBusy:
+        bar.empty()
+        st.warning(ui.tr("import.busy"))
+    else:
+        bar.empty()
+        ui.refresh()
+        st.session_state["import_results"] = (shop, results)
+        st.session_state["import_round"] = round_no + 1
+        st.rerun()
 
 if "import_results" in st.session_state:
     done_shop, results = st.session_state["import_results"]

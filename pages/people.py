@@ -56,10 +56,10 @@ for p in persons:
                     f"{ui.tr('level.' + o.level)} · {ui.tr('type.' + o.type)}"
                 )
                 for k in o.key_results:
-                    text, score, state, open_col = st.columns([6, 1, 2, 2], vertical_alignment="center")
-                    text.markdown(f"{k.id} {k.title}")
-                    score.markdown(ui.score_badge(k.score, k.status))
-                    state.markdown(ui.status_text(k.status))
+                    title_col, score_col, status_col, open_col = st.columns([6, 1, 2, 2], vertical_alignment="center")
+                    title_col.markdown(f"{k.id} {k.title}")
+                    score_col.markdown(ui.score_badge(k.score, k.status))
+                    status_col.markdown(ui.status_text(k.status))
                     open_col.page_link(
                         "pages/kr_detail.py",
                         label=ui.tr("ui.open_detail"),

@@ -137,8 +137,8 @@ def score_cycle(
         for _, kr in krs
         if kr.metric is not None and as_of >= cycle.start
     }
-    days = metrics.daily_sums(con, scopes) if scopes else pd.DataFrame(columns=["key", "date", "rows"])
-    now, before = metrics.totals(days)
+    needed = {c for _, kr in krs if kr.metric for c in metrics.CATALOGUE[kr.metric].columns}
+    now, before = metrics.totals(con, scopes, needed) if scopes else ({}, {})
     results: dict[str, KRResult] = {}
     for o, kr in krs:
         if closing is not None and kr.id in closing:

@@ -714,6 +714,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "import.reading": ("正在读取 {name}（{done}/{total}）", "Reading {name} ({done}/{total})"),
     "import.writing": ("正在写入数据库…", "Writing to the database…"),
     "import.starting": ("正在检查文件…", "Checking the files…"),
+    "import.waiting": (
+        "数据库正被另一个导入或命令行占用，正在等待…",
+        "The database is busy with another import or the command line; waiting…",
+    ),
+    "import.busy": (
+        "数据库一直被另一个导入或命令行占用，这次没有导入任何文件。稍等片刻再点一次「导入」。",
+        "The database stayed busy with another import or the command line; nothing was imported. Press Import again "
+        "in a moment.",
+    ),
     "import.done": (
         "完成：{ok} 个导入成功，{same} 个未变化，{failed} 个失败。",
         "Done: {ok} imported, {same} unchanged, {failed} failed.",

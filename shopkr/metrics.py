@@ -12,7 +12,7 @@ import math
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -42,6 +42,11 @@ class Metric:
         """Levels whose table has the columns this metric needs."""
         cols = {self.numerator, self.denominator} - {None}
         return tuple(lv for lv, t in LEVEL_TABLE.items() if cols <= set(TABLES[t].metrics))  # type: ignore[misc]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns the metric reads."""
+        return tuple(c for c in (self.numerator, self.denominator) if c)
 
     @property
     def formula(self) -> str:
@@ -112,70 +117,153 @@ class Scope:
         return LEVEL_TABLE[self.level]
 
 
-def daily_sums(con: duckdb.DuckDBPyConnection, scopes: Mapping[str, Scope]) -> pd.DataFrame:
-    """Per scope key and date: row count and the sum of every additive column, in one query per
-    (table, filter signature); KRs with the same scope share one computation.
-    Columns: key, date, rows, <metric columns of the tables read>."""
+def _grouped(
+    con: duckdb.DuckDBPyConnection, scopes: Mapping[str, Scope], select: Callable[[str, tuple[str, ...]], str]
+) -> list[tuple[pd.DataFrame, dict[str, list[str]]]]:
+    """Run one query per (table, filter signature) over the distinct scopes; KRs with the same scope share
+    one computation. `select(joined, metrics)` builds the query over `t` (the table) joined to `k` (scopes)."""
     unique: dict[Scope, str] = {}
-    for scope in scopes.values():
-        unique.setdefault(scope, f"s{len(unique)}")
+    members: dict[str, list[str]] = defaultdict(list)
+    for key, scope in scopes.items():
+        rep = unique.setdefault(scope, f"s{len(unique)}")
+        members[rep].append(key)
     groups: dict[tuple[str, tuple[str, ...]], list[tuple[str, Scope]]] = defaultdict(list)
     for scope, rep in unique.items():
         groups[(scope.table, tuple(name for name, _ in scope.filters))].append((rep, scope))
-    frames = []
+    out = []
     cur = con.cursor()
     try:
-        for n, ((table, names), members) in enumerate(sorted(groups.items())):
+        for n, ((table, names), group) in enumerate(sorted(groups.items())):
             spec = {
-                "rep": pa.array([k for k, _ in members], pa.string()),
-                "d0": pa.array([s.start for _, s in members], pa.date32()),
-                "d1": pa.array([s.end for _, s in members], pa.date32()),
+                "rep": pa.array([k for k, _ in group], pa.string()),
+                "d0": pa.array([s.start for _, s in group], pa.date32()),
+                "d1": pa.array([s.end for _, s in group], pa.date32()),
             }
             for name in names:
-                spec[name] = pa.array([dict(s.filters)[name] for _, s in members], pa.string())
+                spec[name] = pa.array([dict(s.filters)[name] for _, s in group], pa.string())
             view = f"kr_scopes_{n}"
             cur.register(view, pa.table(spec))
             on = " AND ".join([*(f"t.{c} = k.{c}" for c in names), "t.date BETWEEN k.d0 AND k.d1"])
-            sums = ", ".join(f"CAST(sum(t.{c}) AS DOUBLE) AS {c}" for c in TABLES[table].metrics)
-            frames.append(
-                cur.execute(
-                    f"SELECT k.rep, t.date, count(*) AS rows, {sums} FROM {table} t JOIN {view} k ON {on} "
-                    "GROUP BY k.rep, t.date"
-                ).df()
-            )
+            joined = f"{table} t JOIN {view} k ON {on}"
+            out.append((cur.execute(select(joined, TABLES[table].metrics)).df(), members))
             cur.unregister(view)
     finally:
         cur.close()
-    frames = [f for f in frames if not f.empty]
+    return out
+
+
+def _day_sums(joined: str, metrics: tuple[str, ...]) -> str:
+    sums = ", ".join(f"CAST(sum(t.{c}) AS DOUBLE) AS {c}" for c in metrics)
+    return f"SELECT k.rep, t.date, count(*) AS rows, {sums} FROM {joined} GROUP BY k.rep, t.date"
+
+
+def _grouped(
+    con: duckdb.DuckDBPyConnection,
+    scopes: Mapping[str, Scope],
+    select: Callable[[str, str, tuple[str, ...]], str],
+    columns: set[str] | None = None,
+) -> list[pd.DataFrame]:
+    """One query per (table, filter signature). KRs that differ only in their window end share one scan: the
+    daily sums of a scope are computed once up to the latest end, then cut at each KR's own end.
+    `select(daily, ends, metrics)` builds the final query from the `daily` subquery (rep, date, rows, sums)
+    and the `ends` view (key, rep, d1). Only `columns` are summed (default: every additive column)."""
+    reps: dict[tuple, str] = {}
+    last_end: dict[str, dt.date] = {}
+    groups: dict[tuple[str, tuple[str, ...]], dict[str, Scope]] = defaultdict(dict)
+    ends: dict[tuple[str, tuple[str, ...]], list[tuple[str, str, dt.date]]] = defaultdict(list)
+    for key, scope in scopes.items():
+        signature = (scope.table, tuple(name for name, _ in scope.filters))
+        rep = reps.setdefault((scope.table, scope.filters, scope.start), f"s{len(reps)}")
+        last_end[rep] = max(last_end.get(rep, scope.end), scope.end)
+        groups[signature][rep] = scope
+        ends[signature].append((key, rep, scope.end))
+    out = []
+    cur = con.cursor()
+    try:
+        for n, (signature, members) in enumerate(sorted(groups.items())):
+            table, names = signature
+            spec = {
+                "rep": pa.array(list(members), pa.string()),
+                "d0": pa.array([s.start for s in members.values()], pa.date32()),
+                "d1": pa.array([last_end[rep] for rep in members], pa.date32()),
+            }
+            for name in names:
+                spec[name] = pa.array([dict(s.filters)[name] for s in members.values()], pa.string())
+            cur.register(f"kr_scopes_{n}", pa.table(spec))
+            rows = ends[signature]
+            cur.register(
+                f"kr_ends_{n}",
+                pa.table(
+                    {
+                        "key": pa.array([r[0] for r in rows], pa.string()),
+                        "rep": pa.array([r[1] for r in rows], pa.string()),
+                        "d1": pa.array([r[2] for r in rows], pa.date32()),
+                    }
+                ),
+            )
+            on = " AND ".join([*(f"t.{c} = k.{c}" for c in names), "t.date BETWEEN k.d0 AND k.d1"])
+            metrics = tuple(c for c in TABLES[table].metrics if columns is None or c in columns)
+            sums = "".join(f", CAST(sum(t.{c}) AS DOUBLE) AS {c}" for c in metrics)
+            daily = (
+                f"SELECT k.rep, t.date, count(*) AS rows{sums} FROM {table} t JOIN kr_scopes_{n} k ON {on} "
+                "GROUP BY k.rep, t.date"
+            )
+            out.append(cur.execute(select(daily, f"kr_ends_{n}", metrics)).df())
+            cur.unregister(f"kr_scopes_{n}")
+            cur.unregister(f"kr_ends_{n}")
+    finally:
+        cur.close()
+    return out
+
+
+def _per_day(daily: str, ends: str, metrics: tuple[str, ...]) -> str:
+    cols = "".join(f", d.{c}" for c in metrics)
+    return f"SELECT e.key, d.date, d.rows{cols} FROM ({daily}) d JOIN {ends} e ON d.rep = e.rep AND d.date <= e.d1"
+
+
+def daily_sums(con: duckdb.DuckDBPyConnection, scopes: Mapping[str, Scope]) -> pd.DataFrame:
+    """Per scope key and date: row count and the sum of every additive column.
+    Columns: key, date, rows, <metric columns of the tables read>."""
+    frames = [f for f in _grouped(con, scopes, _per_day) if not f.empty]
     if not frames:
         return pd.DataFrame(columns=["key", "date", "rows"])
     out = pd.concat(frames, ignore_index=True)
-    keys = pd.DataFrame({"key": list(scopes), "rep": [unique[s] for s in scopes.values()]})
-    out = keys.merge(out, on="rep").drop(columns="rep")
     out["date"] = pd.to_datetime(out["date"]).dt.date
     return out.sort_values(["key", "date"], ignore_index=True)
 
 
-def totals(days: pd.DataFrame) -> tuple[dict[str, dict], dict[str, dict]]:
+def _window_totals(daily: str, ends: str, metrics: tuple[str, ...]) -> str:
+    # Per KR: the sums over its window, days with data, the last such day, and that day's sums (so the
+    # value "as of the day before" is the total minus the last day).
+    sums = "".join(f", sum(d.{c}) AS {c}" for c in metrics)
+    last = "".join(f", arg_max(d.{c}, d.date) AS last_{c}" for c in metrics)
+    return (
+        f"SELECT e.key, count(*) AS covered_days, max(d.date) AS data_through{sums}{last} "
+        f"FROM ({daily}) d JOIN {ends} e ON d.rep = e.rep AND d.date <= e.d1 GROUP BY e.key"
+    )
+
+
+def totals(
+    con: duckdb.DuckDBPyConnection, scopes: Mapping[str, Scope], columns: set[str] | None = None
+) -> tuple[dict[str, dict], dict[str, dict]]:
     """Per key, the window totals and the totals without the last day with data (for "since yesterday"),
-    each a dict of column sums plus `covered_days` and `data_through`. One vectorised pass for all KRs."""
-    if days.empty:
-        return {}, {}
-    cols = [c for c in days.columns if c not in ("key", "date", "rows")]
-    with_rows = days[days["rows"] > 0]
-    sums = days.groupby("key", sort=False)[cols].sum(min_count=1)
-    covered = with_rows.groupby("key", sort=False).size()
-    through = with_rows.groupby("key", sort=False)["date"].max()
-    last = with_rows.merge(through.rename("through"), left_on="key", right_index=True)
-    last = last[last["date"] == last["through"]].set_index("key")[cols]
-    before = sums.sub(last.reindex(sums.index).fillna(0.0))
-    now: dict[str, dict] = sums.to_dict("index")
-    prev: dict[str, dict] = before.to_dict("index")
-    for key in now:
-        n = int(covered.get(key, 0))
-        now[key].update(covered_days=n, data_through=through.get(key))
-        prev[key].update(covered_days=max(n - 1, 0), data_through=None)
-    return now, prev
+    each a dict of column sums plus `covered_days` and `data_through`. All reduction happens in SQL; only
+    `columns` are summed (default: all)."""
+    now: dict[str, dict] = {}
+    before: dict[str, dict] = {}
+    for frame in _grouped(con, scopes, _window_totals, columns):
+        cols = [
+            c for c in frame.columns if c not in ("key", "covered_days", "data_through") and not c.startswith("last_")
+        ]
+        for row in frame.to_dict("records"):
+            current = {c: _number(row[c]) for c in cols}
+            previous = {
+                c: None if current[c] is None else current[c] - (_number(row["last_" + c]) or 0.0) for c in cols
+            }
+            covered, through = int(row["covered_days"]), pd.Timestamp(row["data_through"]).date()
+            now[row["key"]] = {**current, "covered_days": covered, "data_through": through}
+            before[row["key"]] = {**previous, "covered_days": covered - 1, "data_through": None}
+    return now, before
 
 
 @dataclass(frozen=True)

@@ -183,3 +183,15 @@ def test_both_pages_without_any_data(db):
     assert "数据库里还没有数据：在上方上传导出文件开始。" in texts(at.info)
     at = open_page("pages/people.py")
     assert at.info  # the no-OKRs hint with the next step
+
+
+def test_a_busy_database_is_a_warning_not_a_traceback(db, monkeypatch):
+    from shopkr import importer
+
+    def busy(*args, **kwargs):
+        raise store.DatabaseBusy("busy")
+
+    monkeypatch.setattr(importer, "import_files", busy)
+    at = import_upload(open_page("pages/data_import.py"), [(SAMPLE.name, SAMPLE.read_bytes(), XLSX)], "忙碌店")
+    assert any("没有导入任何文件" in w for w in texts(at.main.warning))
+    assert "忙碌店" not in texts(at.subheader)[0]  # no result section
