@@ -23,7 +23,10 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADER = "统计日期,商品ID,商品名称,商品访客数,商品浏览量,商品加购人数,支付买家数,支付件数,支付金额,商品支付转化率,成功退款金额"
+HEADER = (
+    "统计日期,商品ID,商品名称,商品访客数,商品浏览量,商品加购人数,支付买家数,支付件数,支付金额,商品支付转化率,"
+    "成功退款金额"
+)
 
 
 def make_csv(path: Path, rows: int, encoding: str) -> None:

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 import duckdb
 import pyarrow as pa
 
-from connectors.canonical import SQL_TYPE, Table
+from connectors.canonical import PLATFORMS, SQL_TYPE, Table
 from connectors.errors import ImportFileError
-from connectors.canonical import PLATFORMS
 from connectors.parsing import EXPECTED, PARSE_SQL, RawTable, normalize_header, register_raw
 
 

@@ -5,6 +5,8 @@ import streamlit as st
 from connectors.canonical import PLATFORMS
 from shopkr import charts, coverage, import_view, importer, store, ui
 
+ui.require_app()
+
 lang = ui.lang()
 st.title(ui.tr("import.title"))
 st.caption(ui.tr("import.intro"))

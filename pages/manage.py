@@ -8,6 +8,8 @@ import streamlit as st
 from shopkr import editing, importer, store, ui
 from shopkr.okr import Problem, dump_yaml, implied_cycle, resolve_cycles
 
+ui.require_app()
+
 NEW = "_new"
 tr, lang = ui.tr, ui.lang()
 okrs = ui.okrs()

@@ -4,6 +4,8 @@ import streamlit as st
 
 from shopkr import charts, people, ui
 
+ui.require_app()
+
 cycle = ui.current_cycle()
 st.title(ui.tr("people.title"))
 st.caption(ui.tr("people.intro"))

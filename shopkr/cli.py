@@ -79,6 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(p)
     p.set_defaults(func=cmd_okrs_history)
 
+    p = sub.add_parser("report", help="the 日报: one owner's KRs as plain text for a WeChat/DingTalk group")
+    p.add_argument("--owner", required=True, help="whose OKRs")
+    p.add_argument("--cycle", help="cycle id (default: the one containing the date)")
+    p.add_argument("--as-of", type=_date, help="report as of this date (default: today)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    _db_arg(p)
+    p.set_defaults(func=cmd_report)
+
     p = sub.add_parser("score", help="score a cycle's OKRs from the imported data")
     p.add_argument("--cycle", help="cycle id (default: the one containing today)")
     p.add_argument("--as-of", type=_date, help="score as of this date (default: today)")
@@ -346,6 +354,23 @@ def cmd_okrs_history(args: argparse.Namespace) -> int:
             else f"{r.field}: {shown(r.old_value)} -> {shown(r.new_value)}"
         )
         print(f"{r.changed_at:%Y-%m-%d %H:%M} {r.user_name:<10} {r.entity:<10} {r.entity_id:<12} {change}{why}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Print the owner's daily report (the same text as the 日报 button on My KRs)."""
+    with store.connect(args.db) as con:
+        okrs = store.read_okrs(con)
+        day = args.as_of or dt.date.today()
+        cycle_id = args.cycle or engine.current_cycle(okrs, day)
+        if cycle_id is None or _cycle_or_exit(okrs, cycle_id, with_objectives=True) is None:
+            return 1
+        owners = sorted({o.owner for o in okrs.objectives if o.cycle == cycle_id})
+        if args.owner not in owners:
+            print(f"✗ {args.owner} owns no objective in {cycle_id}; owners: {', '.join(owners)}", file=sys.stderr)
+            return 1
+        report = engine.score_cycle(con, okrs, cycle_id, day)
+    sys.stdout.write(views.daily_report(report, args.owner, args.lang))
     return 0
 
 

@@ -172,7 +172,7 @@ def score_cycle(
     _, problems = validate(_doc_for_cycle(okrs, cycle_id))
     warnings = tuple(str(p) for p in problems if p.severity == "warning")
     closed_at = closing.get("_closed_at") if closing else None
-    return CycleReport(cycle, as_of, tuple(out), warnings, closed_at, freshness(con))
+    return CycleReport(cycle, as_of, tuple(out), warnings, closed_at, freshness(con, as_of))
 
 
 def _doc_for_cycle(okrs: OKRFile, cycle_id: str) -> dict:
@@ -336,12 +336,13 @@ def _fields(s: scoring.KRScore) -> dict[str, Any]:
     }
 
 
-def freshness(con: duckdb.DuckDBPyConnection) -> dict[str, dt.date]:
-    """Per shop, the last date with shop- or product-level data."""
+def freshness(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> dict[str, dt.date]:
+    """Per shop, the last date with shop- or product-level data (up to as_of)."""
     rows = store.run(
         con,
         "SELECT shop, max(date) FROM (SELECT shop, date FROM shop_daily UNION ALL SELECT shop, date FROM "
-        "product_daily) GROUP BY shop ORDER BY shop",
+        "product_daily) WHERE ? IS NULL OR date <= ? GROUP BY shop ORDER BY shop",
+        [as_of, as_of],
     )
     return {r[0]: r[1] for r in rows}
 

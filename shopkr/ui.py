@@ -203,7 +203,8 @@ def score_badge(score: float | None, status: str | None = None) -> str:
     """Markdown for a coloured score with two decimals."""
     colour = band(score, status)
     text = "–" if score is None or status in ("no_data", "not_started") else f"{score:.2f}"
-    return f":{'red' if colour == 'red' else 'orange' if colour == 'yellow' else 'green' if colour == 'green' else 'gray'}[**{text}**]"
+    markdown_colour = {"red": "red", "yellow": "orange", "green": "green"}.get(colour, "gray")
+    return f":{markdown_colour}[**{text}**]"
 
 
 STATUS_COLOUR = {
