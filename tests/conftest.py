@@ -132,3 +132,31 @@ def _streamlit_navigation_mode(monkeypatch: pytest.MonkeyPatch) -> None:
             pages_manager.PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(app_test, "PagesManager", NavigationPagesManager)
+
+
+# --- the demo database ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo (exports of three shops, the demo OKRs, 2026-Q3 closed) loaded once per test session, as the
+    dashboard's first start does. Never write to it: use `db` (a private copy)."""
+    from shopkr import demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    demo.load(path)
+    return path
+
+
+@pytest.fixture
+def db(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the demo database that the app uses through SHOPKR_DB."""
+    import shutil
+
+    import streamlit as st
+
+    copy = tmp_path / "shopkr.duckdb"
+    shutil.copy(demo_db, copy)
+    monkeypatch.setenv("SHOPKR_DB", str(copy))
+    st.cache_data.clear()
+    return copy

@@ -17,20 +17,10 @@ from scipy.stats import chisquare
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_confint, proportion_effectsize
 
-from shopkr import abtesting, demo, importer, queries, store
+from shopkr import abtesting, importer, queries, store
 from shopkr.okr import ABTestDef
 
 WINNER = "7571138452007248129"  # 保温杯主图5 in T1
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo loaded once per session (shared by the A/B test files); tests that write use a copy."""
-    path = tmp_path_factory.getbasetemp() / "abtest_demo" / "demo.duckdb"
-    if not path.exists():
-        path.parent.mkdir(exist_ok=True)
-        demo.load(path)
-    return path
 
 
 @pytest.fixture

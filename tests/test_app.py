@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -22,18 +21,8 @@ PAGES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("app") / "demo.duckdb"
-    demo.load(path)
-    return path
-
-
 @pytest.fixture
-def app(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    db = tmp_path / "shopkr.duckdb"
-    shutil.copy(demo_template, db)
-    monkeypatch.setenv("SHOPKR_DB", str(db))
+def app(db: Path) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shopkr import abtest, demo
+from shopkr import abtest
 from shopkr.cli import main
 
 ISSUE_KEYS = {
@@ -40,16 +40,6 @@ VARIANT_KEYS = [
     "prob_best",
     "expected_loss",
 ]
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo loaded once per session (the same file as tests/test_abtesting.py uses); read only here."""
-    path = tmp_path_factory.getbasetemp() / "abtest_demo" / "demo.duckdb"
-    if not path.exists():
-        path.parent.mkdir(exist_ok=True)
-        demo.load(path)
-    return path
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict | list:

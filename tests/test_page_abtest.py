@@ -4,37 +4,15 @@ exception, a test is created through the form (and refused with errors next to t
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from shopkr import abtesting, demo, store
+from shopkr import abtesting, store
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo loaded once per session (the same file as tests/test_abtesting.py uses); never written."""
-    path = tmp_path_factory.getbasetemp() / "abtest_demo" / "demo.duckdb"
-    if not path.exists():
-        path.parent.mkdir(exist_ok=True)
-        demo.load(path)
-    return path
-
-
-@pytest.fixture
-def db(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private copy of the demo used by the app through SHOPKR_DB (thumbnails go next to it)."""
-    copy = tmp_path / "shopkr.duckdb"
-    shutil.copy(demo_db, copy)
-    monkeypatch.setenv("SHOPKR_DB", str(copy))
-    st.cache_data.clear()
-    return copy
 
 
 def page(**params: str) -> AppTest:

@@ -4,7 +4,6 @@ row and writes nothing."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,24 +17,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "samples" / "暖居抖音小店" / "抖店罗盘_商品列表_2026-11-26.xlsx"
 BROKEN = ROOT / "tests" / "fixtures" / "connectors" / "bad_abc.csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory) -> Path:
-    """The demo imported once into a database file (about 20 s); tests that write use a copy."""
-    db = tmp_path_factory.mktemp("import_people") / "demo.duckdb"
-    demo.load(db)
-    return db
-
-
-@pytest.fixture
-def db(demo_db, tmp_path, monkeypatch) -> Path:
-    """A private copy of the demo database, used by the app through SHOPKR_DB."""
-    copy = tmp_path / "shopkr.duckdb"
-    shutil.copyfile(demo_db, copy)
-    monkeypatch.setenv("SHOPKR_DB", str(copy))
-    st.cache_data.clear()  # cached reads are keyed on the file's fingerprint, not its path
-    return copy
 
 
 def open_page(path: str, lang: str = "zh", **params: str) -> AppTest:

@@ -3,7 +3,6 @@ stored on an error, a valid edit is stored and shows in the history, YAML upload
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,24 +13,6 @@ from shopkr import demo, store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_YAML = ROOT / "data" / "samples" / "okrs.yaml"
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory) -> Path:
-    """The demo imported once into a database file (about 20 s); tests that write use a copy."""
-    db = tmp_path_factory.mktemp("manage") / "demo.duckdb"
-    demo.load(db)
-    return db
-
-
-@pytest.fixture
-def db(demo_db, tmp_path, monkeypatch) -> Path:
-    """A private copy of the demo database, used by the app through SHOPKR_DB."""
-    copy = tmp_path / "shopkr.duckdb"
-    shutil.copy(demo_db, copy)
-    monkeypatch.setenv("SHOPKR_DB", str(copy))
-    st.cache_data.clear()  # cached reads are keyed on the file's fingerprint, not its path
-    return copy
 
 
 def page(lang: str = "zh", **params: str) -> AppTest:

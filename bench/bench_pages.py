@@ -1,0 +1,116 @@
+"""Page render times through Streamlit's AppTest: cold (caches cleared) and warm (a rerun), per page.
+
+Two databases: the demo (as `streamlit run dashboard.py` loads it on first start), and a large one with
+10,000,000 product-day rows and 1,000 KRs (built by bench_score.py's generator, reused with --big-db).
+The goals: demo pages under 2 s cold and 0.3 s warm; the large database under 3 s cold.
+
+Usage: python bench/bench_pages.py [--big-db FILE] [--skip-big] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import streamlit as st  # noqa: E402
+from streamlit.runtime import pages_manager  # noqa: E402
+from streamlit.testing.v1 import AppTest, app_test  # noqa: E402
+
+from shopkr import demo, store  # noqa: E402
+
+PAGES = [
+    "pages/overview.py",
+    "pages/my_krs.py",
+    "pages/kr_detail.py",
+    "pages/abtest.py",
+    "pages/manage.py",
+    "pages/data_import.py",
+    "pages/people.py",
+]
+
+
+class _NavigationPagesManager(pages_manager.PagesManager):
+    """As a live server after its first request (see tests/conftest.py): no legacy pages/ mode."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        pages_manager.PagesManager.uses_pages_directory = False
+
+
+app_test.PagesManager = _NavigationPagesManager
+
+
+def render_times(db: Path, repeat: int, params: dict[str, str] | None = None) -> dict[str, tuple[float, float]]:
+    """Per page: median cold seconds (caches cleared, fresh AppTest) and median warm seconds (rerun)."""
+    os.environ["SHOPKR_DB"] = str(db)
+    out = {}
+    for page in PAGES:
+        cold, warm = [], []
+        for _ in range(repeat):
+            st.cache_data.clear()
+            at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
+            for key, value in (params or {}).items():
+                at.query_params[key] = value
+            at.run()  # the shell (dashboard.py + default page) once, as a browser's first load does
+            start = time.perf_counter()
+            st.cache_data.clear()
+            at.switch_page(page).run()
+            cold.append(time.perf_counter() - start)
+            assert not at.exception, [e.value for e in at.exception]
+            start = time.perf_counter()
+            at.run()
+            warm.append(time.perf_counter() - start)
+        out[page] = (statistics.median(cold), statistics.median(warm))
+    return out
+
+
+def report(title: str, times: dict[str, tuple[float, float]]) -> None:
+    """Print one table of cold/warm times."""
+    print(f"\n{title}")
+    print(f"{'page':<24} {'cold s':>8} {'warm s':>8}")
+    for page, (cold, warm) in times.items():
+        print(f"{page:<24} {cold:8.2f} {warm:8.2f}")
+
+
+def main() -> int:
+    """Time every page on the demo database, then on the large one."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--big-db", help="reuse (or create) the 10M-row bench database at this path")
+    parser.add_argument("--skip-big", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="shopkr-pages-") as tmp:
+        db = Path(tmp) / "demo.duckdb"
+        start = time.perf_counter()
+        demo.load(db)
+        print(f"demo loaded in {time.perf_counter() - start:.1f} s (the first start of the dashboard)")
+        report("demo data", render_times(db, args.repeat))
+        if args.skip_big:
+            return 0
+        import bench_score
+
+        big = Path(args.big_db) if args.big_db else Path(tmp) / "big.duckdb"
+        with store.connect(big) as con:
+            if store.one(con, "SELECT count(*) FROM product_daily")[0] < 10_000_000:
+                print(f"generating 10M product-day rows in {bench_score.generate(con):.0f} s")
+            okrs = bench_score.make_okrs()
+            if not store.read_okrs(con).objectives:
+                store.save_okrs(con, okrs, user="bench")
+        owner = okrs.objectives[0].owner
+        kr = okrs.objectives[0].key_results[0].id
+        times = render_times(big, max(1, args.repeat - 1), {"cycle": bench_score.CYCLE, "owner": owner, "kr": kr})
+        report(f"10M product-day rows, {sum(len(o.key_results) for o in okrs.objectives)} KRs", times)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

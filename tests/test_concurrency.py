@@ -1,0 +1,83 @@
+"""The CLI and the dashboard share the database file: a writer waits for the other process, never fails
+with a lock error; and the dashboard shows new data on its next run, without a restart."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from shopkr import importer, store
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "samples" / "暖居抖音小店" / "抖店罗盘_成交概览_2026-11-26.xlsx"
+
+HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    sys.path.insert(0, sys.argv[1])
+    from shopkr import store
+    with store.connect(sys.argv[2]) as con:
+        store.run(con, "SELECT count(*) FROM shop_daily")
+        print("holding", flush=True)
+        time.sleep(float(sys.argv[3]))
+    """
+)
+
+
+def _hold(db: Path, seconds: float) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(ROOT), str(db), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "holding"
+    return proc
+
+
+def test_cli_import_waits_while_another_process_holds_the_database(tmp_path: Path) -> None:
+    db = tmp_path / "shared.duckdb"
+    with store.connect(db):
+        pass
+    holder = _hold(db, 6.0)
+    start = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "shopkr", "import", str(SAMPLE), "--shop", "暖居抖音小店", "--db", str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    holder.wait(timeout=30)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "busy" in done.stderr and "waiting" in done.stderr
+    assert time.monotonic() - start >= 1.0
+    assert "1 imported" in done.stdout
+    with store.connect(db) as con:
+        assert store.one(con, "SELECT count(*) FROM shop_daily")[0] == 1
+
+
+def test_a_writer_that_waits_too_long_gets_a_clear_message(tmp_path: Path) -> None:
+    db = tmp_path / "shared.duckdb"
+    with store.connect(db):
+        pass
+    holder = _hold(db, 5.0)
+    try:
+        try:
+            with store.connect(db, wait=0.5):
+                raise AssertionError("the database should have been busy")
+        except store.DatabaseBusy as exc:
+            assert "in use by another ShopKR process" in str(exc)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_data_version_changes_when_another_process_imports(tmp_path: Path) -> None:
+    db = tmp_path / "v.duckdb"
+    with store.connect(db):
+        pass
+    before = store.data_version(db)
+    results = importer.import_files([SAMPLE], "暖居抖音小店", db=db)
+    assert results[0].status == "ok"
+    assert store.data_version(db) != before
