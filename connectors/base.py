@@ -95,9 +95,61 @@ def to_canonical(
         raise ImportFileError(
             raw.path, "the file has no platform column. Add one, or pass --platform (taobao, douyin, pdd, jd, other)."
         )
-    names = register_raw(con, raw)
     if "date" not in mapped:
         raise ImportFileError(raw.path, "no date column found.", sheet=raw.sheet)
+    # Fast path without row numbers (numbering rows forces DuckDB to read a CSV on one thread). Only when a
+    # check fails is the table built again with row numbers, to say which row as Excel shows it.
+    names, present = _build(source, raw, con, mapped, platform, numbered=False)
+    try:
+        _check(source, raw, con, mapped, names, present)
+    except ImportFileError:
+        names, present = _build(source, raw, con, mapped, platform, numbered=True)
+        _check(source, raw, con, mapped, names, present)
+        raise
+
+    out_cols = []
+    for column, kind in table.columns.items():
+        if column == "shop":
+            out_cols.append(f"{_lit(shop)} AS shop")
+        elif column == "platform":
+            out_cols.append("platform")
+        elif column in present:
+            out_cols.append(column)
+        else:
+            out_cols.append(f"CAST(NULL AS {_sql_type(kind)}) AS {column}")
+    key = list(table.key)
+    select = ", ".join(out_cols)
+    dupes = source.sum_duplicates and _has_duplicates(con, key)
+    if dupes:
+        metrics = set(table.metrics)
+        agg = []
+        for column, expr in zip(table.columns, out_cols, strict=True):
+            if column in key:
+                agg.append(expr)
+            elif column in metrics and column in present:
+                agg.append(f"CAST(sum({column}) AS {_sql_type(table.columns[column])}) AS {column}")
+            elif column in present:
+                agg.append(f"any_value({column}) AS {column}")
+            else:
+                agg.append(expr)
+        group = ", ".join(c for c in key if c != "shop")
+        return con.sql(f"SELECT {', '.join(agg)} FROM parsed GROUP BY {group} ORDER BY {group}").to_arrow_table()
+    return con.sql(f"SELECT {select} FROM parsed").to_arrow_table()
+
+
+def _build(
+    source: Source,
+    raw: RawTable,
+    con: duckdb.DuckDBPyConnection,
+    mapped: dict[str, tuple[int, Col]],
+    platform: str | None,
+    *,
+    numbered: bool,
+) -> tuple[list[str], set[str]]:
+    """Create temp table `parsed` (typed columns, `_bad` = first unreadable column, `_ord` = row number or
+    NULL); returns the raw column names and the canonical columns present."""
+    table = source.table
+    names = register_raw(con, raw, numbered=numbered)
     key_cols = [c for c in table.key if c in mapped and c != "date"]
 
     inner, outer, raw_cols, bad = [], ["_ord"], [], []
@@ -131,13 +183,35 @@ def to_canonical(
     is_total = " OR ".join(f"skr_total({c})" for c in marker_cols)
     # A "-" where the product/creative id belongs marks a placeholder or totals row (生意参谋), not an entity.
     for c in key_cols:
-        is_total += f" OR coalesce(skr_clean({names[mapped[c][0]]}) IN ('-', '--'), false)"
+        cell = names[mapped[c][0]]
+        is_total += f" OR coalesce(length({cell}) <= 6 AND skr_clean({cell}) IN ('-', '--'), false)"
     is_blank = " AND ".join(f"skr_blank({names[i]})" for i, _ in mapped.values())
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE parsed AS
         SELECT {platform_expr} AS platform, {", ".join(outer)} FROM (
             SELECT *, {", ".join(inner)} FROM raw WHERE NOT ({is_total}) AND NOT ({is_blank}))"""
     ).fetchall()
+    for column, other in source.fallback.items():
+        if column in mapped and other in mapped:
+            con.execute(f"UPDATE parsed SET {column} = {other} WHERE {column} IS NULL")
+        elif other in mapped and column not in mapped:
+            con.execute(f"ALTER TABLE parsed ADD COLUMN {column} VARCHAR")
+            con.execute(f"UPDATE parsed SET {column} = {other}")
+            raw_cols.append(column)
+    return names, set(raw_cols) | {"platform"}
+
+
+def _check(
+    source: Source,
+    raw: RawTable,
+    con: duckdb.DuckDBPyConnection,
+    mapped: dict[str, tuple[int, Col]],
+    names: list[str],
+    present: set[str],
+) -> None:
+    """Raise ImportFileError for the first problem: an unreadable cell, a bad or missing platform, a missing
+    key column or key cell, or (for sources that do not sum them) two rows with the same key."""
+    table = source.table
     _check_cells(source, raw, con, mapped, names)
     allowed = ", ".join(_lit(p) for p in PLATFORMS)
     bad_platform = _first(
@@ -163,14 +237,6 @@ def to_canonical(
             sheet=raw.sheet,
         )
 
-    for column, other in source.fallback.items():
-        if column in mapped and other in mapped:
-            con.execute(f"UPDATE parsed SET {column} = {other} WHERE {column} IS NULL")
-        elif other in mapped and column not in mapped:
-            con.execute(f"ALTER TABLE parsed ADD COLUMN {column} VARCHAR")
-            con.execute(f"UPDATE parsed SET {column} = {other}")
-            raw_cols.append(column)
-    present = set(raw_cols) | {"platform"}
     for column in table.key:
         if column not in present and column != "shop":
             raise ImportFileError(raw.path, f"no column for {column}.", sheet=raw.sheet)
@@ -191,50 +257,26 @@ def to_canonical(
             sheet=raw.sheet,
         )
 
-    out_cols = []
-    for column, kind in table.columns.items():
-        if column == "shop":
-            out_cols.append(f"{_lit(shop)} AS shop")
-        elif column == "platform":
-            out_cols.append("platform")
-        elif column in present:
-            out_cols.append(column)
-        else:
-            out_cols.append(f"CAST(NULL AS {_sql_type(kind)}) AS {column}")
     key = list(table.key)
-    # Hash check first (cheap on a million rows); the exact grouping runs only when hashes collide.
-    keys_sql = ", ".join(c for c in key if c != "shop")
-    dupes = None
-    if _first(con, f"SELECT count(*) - count(DISTINCT hash({keys_sql})) FROM parsed")[0]:
+    if not source.sum_duplicates and _has_duplicates(con, key):
         dupes = _first(
             con,
             f"""SELECT {", ".join(c for c in key if c != "shop")}, list(_ord ORDER BY _ord) FROM parsed
-        GROUP BY ALL HAVING count(*) > 1 LIMIT 1""",
+            GROUP BY ALL HAVING count(*) > 1 LIMIT 1""",
         )
-    if dupes and not source.sum_duplicates:
-        rows = ", ".join(str(raw.excel_row(o)) for o in dupes[-1][:5])
+        rows = ", ".join(str(raw.excel_row(o)) for o in dupes[-1][:5] if o is not None) if dupes else ""
         raise ImportFileError(
             raw.path,
             f"rows {rows} have the same {'/'.join(c for c in key if c not in ('shop', 'platform'))} "
             f"({', '.join(str(v) for v in dupes[1:-1])}). One row per key is expected; remove the copies.",
             sheet=raw.sheet,
         )
-    select = ", ".join(out_cols)
-    if dupes:
-        metrics = set(table.metrics)
-        agg = []
-        for column, expr in zip(table.columns, out_cols, strict=True):
-            if column in key:
-                agg.append(expr)
-            elif column in metrics and column in present:
-                agg.append(f"CAST(sum({column}) AS {_sql_type(table.columns[column])}) AS {column}")
-            elif column in present:
-                agg.append(f"arg_min({column}, _ord) AS {column}")
-            else:
-                agg.append(expr)
-        group = ", ".join(c for c in key if c != "shop")
-        return con.sql(f"SELECT {', '.join(agg)} FROM parsed GROUP BY {group} ORDER BY {group}").to_arrow_table()
-    return con.sql(f"SELECT {select} FROM parsed").to_arrow_table()
+
+
+def _has_duplicates(con: duckdb.DuckDBPyConnection, key: list[str]) -> bool:
+    """Do two rows of `parsed` share the natural key? A hash count first (cheap on a million rows)."""
+    keys_sql = ", ".join(c for c in key if c != "shop")
+    return bool(_first(con, f"SELECT count(*) - count(DISTINCT hash({keys_sql})) FROM parsed")[0])
 
 
 def _first(con: duckdb.DuckDBPyConnection, sql: str) -> tuple | None:
@@ -254,6 +296,8 @@ def _check_cells(
     if bad is None:
         return
     ordinal, column = bad
+    if ordinal is None:  # the fast path has no row numbers: to_canonical builds again with them
+        raise ImportFileError(raw.path, "a cell cannot be read.", column=column, sheet=raw.sheet)
     # Only on the error path: read the cell's text back from the raw rows.
     value = _first(con, f"SELECT {names[mapped[column][0]]} FROM raw WHERE _ord = {int(ordinal)}")[0]
 

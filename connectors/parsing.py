@@ -101,8 +101,10 @@ class RawTable:
     csv_path: Path | None = None  # CSV: the UTF-8 file DuckDB reads (the import itself or a transcoded copy)
     encoding: str | None = None
 
-    def excel_row(self, ordinal: int) -> int:
-        """Row number as shown in Excel for the ordinal-th (1-based) data row."""
+    def excel_row(self, ordinal: int | None) -> int | None:
+        """Row number as shown in Excel for the ordinal-th (1-based) data row (None when not numbered)."""
+        if ordinal is None:
+            return None
         if self.rows is not None or self.csv_path is None:
             return self.header_row + ordinal
         # DuckDB skips empty lines in CSV; count them back in (only on the error path, so re-reading is fine).
@@ -307,8 +309,12 @@ def new_parser_connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def register_raw(con: duckdb.DuckDBPyConnection, table: RawTable, name: str = "raw") -> list[str]:
-    """Expose the data rows of `table` as view `name` with VARCHAR columns c0..cN and an ordinal `_ord`."""
+def register_raw(
+    con: duckdb.DuckDBPyConnection, table: RawTable, name: str = "raw", *, numbered: bool = True
+) -> list[str]:
+    """Expose the data rows of `table` as view `name` with VARCHAR columns c0..cN and `_ord`, the 1-based
+    data-row number when `numbered` (numbering reads the file on one thread), else NULL."""
+    ordinal = "row_number() OVER ()" if numbered else "CAST(NULL AS BIGINT)"
     width = len(table.headers)
     names = [f"c{i}" for i in range(width)]
     if table.rows is not None:
@@ -318,7 +324,7 @@ def register_raw(con: duckdb.DuckDBPyConnection, table: RawTable, name: str = "r
                 columns[n].append(row[i] if i < len(row) else None)
         arrow = pa.table({n: pa.array(v, type=pa.string()) for n, v in columns.items()})
         con.register(f"{name}_arrow", arrow)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *, row_number() OVER () AS _ord FROM {name}_arrow")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *, {ordinal} AS _ord FROM {name}_arrow")
         return names
     assert table.csv_path is not None
     spec = ", ".join(f"'{n}': 'VARCHAR'" for n in names)
@@ -326,7 +332,7 @@ def register_raw(con: duckdb.DuckDBPyConnection, table: RawTable, name: str = "r
     literal = "'" + str(table.csv_path).replace("'", "''") + "'"
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW {name} AS
-        SELECT *, row_number() OVER () AS _ord FROM read_csv({literal}, header = false, skip = {int(table.header_row)},
+        SELECT *, {ordinal} AS _ord FROM read_csv({literal}, header = false, skip = {int(table.header_row)},
             delim = ',', quote = '"', escape = '"', columns = {{{spec}}}, auto_detect = false,
             null_padding = true, strict_mode = false)"""
     )

@@ -17,9 +17,13 @@ from pathlib import Path
 
 import duckdb
 
-from connectors import Parsed
+from typing import TYPE_CHECKING
+
 from connectors.canonical import SQL_TYPE, TABLES, Table
-from shopkr.okr import ABTestDef, Cycle, Objective, OKRFile
+
+if TYPE_CHECKING:  # imported lazily below: an import run needs neither pydantic nor pandas
+    from connectors import Parsed
+    from shopkr.okr import Cycle, OKRFile
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "shopkr.duckdb"
@@ -374,6 +378,8 @@ class Change:
 
 def read_okrs(con: duckdb.DuckDBPyConnection) -> OKRFile:
     """Every stored cycle, objective (with KRs) and A/B test, in their stored order."""
+    from shopkr.okr import ABTestDef, Cycle, Objective, OKRFile
+
     cycles = [
         Cycle(id=r[0], start=r[1], end=r[2])
         for r in run(con, 'SELECT id, start, "end" FROM okr_cycles WHERE start IS NOT NULL ORDER BY start, id')
