@@ -70,7 +70,11 @@ for col, row in zip(shop_cols, rates.itertuples(), strict=False):
             st.caption(ui.tr("overview.no_shop_kr"))
         else:
             kr = target.iloc[0]
-            st.metric(ui.tr("overview.gmv"), f"{kr.value:,.0f}", f"{kr.value / kr.target:.0%} / {kr.target:,.0f}")
+            st.metric(ui.tr("overview.gmv"), f"{kr.value:,.0f}")
+            st.progress(
+                min(1.0, kr.value / kr.target),
+                text=ui.tr("overview.of_target", share=kr.value / kr.target, target=kr.target),
+            )
         a, b = st.columns(2)
         a.metric(
             ui.tr("overview.conversion"),

@@ -145,7 +145,12 @@ def shop_attainment(shops: pd.DataFrame, labels: Mapping[str, str], height: int 
             y=shops["target"],
             name=labels["target"],
             mode="markers",
-            marker={"symbol": "line-ew-open", "size": 46, "line": {"width": 3, "color": BAND["green"]}},
+            marker={
+                "symbol": "line-ew-open",
+                "size": 46,
+                "color": BAND["green"],
+                "line": {"width": 3, "color": BAND["green"]},
+            },
         )
     )
     fig.update_layout(barmode="group")

@@ -138,6 +138,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{shop} 的数据只到 {date}（已 {days} 天未更新）：导入最新的导出文件",
         "{shop} has data only up to {date} ({days} days old): import the latest exports",
     ),
+    "overview.of_target": ("目标 {target:,.0f} 的 {share:.0%}", "{share:.0%} of the {target:,.0f} target"),
     "overview.no_shop_kr": ("没有按店铺设置的支付金额 KR", "No shop-level GMV KR"),
     "overview.conversion": ("转化率", "Conversion"),
     "overview.refund_rate": ("退款率", "Refund rate"),

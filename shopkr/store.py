@@ -14,10 +14,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-
-from typing import TYPE_CHECKING
 
 from connectors.canonical import SQL_TYPE, TABLES, Table
 
