@@ -15,10 +15,10 @@ if cycle is None:
     st.stop()
 
 lang = ui.lang()
-reports = {c: ui.report(c) for c in ui.cycles()}
-persons = people.people(list(reports.values()), cycle)
-if reports[cycle].closed_at:
-    st.caption(ui.tr("ui.closed_cycle", date=f"{reports[cycle].closed_at:%Y-%m-%d}"))
+persons = ui.people_summaries(cycle)
+closed_at = ui.report(cycle).closed_at
+if closed_at:
+    st.caption(ui.tr("ui.closed_cycle", date=f"{closed_at:%Y-%m-%d}"))
 if not persons:
     st.info(ui.tr("people.no_people"))
     st.stop()

@@ -151,6 +151,20 @@ def query(name: str, *args: Any) -> pd.DataFrame:
     return _query(name, args, version())
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _people(cycle_id: str, as_of: dt.date, data_version: tuple) -> list:
+    from shopkr import people
+
+    defs = _okrs(data_version)
+    used = {o.cycle for o in defs.objectives}
+    return people.people([_report(c, as_of, data_version) for c in sorted(used)], cycle_id)
+
+
+def people_summaries(cycle_id: str) -> list:
+    """Everyone who owns OKRs, with the selected cycle's and earlier cycles' scores (see shopkr.people)."""
+    return _people(cycle_id, dt.date.today(), version())
+
+
 def cycles() -> list[str]:
     """Cycle ids that have objectives, newest first."""
     defs = okrs()
