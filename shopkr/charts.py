@@ -210,27 +210,6 @@ def coverage(
     return _layout(fig, None, height or 90 + 30 * len(rows))
 
 
-def status_counts(counts: Mapping[str, int], names: Mapping[str, str], height: int = 90) -> go.Figure:
-    """One stacked bar of KR counts by status."""
-    colours = {"on_track": BAND["green"], "at_risk": BAND["yellow"], "off_track": BAND["red"], "no_data": BAND["grey"]}
-    fig = go.Figure()
-    for key in ("on_track", "at_risk", "off_track", "no_data"):
-        fig.add_trace(
-            go.Bar(
-                x=[counts.get(key, 0)],
-                y=[""],
-                orientation="h",
-                name=names[key],
-                marker_color=colours[key],
-                text=[counts.get(key, 0) or ""],
-                textposition="inside",
-            )
-        )
-    fig.update_layout(barmode="stack", showlegend=True)
-    fig.update_xaxes(visible=False)
-    return _layout(fig, None, height)
-
-
 def score_grid(grid: pd.DataFrame, labels: Mapping[str, str], height: int | None = None) -> go.Figure:
     """People × cycles: a cell per person and cycle coloured by the band of their mean objective score,
     with the score written in it; empty where they owned nothing. `grid` comes from `shopkr.people.score_grid`
@@ -275,14 +254,6 @@ def score_grid(grid: pd.DataFrame, labels: Mapping[str, str], height: int | None
     fig.update_xaxes(side="top", type="category", showgrid=False, linecolor="white")
     fig.update_yaxes(type="category", showgrid=False, automargin=True)
     return _layout(fig, None, height or 50 + 34 * len(rows))
-
-
-def sparkline(values: Sequence[float], colour: str = ACCENT, height: int = 60) -> go.Figure:
-    """A tiny line without axes."""
-    fig = go.Figure(go.Scatter(y=list(values), mode="lines", line={"color": colour, "width": 2}))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _layout(fig, None, height)
 
 
 # --- main-image A/B tests ------------------------------------------------------------------------------

@@ -121,7 +121,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Mean of all objective scores this cycle (0.0-1.0); 0.6-0.7 is a healthy stretch",
     ),
     "overview.company": ("公司目标得分", "Company objectives"),
-    "overview.kr_counts": ("KR 状态", "KR status"),
     "overview.kr_on_track": ("正常推进的 KR", "KRs on track"),
     "overview.kr_counts_value": (
         "{on} 个正常推进，{risk} 个有风险，{off} 个落后，{none} 个无数据或出错",
@@ -149,14 +148,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "my.no_owner": ("这个周期还没有人负责 OKR。", "Nobody owns OKRs in this cycle yet."),
     "my.report": ("生成日报", "Daily report"),
     "my.report_help": ("复制下面的文字发到微信群或钉钉群", "Copy this text into a WeChat or DingTalk group"),
-    "my.chart_title": ("{title}：累计值、目标与线性进度", "{title}: to date, target and linear pace"),
     "my.per_day": ("每日分子与分母", "Numerator and denominator per day"),
     "my.no_krs": ("{owner} 在 {cycle} 没有 KR。", "{owner} has no KRs in {cycle}."),
     "my.manual_note": (
         "手动评分的里程碑：在「OKR管理」更新分数。",
         "Manual milestone: update its score on Manage OKRs.",
     ),
-    "my.sql_note": ("自定义 SQL 指标", "Custom SQL measure"),
     # KR detail
     "detail.definition": ("指标定义", "Definition"),
     "detail.manual": (

@@ -84,8 +84,6 @@ def bound_widget(
     def write_back() -> None:
         set_param(name, st.session_state.get(key))
 
-    if widget is st.selectbox:
-        return widget(label, options, key=key, on_change=write_back, **kwargs)
     return widget(label, options, key=key, on_change=write_back, **kwargs)
 
 
