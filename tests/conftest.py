@@ -160,3 +160,16 @@ def db(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SHOPKR_DB", str(copy))
     st.cache_data.clear()
     return copy
+
+
+@pytest.fixture(scope="session")
+def demo_exports_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The three demo shops' exports imported once per session, without OKRs (tests load their own)."""
+    from shopkr import importer
+
+    path = tmp_path_factory.mktemp("demo_exports") / "demo.duckdb"
+    samples = ROOT / "data" / "samples"
+    for shop in ("暖居旗舰店", "暖居抖音小店", "暖居拼多多店"):
+        results = importer.import_files(importer.expand([samples / shop]), shop, db=path, user="test")
+        assert all(r.status != "failed" for r in results), [r.error for r in results if r.error]
+    return path

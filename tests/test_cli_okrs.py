@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from shopkr import importer, store
+from shopkr import store
 from shopkr.cli import main
 from shopkr.okr import parse_yaml, validate
 
@@ -271,25 +271,11 @@ def test_lock_unknown_cycle(capsys, db):
 # --- score on the demo data ----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory) -> Path:
-    """The three demo shops imported once per session (shared by test modules through the base temp dir)."""
-    path = tmp_path_factory.getbasetemp() / "shopkr_demo" / "demo.duckdb"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        building = path.with_name("building.duckdb")
-        for shop in DEMO_SHOPS:
-            results = importer.import_files(importer.expand([SAMPLES / shop]), shop, db=building, user="test")
-            assert all(r.status != "failed" for r in results), [r.error for r in results if r.error]
-        building.rename(path)
-    return path
-
-
 @pytest.fixture(scope="module")
-def demo_with_okrs(demo_db, tmp_path_factory) -> Path:
+def demo_with_okrs(demo_exports_db, tmp_path_factory) -> Path:
     """A copy of the demo database with the demo OKRs loaded (read-only use)."""
     path = tmp_path_factory.mktemp("cli") / "demo.duckdb"
-    shutil.copy(demo_db, path)
+    shutil.copy(demo_exports_db, path)
     assert main(["okrs", "load", str(DEMO_OKRS), "--db", str(path), "--user", "test"]) == 0
     return path
 

@@ -22,7 +22,7 @@ import yaml
 
 from connectors import Parsed
 from connectors.canonical import TABLES
-from shopkr import engine, importer, metrics, store
+from shopkr import engine, metrics, store
 from shopkr.okr import KeyResult, Objective, OKRFile, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -723,20 +723,6 @@ def test_current_cycle(today, expected):
 # --- the demo data -------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory) -> Path:
-    """The three demo shops imported once per session (shared by test modules through the base temp dir)."""
-    path = tmp_path_factory.getbasetemp() / "shopkr_demo" / "demo.duckdb"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        building = path.with_name("building.duckdb")
-        for shop in DEMO_SHOPS:
-            results = importer.import_files(importer.expand([SAMPLES / shop]), shop, db=building, user="test")
-            assert all(r.status != "failed" for r in results), [r.error for r in results if r.error]
-        building.rename(path)
-    return path
-
-
 @pytest.fixture(scope="module")
 def demo_okrs() -> OKRFile:
     okrs, problems = validate(yaml.safe_load((SAMPLES / "okrs.yaml").read_text(encoding="utf-8")))
@@ -744,8 +730,8 @@ def demo_okrs() -> OKRFile:
     return okrs
 
 
-def test_demo_okrs_score_without_errors(demo_db, demo_okrs):
-    with store.connect(demo_db) as c:
+def test_demo_okrs_score_without_errors(demo_exports_db, demo_okrs):
+    with store.connect(demo_exports_db) as c:
         q4 = engine.score_cycle(c, demo_okrs, "2026-Q4", D(2026, 11, 27))
         q3 = engine.score_cycle(c, demo_okrs, "2026-Q3", D(2026, 11, 27))
     ks = {k.id: k for k in q4.key_results}
@@ -758,7 +744,7 @@ def test_demo_okrs_score_without_errors(demo_db, demo_okrs):
     assert ks["O1.KR1"].data_through == D(2026, 11, 26)
     assert ks["O1.KR1"].covered_days == 57
 
-    con = duckdb.connect(str(demo_db), read_only=True)
+    con = duckdb.connect(str(demo_exports_db), read_only=True)
     try:
         expected = con.execute(
             "SELECT sum(gmv) FROM shop_daily WHERE shop = '暖居旗舰店' AND date BETWEEN '2026-10-01' AND '2026-11-26'"
