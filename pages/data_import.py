@@ -92,7 +92,7 @@ else:
     cal_labels = {k: ui.tr("import.cal." + k) for k in ("data", "gap", "none", "rows")}
     st.plotly_chart(charts.coverage(state, counts, cal_labels))
     table = coverage.summary(ui.query("coverage"), days)
-    gaps = int((table["missing_count"] > 0).sum())
+    gaps = coverage.tables_with_gaps(table)
     (st.warning if gaps else st.success)(ui.tr("import.gaps", n=gaps) if gaps else ui.tr("import.no_gaps"))
     st.dataframe(import_view.coverage_frame(table, lang), hide_index=True)
 

@@ -72,8 +72,8 @@ for col, row in zip(shop_cols, rates.itertuples(), strict=False):
             kr = target.iloc[0]
             st.metric(ui.tr("overview.gmv"), f"{kr.value:,.0f}")
             st.progress(
-                min(1.0, kr.value / kr.target),
-                text=ui.tr("overview.of_target", share=kr.value / kr.target, target=kr.target),
+                min(1.0, kr.share),
+                text=ui.tr("overview.of_target", share=kr.share, target=kr.target),
             )
         a, b = st.columns(2)
         a.metric(

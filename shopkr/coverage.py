@@ -95,6 +95,11 @@ def summary(coverage: pd.DataFrame, days: pd.DataFrame, limit: int = 8) -> pd.Da
     return out.sort_values(KEY, kind="stable").reset_index(drop=True)
 
 
+def tables_with_gaps(summary_table: pd.DataFrame) -> int:
+    """How many shop/table rows of a coverage summary miss at least one day."""
+    return int((summary_table["missing_count"] > 0).sum())
+
+
 def calendar(days: pd.DataFrame, table_labels: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The coverage calendar as two frames with one row per "shop · table" and one column per date of the
     overall range: the state of each cell, 2 (data), 1 (a gap inside that row's first..last date) or 0 (before

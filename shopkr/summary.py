@@ -87,13 +87,14 @@ def shop_gmv_krs(report: CycleReport) -> pd.DataFrame:
                     "shop": k.filters["shop"],
                     "kr": k.id,
                     "value": k.value or 0.0,
+                    "share": (k.value or 0.0) / k.target if k.target else 0.0,  # of the target, for a bar
                     "projected": k.projected_value or 0.0,
                     "target": k.target,
                     "score": k.score,
                     "status": k.status,
                 }
             )
-    df = pd.DataFrame(rows, columns=["shop", "kr", "value", "projected", "target", "score", "status"])
+    df = pd.DataFrame(rows, columns=["shop", "kr", "value", "share", "projected", "target", "score", "status"])
     return df.drop_duplicates("shop")
 
 
