@@ -118,46 +118,6 @@ class Scope:
 
 
 def _grouped(
-    con: duckdb.DuckDBPyConnection, scopes: Mapping[str, Scope], select: Callable[[str, tuple[str, ...]], str]
-) -> list[tuple[pd.DataFrame, dict[str, list[str]]]]:
-    """Run one query per (table, filter signature) over the distinct scopes; KRs with the same scope share
-    one computation. `select(joined, metrics)` builds the query over `t` (the table) joined to `k` (scopes)."""
-    unique: dict[Scope, str] = {}
-    members: dict[str, list[str]] = defaultdict(list)
-    for key, scope in scopes.items():
-        rep = unique.setdefault(scope, f"s{len(unique)}")
-        members[rep].append(key)
-    groups: dict[tuple[str, tuple[str, ...]], list[tuple[str, Scope]]] = defaultdict(list)
-    for scope, rep in unique.items():
-        groups[(scope.table, tuple(name for name, _ in scope.filters))].append((rep, scope))
-    out = []
-    cur = con.cursor()
-    try:
-        for n, ((table, names), group) in enumerate(sorted(groups.items())):
-            spec = {
-                "rep": pa.array([k for k, _ in group], pa.string()),
-                "d0": pa.array([s.start for _, s in group], pa.date32()),
-                "d1": pa.array([s.end for _, s in group], pa.date32()),
-            }
-            for name in names:
-                spec[name] = pa.array([dict(s.filters)[name] for _, s in group], pa.string())
-            view = f"kr_scopes_{n}"
-            cur.register(view, pa.table(spec))
-            on = " AND ".join([*(f"t.{c} = k.{c}" for c in names), "t.date BETWEEN k.d0 AND k.d1"])
-            joined = f"{table} t JOIN {view} k ON {on}"
-            out.append((cur.execute(select(joined, TABLES[table].metrics)).df(), members))
-            cur.unregister(view)
-    finally:
-        cur.close()
-    return out
-
-
-def _day_sums(joined: str, metrics: tuple[str, ...]) -> str:
-    sums = ", ".join(f"CAST(sum(t.{c}) AS DOUBLE) AS {c}" for c in metrics)
-    return f"SELECT k.rep, t.date, count(*) AS rows, {sums} FROM {joined} GROUP BY k.rep, t.date"
-
-
-def _grouped(
     con: duckdb.DuckDBPyConnection,
     scopes: Mapping[str, Scope],
     select: Callable[[str, str, tuple[str, ...]], str],
