@@ -85,6 +85,7 @@ def progress(
         )
     )
     fig.update_yaxes(tickformat=tick_format(unit))
+    fig.update_xaxes(tickformat="%m-%d")  # 11-26, as 生意参谋 and the pages write dates
     return _layout(fig, title, height)
 
 
