@@ -135,11 +135,10 @@ def import_files(
         parser.close()
     parsed.sort(key=lambda item: (item[1].date_range[1], item[1].path.name))
     with store.connect(db, on_wait=on_wait) as con:
-        for i, p in parsed:
-            try:
-                w = store.write_parsed(con, p, user=user)
-            except Exception as exc:  # the transaction was rolled back: nothing from this file is written
-                results[i] = FileResult(p.path, "failed", source=p.label, error=f"{p.path.name}: {exc}")
+        written = store.write_many(con, [p for _, p in parsed], user=user)
+        for (i, p), w in zip(parsed, written, strict=True):
+            if isinstance(w, Exception):  # its transaction was rolled back: nothing from this file is written
+                results[i] = FileResult(p.path, "failed", source=p.label, error=f"{p.path.name}: {w}")
                 continue
             first, last = p.date_range
             note = f"ignored columns: {', '.join(p.ignored)}" if p.ignored else None

@@ -249,6 +249,39 @@ def next_import_id(con: duckdb.DuckDBPyConnection) -> int:
 
 def write_parsed(con: duckdb.DuckDBPyConnection, parsed: Parsed, *, user: str) -> WriteResult:
     """Upsert one file's rows on the natural key, atomically, and log it. Later writes win."""
+    run(con, "BEGIN TRANSACTION")
+    try:
+        result = _write(con, parsed, user=user)
+        run(con, "COMMIT")
+    except Exception:
+        run(con, "ROLLBACK")
+        raise
+    return result
+
+
+def write_many(con: duckdb.DuckDBPyConnection, files: list[Parsed], *, user: str) -> list[WriteResult | Exception]:
+    """Upsert several files in order, in one transaction (a commit per small file is most of the cost of a
+    folder import). If anything fails, that transaction is rolled back and every file is written in its own
+    transaction instead, so each file stays atomic and one failure does not stop the others."""
+    if len(files) > 1:
+        run(con, "BEGIN TRANSACTION")
+        try:
+            results: list[WriteResult | Exception] = [_write(con, p, user=user) for p in files]
+            run(con, "COMMIT")
+            return results
+        except Exception:
+            run(con, "ROLLBACK")
+    out: list[WriteResult | Exception] = []
+    for p in files:
+        try:
+            out.append(write_parsed(con, p, user=user))
+        except Exception as exc:  # reported for this file; the others go on
+            out.append(exc)
+    return out
+
+
+def _write(con: duckdb.DuckDBPyConnection, parsed: Parsed, *, user: str) -> WriteResult:
+    """The upsert of one file inside the caller's transaction."""
     table = parsed.table
     cols = list(table.columns)
     if parsed.rows.column_names != cols:
@@ -257,10 +290,9 @@ def write_parsed(con: duckdb.DuckDBPyConnection, parsed: Parsed, *, user: str) -
     on = " AND ".join(f"t.{k} = s.{k}" for k in key)
     same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in cols if c not in key)
     first, last = parsed.date_range
-    run(con, "BEGIN TRANSACTION")
+    import_id = next_import_id(con)
+    con.register("stage_rows", parsed.rows)
     try:
-        import_id = next_import_id(con)
-        con.register("stage_rows", parsed.rows)
         scope = "platform = ? AND shop = ? AND date BETWEEN ? AND ?"
         platform, shop = parsed.rows["platform"][0].as_py(), parsed.rows["shop"][0].as_py()
         params = [platform, shop, first, last]
@@ -290,13 +322,9 @@ def write_parsed(con: duckdb.DuckDBPyConnection, parsed: Parsed, *, user: str) -
         total = parsed.rows.num_rows
         result = WriteResult(import_id, changed - replaced, replaced, total - changed)
         _log(con, import_id, parsed, result, status="ok" if changed else "unchanged", user=user)
-        con.unregister("stage_rows")
-        run(con, "COMMIT")
-    except Exception:
-        run(con, "ROLLBACK")
+    finally:
         with contextlib.suppress(Exception):
             con.unregister("stage_rows")
-        raise
     return result
 
 

@@ -407,3 +407,28 @@ def test_importing_the_same_rows_twice_changes_nothing(rows):
         assert counts(retyped) == ("unchanged", 0, 0, len(rows)), retyped.error
         assert dump_all(db) == before
         assert_no_duplicate_keys(db)
+
+
+def test_a_write_failure_in_a_batch_fails_only_that_file(tmp_path, monkeypatch):
+    """Files are written in one transaction; if one write fails, each file is retried on its own."""
+    from shopkr import importer, store
+
+    folder = Path(__file__).resolve().parent.parent / "data" / "samples" / "暖居抖音小店"
+    files = sorted(folder.glob("抖店罗盘_成交概览_2026-11-2*.xlsx"))[:3]
+    real = store._write
+
+    def flaky(con, parsed, *, user):
+        if parsed.path.name == files[1].name:
+            raise OSError("disk full")
+        return real(con, parsed, user=user)
+
+    monkeypatch.setattr(store, "_write", flaky)
+    db = tmp_path / "w.duckdb"
+    results = importer.import_files(files, "暖居抖音小店", db=db)
+    assert [r.status for r in results] == ["ok", "failed", "ok"]
+    assert "disk full" in results[1].error
+    with store.connect(db) as con:
+        dates = [r[0] for r in store.run(con, "SELECT date FROM shop_daily ORDER BY date")]
+        logged = store.run(con, "SELECT file_name, status FROM import_log ORDER BY id")
+    assert len(dates) == 2 and files[1].stem[-10:] not in [d.isoformat() for d in dates]
+    assert (files[1].name, "failed") in logged
