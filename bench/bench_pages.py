@@ -22,10 +22,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import streamlit as st  # noqa: E402
-from streamlit.runtime import pages_manager  # noqa: E402
 from streamlit.testing.v1 import AppTest, app_test  # noqa: E402
 
-from shopkr import demo, store  # noqa: E402
+from shopkr import demo, store, ui  # noqa: E402
 
 PAGES = [
     "pages/overview.py",
@@ -38,15 +37,8 @@ PAGES = [
 ]
 
 
-class _NavigationPagesManager(pages_manager.PagesManager):
-    """As a live server after its first request (see tests/conftest.py): no legacy pages/ mode."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-
-app_test.PagesManager = _NavigationPagesManager
+# As a live server after its first request (see shopkr.ui.live_pages_manager).
+app_test.PagesManager = ui.live_pages_manager()
 
 
 def render_times(db: Path, repeat: int, params: dict[str, str] | None = None) -> dict[str, tuple[float, float]]:

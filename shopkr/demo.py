@@ -22,12 +22,6 @@ def should_load(db: str | Path | None = None) -> bool:
         return store.get_meta(con, "demo") != "cleared" and store.is_empty(con)
 
 
-def is_demo(db: str | Path | None = None) -> bool:
-    """True while the demo data is loaded."""
-    with store.connect(db) as con:
-        return store.get_meta(con, "demo") == "loaded"
-
-
 def load(db: str | Path | None = None, progress: Callable[[float, str], None] | None = None) -> None:
     """Import every demo shop folder, load the demo OKRs and close the past quarter."""
     shops = list(SHOPS.items())

@@ -33,6 +33,20 @@ def require_app() -> None:
         st.rerun()
 
 
+def live_pages_manager() -> type:
+    """A PagesManager for `streamlit.testing.v1.app_test` that leaves the legacy pages/ mode, as a live
+    server has once `require_app` has run (AppTest resets that mode before every run, so a widget clicked in
+    one run would belong to another page in the next). Used by the tests and the page benchmark."""
+    from streamlit.runtime import pages_manager
+
+    class LivePagesManager(pages_manager.PagesManager):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            pages_manager.PagesManager.uses_pages_directory = False
+
+    return LivePagesManager
+
+
 # --- language -----------------------------------------------------------------------------------------
 
 

@@ -123,15 +123,11 @@ def _streamlit_navigation_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     has run (and `shopkr.ui.require_app` forces that on the very first request). Without this, a widget
     clicked in one AppTest run would belong to another page in the next and the click would be lost.
     """
-    from streamlit.runtime import pages_manager
     from streamlit.testing.v1 import app_test
 
-    class NavigationPagesManager(pages_manager.PagesManager):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)
-            pages_manager.PagesManager.uses_pages_directory = False
+    from shopkr import ui
 
-    monkeypatch.setattr(app_test, "PagesManager", NavigationPagesManager)
+    monkeypatch.setattr(app_test, "PagesManager", ui.live_pages_manager())
 
 
 # --- the demo database ---------------------------------------------------------------------------------

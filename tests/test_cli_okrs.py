@@ -18,7 +18,6 @@ from shopkr.okr import parse_yaml, validate
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
 DEMO_OKRS = SAMPLES / "okrs.yaml"
-DEMO_SHOPS = ("暖居旗舰店", "暖居抖音小店", "暖居拼多多店")
 
 BAD = """
 objectives:
