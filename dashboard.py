@@ -18,12 +18,16 @@ if "demo_checked" not in st.session_state:
 
 pages = {
     ui.tr("nav.boss"): [
+        # st.navigation serves the default page only at "/" (its url_path is never matched), so /overview would
+        # be "Page not found": the root is a separate default entry, the same page, hidden from the menu.
+        st.Page("pages/overview.py", title=ui.tr("page.overview"), icon=":material/monitoring:", url_path="overview"),
         st.Page(
             "pages/overview.py",
             title=ui.tr("page.overview"),
             icon=":material/monitoring:",
-            url_path="overview",
+            url_path="root",  # internal only: the default page's public URL is "/"
             default=True,
+            visibility="hidden",
         ),
     ],
     ui.tr("nav.operators"): [
@@ -51,11 +55,6 @@ with st.sidebar:
     options = ui.cycles()
     if options:
         ui.bound_widget(st.selectbox, "cycle", ui.tr("ui.cycle"), options, default=ui.current_cycle())
-    if ui.is_demo():
-        st.warning(ui.tr("ui.demo_banner"), icon=":material/science:")
-        if st.button(ui.tr("ui.demo_clear"), width="stretch"):
-            demo.clear()
-            ui.refresh()
-            st.rerun()
+    ui.demo_sidebar()  # the 示例数据 banner; 清除示例数据 asks for confirmation, saying what goes and what stays
 
 page.run()

@@ -6,7 +6,11 @@ detects the source from the content (never the file name) and returns canonical 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import os
+import re
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +42,17 @@ SOURCES: tuple[Source, ...] = (
 )
 KNOWN_HEADERS: set[str] = set().union(*(s.known_headers() for s in SOURCES)) | generic.KNOWN_HEADERS
 
-__all__ = ["PLATFORMS", "SOURCES", "TABLES", "ImportFileError", "Parsed", "detect_source", "load_file"]
+__all__ = [
+    "PLATFORMS",
+    "SOURCES",
+    "TABLES",
+    "ImportFileError",
+    "Parsed",
+    "day_from_name",
+    "detect_source",
+    "load_file",
+    "read_export",
+]
 
 
 @dataclass
@@ -53,6 +67,20 @@ class Parsed:
     rows: pa.Table
     sheet: str | None = None
     ignored: list[str] = field(default_factory=list)
+    date_from_name: dt.date | None = None  # the day taken from the file name (the file has no date column)
+    repeated_headers: int = 0  # rows repeating the header that were skipped (exports pasted together)
+
+    @property
+    def notes(self) -> list[str]:
+        """What a person should know about how the file was read, for the result line."""
+        out = []
+        if self.date_from_name:
+            out.append(f"date {self.date_from_name:%Y-%m-%d} taken from the file name (the file has no date column)")
+        if self.repeated_headers:
+            out.append(f"{self.repeated_headers} repeated header rows skipped")
+        if self.ignored:
+            out.append(f"ignored columns: {', '.join(self.ignored)}")
+        return out
 
     @property
     def date_range(self) -> tuple[object, object]:
@@ -83,10 +111,12 @@ def sha256_of(data: bytes) -> str:
 def _pick(path: Path, tables: list[RawTable]) -> tuple[RawTable, Source] | None:
     """The one table of a file to load: a declared sheet (e.g. 全部) if the workbook has it; a workbook
     whose several matching sheets are all undeclared (e.g. only 直播 and 短视频) is refused, since loading
-    one carrier's sheet would undercount and loading all would double count."""
+    one carrier's sheet would undercount and loading all would double count. An export without its date
+    column takes the day from the platform's file name where the source allows it, else is refused with
+    what to download instead."""
     candidates = [(t, s) for t in tables if (s := detect_source(t.headers)) is not None]
     if not candidates:
-        return None
+        return _dateless(path, tables)
     for table, source in candidates:
         if table.sheet in source.sheets:
             return table, source
@@ -99,6 +129,50 @@ def _pick(path: Path, tables: list[RawTable]) -> tuple[RawTable, Source] | None:
             f"Download the {source.label} export again with the {'/'.join(source.sheets)} sheet.",
         )
     return table, source
+
+
+# A platform download name ending in its own period: …_2026-11-14_2026-11-14.xls, …_2026-04-20~2026-04-20.xlsx,
+# optionally followed by a copy number such as " (1)".
+_NAME_PERIOD = re.compile(r"(\d{4}-\d{2}-\d{2})\s*[_~～至]\s*(\d{4}-\d{2}-\d{2})(?:\s*[(（]\d+[)）])?\.[A-Za-z]+$")
+
+
+def day_from_name(name: str) -> tuple[dt.date, dt.date] | None:
+    """The (first, last) day a platform download's name covers, or None when it names no period."""
+    m = _NAME_PERIOD.search(name)
+    if not m:
+        return None
+    try:
+        first, last = dt.date.fromisoformat(m[1]), dt.date.fromisoformat(m[2])
+    except ValueError:
+        return None
+    return (first, last) if first <= last else None
+
+
+def _dateless(path: Path, tables: list[RawTable]) -> tuple[RawTable, Source] | None:
+    for table in tables:
+        for source in SOURCES:
+            if not source.detect_without_date(table.headers):
+                continue
+            period = day_from_name(path.name) if source.date_from_name else None
+            date = "/".join(source.date_headers)
+            if period and period[0] == period[1]:
+                table.date_from_name = period[0]
+                return table, source
+            if period:
+                raise ImportFileError(
+                    path,
+                    f"this {source.label} export has no {date} column and its name covers {period[0]} to "
+                    f"{period[1]}: a summary over several days, which cannot be split into days. Download one "
+                    f"day per file, or {source.per_day_hint}.",
+                    sheet=table.sheet,
+                )
+            raise ImportFileError(
+                path,
+                f"this {source.label} export has no {date} column: it is a summary over a period, which cannot be "
+                f"split into days. {source.per_day_hint[0].upper()}{source.per_day_hint[1:]}.",
+                sheet=table.sheet,
+            )
+    return None
 
 
 def _unknown(path: Path, headers: list[str]) -> ImportFileError:
@@ -125,10 +199,7 @@ def load_file(
     path = Path(path)
     on_disk = data is None  # only then may DuckDB read `path` itself instead of the bytes
     if data is None:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ImportFileError(path, f"cannot be read ({exc.strerror}).") from None
+        data = read_export(path)
     if platform is not None and platform not in PLATFORMS:
         raise ImportFileError(path, f"unknown platform {platform!r}; use one of {', '.join(PLATFORMS)}.")
     with tempfile.TemporaryDirectory(prefix="shopkr-") as workdir:
@@ -153,4 +224,29 @@ def load_file(
     ignored = generic.ignored_columns(raw.headers) if source.name == "generic" else []
     if rows.num_rows == 0:
         raise ImportFileError(path, "the file has a header but no data rows. Export a day that has data.")
-    return Parsed(path, sha256_of(data), source.name, source.label, source.table, rows, raw.sheet, ignored)
+    return Parsed(
+        path,
+        sha256_of(data),
+        source.name,
+        source.label,
+        source.table,
+        rows,
+        raw.sheet,
+        ignored,
+        raw.date_from_name,
+        raw.repeated_headers,
+    )
+
+
+def read_export(path: Path) -> bytes:
+    """The bytes of an export file. A path that is not a regular file (a pipe, a device) is refused at once
+    instead of blocking; raises ImportFileError."""
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise ImportFileError(
+                path, "is not a regular file (a pipe, device or socket). Import a saved export file instead."
+            )
+        return path.read_bytes()
+    except OSError as exc:
+        raise ImportFileError(path, f"cannot be read ({exc.strerror}).") from None

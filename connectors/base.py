@@ -8,22 +8,36 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 import duckdb
 import pyarrow as pa
 
 from connectors.canonical import PLATFORMS, SQL_TYPE, Table
 from connectors.errors import ImportFileError
-from connectors.parsing import EXPECTED, PARSE_SQL, RawTable, normalize_header, register_raw
+from connectors.excel import column_letters
+from connectors.parsing import (
+    DATE_MAX,
+    DATE_MIN,
+    EXPECTED,
+    MAX_CELL_CHARS,
+    PARSE_SQL,
+    RawTable,
+    normalize_header,
+    register_raw,
+)
 
 
 @dataclass(frozen=True)
 class Col:
-    """Where a canonical column comes from: alternative headers (first present wins) and a divisor (100 for
-    money in fen)."""
+    """Where a canonical column comes from: alternative headers (first present wins; with combine="sum",
+    every present header is a part and the column is their sum) and a divisor (100 for money in fen).
+    After `Source.resolve`, `positions` holds the file column of each header in `headers`."""
 
     headers: tuple[str, ...]
     divisor: int = 1
+    combine: Literal["first", "sum"] = "first"
+    positions: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,11 @@ class Source:
     sheets: tuple[str, ...] = ()  # preferred sheet names; other sheets of the workbook are ignored
     fallback: Mapping[str, str] = field(default_factory=dict)  # column -> column used when it is empty
     sum_duplicates: bool = False  # several rows per key in one file are parts of one total (万相台 plans)
+    # A file without the date column may take its day from the platform's own file name when that names a
+    # single day (生意参谋 names downloads …_2026-11-14_2026-11-14.xls).
+    date_from_name: bool = False
+    # What to download instead when the file is a summary over a period (no date column).
+    per_day_hint: str = "export the per-day report (按天/分日), one row per day"
 
     def missing(self, headers: list[str]) -> list[str]:
         """Required headers this table lacks (empty when it matches); '/' joins alternatives."""
@@ -54,6 +73,20 @@ class Source:
         """Does a table with these (normalised) headers look like this export?"""
         return not self.missing(headers)
 
+    @property
+    def date_headers(self) -> tuple[str, ...]:
+        """The headers the date column may have."""
+        return self.columns["date"].headers
+
+    def detect_without_date(self, headers: list[str]) -> bool:
+        """Is this the export with its date column missing (a summary over a period)?"""
+        date = {normalize_header(h) for h in self.date_headers}
+        required = [alt for alt in self.required if not {normalize_header(a) for a in alt} & date]
+        present = {normalize_header(h) for h in headers}
+        if present & date or any(normalize_header(h) in present for h in self.forbidden):
+            return False
+        return all(present & {normalize_header(a) for a in alt} for alt in required)
+
     def known_headers(self) -> set[str]:
         """Every header this source reads or requires, for the header-row search."""
         names = {h for alt in self.required for h in alt}
@@ -61,18 +94,22 @@ class Source:
         return names
 
     def resolve(self, headers: list[str]) -> dict[str, tuple[int, Col]]:
-        """Canonical column -> (index of the header in the file, spec), for the columns present."""
+        """Canonical column -> (index of the header in the file, spec with the header(s) found and their
+        positions), for the columns present."""
         position: dict[str, int] = {}
         for i, h in enumerate(headers):
             position.setdefault(normalize_header(h), i)
         found = {}
         for column, spec in self.columns.items():
-            for h in spec.headers:
-                if normalize_header(h) in position:
-                    # Old 直通车 reports give money in fen and say so in the header.
-                    divisor = spec.divisor * (100 if h.endswith("(分)") else 1)
-                    found[column] = (position[normalize_header(h)], Col((h,), divisor))
-                    break
+            present = [h for h in spec.headers if normalize_header(h) in position]
+            if not present:
+                continue
+            if spec.combine == "first":
+                present = present[:1]
+            # Old 直通车 reports give money in fen and say so in the header.
+            divisor = spec.divisor * (100 if present[0].endswith("(分)") else 1)
+            positions = tuple(position[normalize_header(h)] for h in present)
+            found[column] = (positions[0], Col(tuple(present), divisor, spec.combine, positions))
         return found
 
     def to_canonical(self, raw: RawTable, con: duckdb.DuckDBPyConnection, shop: str, platform: str | None) -> pa.Table:
@@ -87,7 +124,8 @@ def _lit(value: str) -> str:
 def to_canonical(
     source: Source, raw: RawTable, con: duckdb.DuckDBPyConnection, shop: str, platform: str | None
 ) -> pa.Table:
-    """The shared engine: parse each mapped cell with the SQL cell rules, check, drop totals, dedupe on the key."""
+    """The shared engine: parse each mapped cell with the SQL cell rules, check, drop totals and repeated
+    header rows (counted in `raw.repeated_headers`), dedupe on the key."""
     platform = source.platform or platform
     table = source.table
     mapped = source.resolve(raw.headers)
@@ -95,15 +133,16 @@ def to_canonical(
         raise ImportFileError(
             raw.path, "the file has no platform column. Add one, or pass --platform (taobao, douyin, pdd, jd, other)."
         )
-    if "date" not in mapped:
+    if "date" not in mapped and raw.date_from_name is None:
         raise ImportFileError(raw.path, "no date column found.", sheet=raw.sheet)
+    _check_duplicate_headers(raw, con, mapped)
     # Fast path without row numbers (numbering rows forces DuckDB to read a CSV on one thread). Only when a
     # check fails is the table built again with row numbers, to say which row as Excel shows it.
-    names, present = _build(source, raw, con, mapped, platform, numbered=False)
+    names, present = _build_retrying(source, raw, con, mapped, platform, numbered=False)
     try:
         _check(source, raw, con, mapped, names, present)
     except ImportFileError:
-        names, present = _build(source, raw, con, mapped, platform, numbered=True)
+        names, present = _build_retrying(source, raw, con, mapped, platform, numbered=True)
         _check(source, raw, con, mapped, names, present)
         raise
 
@@ -137,6 +176,58 @@ def to_canonical(
     return con.sql(f"SELECT {select} FROM parsed").to_arrow_table()
 
 
+def _build_retrying(
+    source: Source,
+    raw: RawTable,
+    con: duckdb.DuckDBPyConnection,
+    mapped: dict[str, tuple[int, Col]],
+    platform: str | None,
+    *,
+    numbered: bool,
+) -> tuple[list[str], set[str]]:
+    """`_build`, once more with DuckDB's single-threaded CSV reader when a quoted cell holds a line break
+    (its parallel reader refuses those together with short rows)."""
+    try:
+        return _build(source, raw, con, mapped, platform, numbered=numbered)
+    except duckdb.Error as exc:
+        if not raw.parallel or raw.csv_path is None or "parallel=false" not in str(exc):
+            raise
+    raw.parallel = False
+    return _build(source, raw, con, mapped, platform, numbered=numbered)
+
+
+def _check_duplicate_headers(raw: RawTable, con: duckdb.DuckDBPyConnection, mapped: dict[str, tuple[int, Col]]) -> None:
+    """Two columns with the same header that is read (`gmv,gmv`): refused when their values differ anywhere,
+    naming both columns, since either could be the right one."""
+    for _, spec in mapped.values():
+        for header, first in zip(spec.headers, spec.positions, strict=True):
+            others = [i for i, h in enumerate(raw.headers) if h == normalize_header(header) and i != first]
+            if not others:
+                continue
+            names = register_raw(con, raw, "dup_raw", numbered=True)
+            for other in others:
+                a, b = names[first], names[other]
+                found = con.execute(
+                    f"SELECT _ord, {a}, {b} FROM dup_raw WHERE {a} IS DISTINCT FROM {b} ORDER BY _ord LIMIT 1"
+                ).fetchall()
+                if found:
+                    ordinal, left, right = found[0]
+                    shown = raw.raw_headers[first] if first < len(raw.raw_headers) else header
+                    raise ImportFileError(
+                        raw.path,
+                        f"columns {column_letters(first)} and {column_letters(other)} are both headed {shown!r} but "
+                        f"hold different values ({_short(left)} and {_short(right)}), so ShopKR cannot tell "
+                        "which one is right. Delete or rename one of them and import again.",
+                        row=raw.excel_row(ordinal),
+                        sheet=raw.sheet,
+                    )
+
+
+def _short(value: object) -> str:
+    text = "empty" if value is None else repr(str(value))
+    return text if len(text) <= 40 else text[:37] + "...'"
+
+
 def _build(
     source: Source,
     raw: RawTable,
@@ -146,30 +237,45 @@ def _build(
     *,
     numbered: bool,
 ) -> tuple[list[str], set[str]]:
-    """Create temp table `parsed` (typed columns, `_bad` = first unreadable column, `_ord` = row number or
-    NULL); returns the raw column names and the canonical columns present."""
+    """Create temp table `parsed` (typed columns, `_bad` = first unreadable column (`column#part` for one part
+    of a summed column, `_extra` for cells past the header), `_ord` = row number or NULL); returns the raw
+    column names and the canonical columns present. Rows that repeat the header (exports pasted together)
+    are left out and counted in `raw.repeated_headers`."""
     table = source.table
     names = register_raw(con, raw, numbered=numbered)
     key_cols = [c for c in table.key if c in mapped and c != "date"]
 
-    inner, outer, raw_cols, bad = [], ["_ord"], [], []
-    for column, (index, spec) in mapped.items():
+    inner, outer, raw_cols, bad = [], ["_ord"], [], ["CASE WHEN _extra THEN '_extra' END"]
+    for column, (_, spec) in mapped.items():
         if column == "platform":
             continue
         kind = table.columns.get(column, "text")
         first, finish = PARSE_SQL[kind]
-        value = finish.format(v="_v_" + column, divisor=spec.divisor)
-        inner.append(f"{first.format(c=names[index])} AS _v_{column}")
-        outer.append(f"{value} AS {column}")
+        parts = []
+        for k, index in enumerate(spec.positions):
+            tag = f"{column}#{k}" if len(spec.positions) > 1 else column
+            value = finish.format(v=f"_v_{column}_{k}", divisor=spec.divisor)
+            inner.append(f"{first.format(c=names[index])} AS _v_{column}_{k}")
+            parts.append(value)
+            if kind != "platform":
+                # A cell that has something in it but did not parse; CASE keeps skr_blank off the good rows.
+                c = names[index]
+                bad.append(
+                    f"CASE WHEN ({value}) IS NULL AND {c} IS NOT NULL THEN CASE WHEN skr_blank({c}) THEN NULL "
+                    f"ELSE {_lit(tag)} END END"
+                )
+        if len(parts) == 1:
+            outer.append(f"{parts[0]} AS {column}")
+        else:  # a sum of several columns: NULL only when every part is
+            total = " + ".join(f"coalesce({v}, 0)" for v in parts)
+            nulls = " AND ".join(f"({v}) IS NULL" for v in parts)
+            outer.append(f"CAST(CASE WHEN {nulls} THEN NULL ELSE {total} END AS {_sql_type(kind)}) AS {column}")
         raw_cols.append(column)
-        if kind not in ("text", "platform"):
-            # A cell that has something in it but did not parse; CASE keeps skr_blank off the good rows.
-            c = names[index]
-            bad.append(
-                f"CASE WHEN ({value}) IS NULL AND {c} IS NOT NULL THEN CASE WHEN skr_blank({c}) THEN NULL "
-                f"ELSE {_lit(column)} END END"
-            )
-    outer.append(f"coalesce({', '.join(bad)}) AS _bad" if bad else "CAST(NULL AS VARCHAR) AS _bad")
+    if "date" not in mapped:  # the day comes from the file name (checked by the caller)
+        outer.append(f"DATE {_lit(raw.date_from_name.isoformat())} AS date")  # type: ignore[union-attr]
+        raw_cols.append("date")
+    outer.append(f"CASE WHEN NOT _hdr THEN coalesce({', '.join(bad)}) END AS _bad")
+    outer.append("_hdr")
     platform_expr = _lit(platform) if platform else "CAST(NULL AS VARCHAR)"
     if source.platform is None and "platform" in mapped:
         index = mapped["platform"][0]
@@ -179,18 +285,29 @@ def _build(
             else (f"lower(skr_text({names[index]}))")
         )
     # Total rows carry a marker in the date or key column; blank rows have nothing in any mapped column.
-    marker_cols = [names[mapped[c][0]] for c in ["date", *key_cols]]
-    is_total = " OR ".join(f"skr_total({c})" for c in marker_cols)
+    marker_cols = [names[mapped[c][0]] for c in ["date", *key_cols] if c in mapped]
+    is_total = " OR ".join(f"skr_total({c})" for c in marker_cols) or "false"
     # A "-" where the product/creative id belongs marks a placeholder or totals row (生意参谋), not an entity.
     for c in key_cols:
         cell = names[mapped[c][0]]
         is_total += f" OR coalesce(length({cell}) <= 6 AND skr_clean({cell}) IN ('-', '--'), false)"
-    is_blank = " AND ".join(f"skr_blank({names[i]})" for i, _ in mapped.values())
+    cells = [i for _, spec in mapped.values() for i in spec.positions]
+    is_blank = " AND ".join(f"skr_blank({names[i]})" for i in cells)
+    # A row that repeats the header cell for cell (several exports pasted into one sheet).
+    is_header = " AND ".join(
+        f"coalesce(trim({names[i]}) = {_lit(raw.raw_headers[i].strip())}, false)"
+        for i in cells
+        if i < len(raw.raw_headers) and raw.raw_headers[i].strip()
+    )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE parsed AS
         SELECT {platform_expr} AS platform, {", ".join(outer)} FROM (
-            SELECT *, {", ".join(inner)} FROM raw WHERE NOT ({is_total}) AND NOT ({is_blank}))"""
+            SELECT *, {is_header or "false"} AS _hdr, {", ".join(inner)} FROM raw
+            WHERE NOT ({is_total}) AND NOT ({is_blank}))"""
     ).fetchall()
+    raw.repeated_headers = con.execute("SELECT count(*) FROM parsed WHERE _hdr").fetchone()[0]
+    if raw.repeated_headers:
+        con.execute("DELETE FROM parsed WHERE _hdr")
     for column, other in source.fallback.items():
         if column in mapped and other in mapped:
             con.execute(f"UPDATE parsed SET {column} = {other} WHERE {column} IS NULL")
@@ -279,8 +396,8 @@ def _has_duplicates(con: duckdb.DuckDBPyConnection, key: list[str]) -> bool:
     return bool(_first(con, f"SELECT count(*) - count(DISTINCT hash({keys_sql})) FROM parsed")[0])
 
 
-def _first(con: duckdb.DuckDBPyConnection, sql: str) -> tuple | None:
-    rows = con.execute(sql).fetchall()
+def _first(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    rows = con.execute(sql, params or []).fetchall()
     return rows[0] if rows else None
 
 
@@ -295,19 +412,38 @@ def _check_cells(
     bad = _first(con, "SELECT _ord, _bad FROM parsed WHERE _bad IS NOT NULL ORDER BY _ord LIMIT 1")
     if bad is None:
         return
-    ordinal, column = bad
+    ordinal, tag = bad
+    if tag == "_extra":
+        raise ImportFileError(
+            raw.path,
+            f"the row has more cells than the header has columns ({len(raw.headers)}). A value written with an "
+            "unquoted comma (such as 1,391 without quotes) splits into two cells and shifts the rest of the row. "
+            "Export the file again, or open it in Excel and save it as .xlsx.",
+            row=raw.excel_row(ordinal),
+            sheet=raw.sheet,
+        )
+    column, _, part = tag.partition("#")
+    spec = mapped[column][1]
+    k = int(part) if part else 0
     if ordinal is None:  # the fast path has no row numbers: to_canonical builds again with them
-        raise ImportFileError(raw.path, "a cell cannot be read.", column=column, sheet=raw.sheet)
+        raise ImportFileError(raw.path, "a cell cannot be read.", column=spec.headers[k], sheet=raw.sheet)
     # Only on the error path: read the cell's text back from the raw rows.
-    value = _first(con, f"SELECT {names[mapped[column][0]]} FROM raw WHERE _ord = {int(ordinal)}")[0]
+    value = _first(con, f"SELECT {names[spec.positions[k]]} FROM raw WHERE _ord = {int(ordinal)}")[0]
 
     kind = source.table.columns.get(column, "text")
-    header = mapped[column][1].headers[0]
+    header = spec.headers[k]
     reason = "this cell cannot be read."
+    number = _number(con, value) if kind in ("int", "money") else None
     if kind == "date" and ("至" in value or "~" in value):
         reason = "the date is a period, so the file is a multi-day summary. Export one day per row (日/按天)."
+    elif kind == "date" and _first(con, "SELECT skr_date(?)", [value])[0] is not None:
+        reason = f"the date is outside {DATE_MIN}..{DATE_MAX}, so it cannot be a business day of an export."
     elif kind in ("int", "money") and "%" in value:
         reason = "a percentage stands where a count or amount belongs."
+    elif kind == "int" and number is not None and number < 0:
+        reason = "a count (visitors, buyers, orders, impressions, clicks, ...) cannot be negative."
+    elif kind in ("text", "id") and len(value) > MAX_CELL_CHARS:
+        reason = f"the cell is longer than {MAX_CELL_CHARS:,} characters; exports never have cells this long."
     raise ImportFileError(
         raw.path,
         reason,
@@ -317,3 +453,8 @@ def _check_cells(
         expected=EXPECTED[kind],
         sheet=raw.sheet,
     )
+
+
+def _number(con: duckdb.DuckDBPyConnection, value: str) -> float | None:
+    found = _first(con, "SELECT skr_num(?)", [value])
+    return None if found is None else found[0]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# A cell echoed in a message is cut to this many characters (a damaged file can hold a megabyte in one cell).
+MAX_SHOWN = 80
+
 
 class ImportFileError(Exception):
     """A file that cannot be imported. Nothing from it is written.
@@ -44,6 +47,7 @@ class ImportFileError(Exception):
         place = f" ({', '.join(where)})" if where else ""
         text = f"{self.path.name}{place}: {self.reason}"
         if self.value is not None:
-            text += f" Found {self.value!r}"
+            shown = self.value if len(self.value) <= MAX_SHOWN else self.value[: MAX_SHOWN - 1] + "…"
+            text += f" Found {shown!r}"
             text += f", expected {self.expected}." if self.expected else "."
         return text

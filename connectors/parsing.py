@@ -12,14 +12,15 @@ import csv
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import duckdb
 import pyarrow as pa
-import python_calamine
 
+from connectors import excel
 from connectors.errors import ImportFileError
 
 Container = Literal["xls", "xlsx", "csv", "html", "empty"]
@@ -46,14 +47,34 @@ def sniff_container(data: bytes) -> Container:
     return "csv"
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """utf-16-le/-be when NUL bytes stand in every other position of the first kilobyte (ASCII text in UTF-16)."""
+    head = data[:1024]
+    if len(head) < 4 or b"\x00" not in head:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if odd > len(head) // 4 and even == 0:
+        return "utf-16-le"
+    if even > len(head) // 4 and odd == 0:
+        return "utf-16-be"
+    return None
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes as UTF-8 (BOM stripped), else GB18030 (a superset of GBK). Returns (text, encoding)."""
-    for encoding in ("utf-8-sig", "gb18030"):
+    """Decode export text: UTF-16 with a BOM (Excel's "Unicode text"), UTF-8 (BOM stripped), else GB18030
+    (a superset of GBK). Returns (text, encoding); raises ValueError when none fits."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings: tuple[str, ...] = ("utf-16",)
+    elif guess := _utf16_without_bom(data):
+        encodings = (guess,)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    raise ValueError("not UTF-8 or GBK/GB18030 text")
+    raise ValueError("not UTF-8, UTF-16 or GBK/GB18030 text")
 
 
 _SPACE = re.compile(r"\s+")
@@ -68,24 +89,132 @@ def normalize_header(value: object) -> str:
     return _SPACE.sub("", text).lower()
 
 
-def cell_text(value: object) -> str | None:
-    """Excel cell value as the text a person sees (integral floats without .0, dates as ISO)."""
-    if value is None:
+cell_text = excel.cell_text
+
+# --- CSV text: records, counted the way DuckDB and Excel count them ------------------------------------------
+
+# Delimiters tried when looking for the header: comma (CSV), tab (Excel's "Unicode text", tab files saved
+# with an .xls or .csv name), semicolon (European Excel).
+DELIMITERS = (",", "\t", ";")
+QUOTE = '"'
+# The header is looked for in this much text at the start of a file.
+HEAD_CHARS = 1_000_000
+# No export has longer cells (a product name is at most a few hundred characters): a longer cell means a
+# damaged file or not an export. Enforced by ShopKR itself; Python's own csv limit (the same 131,072 by
+# default) is lifted so that row numbers can still be counted in such a file.
+MAX_CELL_CHARS = 131_072
+csv.field_size_limit(2**31 - 1)
+EXTRA_COLUMNS = 4
+
+
+@dataclass(frozen=True)
+class Record:
+    """One CSV record: its cells and where it lies in the text (a quoted cell may span several lines)."""
+
+    index: int  # 0-based; index + 1 is the row number Excel shows
+    start: int  # character offset of its first character
+    end: int  # character offset just after its line ending
+    cells: list[str]
+
+
+def iter_records(text: str, delimiter: str) -> Iterator[Record]:
+    """CSV records of `text` in order. Lines end at \\r\\n, \\r or \\n only, as DuckDB and Excel read them
+    (a form feed, U+2028 or \\x1c inside a line is text, unlike str.splitlines); an empty line is a
+    record with no cells. Raises csv.Error (e.g. a cell longer than MAX_CELL_CHARS)."""
+    offsets = [0]
+
+    def lines() -> Iterator[str]:
+        position = 0
+        for line in io.StringIO(text, newline=""):
+            position += len(line)
+            offsets.append(position)
+            yield line
+
+    reader = csv.reader(lines(), delimiter=delimiter, quotechar=QUOTE, doublequote=True, strict=False)
+    index = 0
+    while True:
+        before = reader.line_num
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        yield Record(index, offsets[before], offsets[reader.line_num], cells)
+        index += 1
+
+
+def _head_records(path: Path, text: str, delimiter: str) -> list[Record]:
+    """The first HEADER_SEARCH_ROWS records (those that fit in HEAD_CHARS)."""
+    head = text[:HEAD_CHARS]
+    out: list[Record] = []
+    try:
+        for record in iter_records(head, delimiter):
+            if len(out) >= HEADER_SEARCH_ROWS or (record.end >= len(head) and len(head) < len(text)):
+                break
+            if any(len(c) > MAX_CELL_CHARS for c in record.cells):
+                raise ImportFileError(
+                    path,
+                    f"a cell is longer than {MAX_CELL_CHARS // 1024} KB ({MAX_CELL_CHARS:,} characters); exports "
+                    "never have cells this long, so the file is damaged or not an export. Download it again.",
+                    row=record.index + 1,
+                )
+            out.append(record)
+    except csv.Error as exc:
+        raise ImportFileError(
+            path, f"the text cannot be split into cells ({exc}). Download the file again.", row=len(out) + 1
+        ) from None
+    return out
+
+
+def excel_row_of(text: str, delimiter: str, header_index: int, ordinal: int) -> int:
+    """The row number Excel shows for the ordinal-th (1-based) data row DuckDB read after the header record
+    (DuckDB skips empty lines; Excel shows them as rows). Reads the whole text: only on the error path."""
+    seen = 0
+    row = header_index + 1 + ordinal
+    for record in iter_records(text, delimiter):
+        if record.index <= header_index or not record.cells:
+            continue
+        seen += 1
+        row = record.index + 1
+        if seen == ordinal:
+            break
+    return row
+
+
+def _row_count(text: str, delimiter: str) -> int:
+    """How many records (rows as Excel shows them) the text has; the last one's row number."""
+    count = 0
+    try:
+        for record in iter_records(text, delimiter):
+            count = record.index + 1
+    except csv.Error:
+        pass
+    return count
+
+
+def _cut_off_row(text: str, delimiter: str, header_width: int) -> int | None:
+    """The row where a download was cut off, or None when the text ends cleanly: an open quote at the end,
+    or a last line without a line ending that has fewer cells than the header and than the row before it."""
+    if text.count(QUOTE) % 2:
+        # Quotes come in pairs ("" inside a quoted cell is a pair too): an odd count is a quoted cell that
+        # never closes. Python's csv reader says where (strict mode raises at the end of the data).
+        return _row_count(text, delimiter)
+    if text.endswith(("\n", "\r")):
         return None
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return None
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value)
-    return text if text.strip() else None
+    cut = max(text.rfind("\n"), text.rfind("\r"))
+    last = text[cut + 1 :]
+    if last.count(QUOTE) % 2 or not last.strip():
+        return None  # the end of a cell that spans lines: a complete record
+    cells = next(csv.reader([last], delimiter=delimiter, quotechar=QUOTE), [])
+    before = text[: max(cut, 0)].rstrip("\r\n")
+    previous_line = before[max(before.rfind("\n"), before.rfind("\r")) + 1 :]
+    previous = (
+        len(next(csv.reader([previous_line], delimiter=delimiter, quotechar=QUOTE), []))
+        if previous_line.count(QUOTE) % 2 == 0
+        else header_width
+    )
+    if len(cells) < header_width and len(cells) < max(previous, 1):
+        return _row_count(text, delimiter)
+    return None
 
 
 @dataclass
@@ -98,24 +227,23 @@ class RawTable:
     header_row: int  # 1-based row number of the header as Excel shows it
     sheet: str | None = None
     rows: list[list[str | None]] | None = None  # Excel: data rows below the header
-    csv_path: Path | None = None  # CSV: the UTF-8 file DuckDB reads (the import itself or a transcoded copy)
+    csv_path: Path | None = None  # CSV: the UTF-8 file DuckDB reads
     encoding: str | None = None
+    delimiter: str = ","
+    skip: int = 0  # CSV records DuckDB skips at the top of csv_path (the header when reading the file itself)
+    text: str | None = None  # CSV: the decoded text, for row numbers on the error path
+    parallel: bool = True  # DuckDB's parallel CSV reader (off when a quoted cell holds a line break)
+    raw_headers: list[str] = field(default_factory=list)  # the header cells as written
+    date_from_name: dt.date | None = None  # the business day, when the file has no date column (see load_file)
+    repeated_headers: int = 0  # rows that repeated the header and were left out (exports pasted together)
 
     def excel_row(self, ordinal: int | None) -> int | None:
         """Row number as shown in Excel for the ordinal-th (1-based) data row (None when not numbered)."""
         if ordinal is None:
             return None
-        if self.rows is not None or self.csv_path is None:
+        if self.rows is not None or self.text is None:
             return self.header_row + ordinal
-        # DuckDB skips empty lines in CSV; count them back in (only on the error path, so re-reading is fine).
-        lines = decode_text(self.csv_path.read_bytes())[0].splitlines()
-        seen = 0
-        for number in range(self.header_row, len(lines)):
-            if lines[number].strip():
-                seen += 1
-                if seen == ordinal:
-                    return number + 1
-        return self.header_row + ordinal
+        return excel_row_of(self.text, self.delimiter, self.header_row - 1, ordinal)
 
 
 def header_score(cells: list[str], known: set[str]) -> int:
@@ -129,6 +257,11 @@ def header_score(cells: list[str], known: set[str]) -> int:
 
 def find_header(rows: list[list[str]], known: set[str]) -> int | None:
     """Index of the header row among the first 30 rows, or None when no row has two known headers."""
+    best, _ = _best_header(rows, known)
+    return best
+
+
+def _best_header(rows: list[list[str]], known: set[str]) -> tuple[int | None, int]:
     known = {normalize_header(k) for k in known}
     best, best_score = None, 0
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -138,7 +271,7 @@ def find_header(rows: list[list[str]], known: set[str]) -> int | None:
         score = header_score(cells, known)
         if score > best_score:
             best, best_score = i, score
-    return best
+    return best, best_score
 
 
 def read_tables(path: Path, data: bytes, known: set[str], workdir: Path, *, on_disk: bool = False) -> list[RawTable]:
@@ -157,39 +290,32 @@ def read_tables(path: Path, data: bytes, known: set[str], workdir: Path, *, on_d
 
 def _read_excel_tables(path: Path, data: bytes, container: Container, known: set[str]) -> list[RawTable]:
     try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # calamine raises several types for truncated or corrupt files
+        sheets = excel.read_excel(data)
+    except excel.WorkbookError as exc:
         kind = "Excel 97-2003 (.xls)" if container == "xls" else "Excel (.xlsx)"
-        raise ImportFileError(
-            path, f"the {kind} file is damaged or incomplete ({exc}). Download it again from the platform."
-        ) from None
+        reason = exc.reason if exc.sheet else f"the {kind} file cannot be read: {exc.reason}"
+        raise ImportFileError(path, reason) from None
     tables: list[RawTable] = []
-    for name in workbook.sheet_names:
-        try:
-            sheet = workbook.get_sheet_by_name(name)
-            values = sheet.to_python(skip_empty_area=False)
-        except Exception as exc:
-            raise ImportFileError(path, f"sheet {name!r} cannot be read ({exc}). Download the file again.") from None
-        rows = [[cell_text(v) for v in row] for row in values]
+    for sheet in sheets:
+        rows = sheet.rows
         index = find_header([[c or "" for c in r] for r in rows], known)
         if index is None:
             continue
-        headers = [normalize_header(c) for c in rows[index]]
         tables.append(
             RawTable(
                 path=path,
                 container=container,
-                headers=headers,
+                headers=[normalize_header(c) for c in rows[index]],
                 header_row=index + 1,
-                sheet=name,
+                sheet=sheet.name,
                 rows=rows[index + 1 :],
+                raw_headers=["" if c is None else str(c) for c in rows[index]],
             )
         )
     if not tables:
         first: list[str] = []
-        for name in workbook.sheet_names:
-            values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            if first := _first_row([[cell_text(v) for v in row] for row in values]):
+        for sheet in sheets:
+            if first := _first_row(sheet.rows):
                 break
         raise NoHeader(path, first)
     return tables
@@ -200,23 +326,50 @@ def _read_csv_table(path: Path, data: bytes, known: set[str], workdir: Path, *, 
         text, encoding = decode_text(data)
     except ValueError:
         raise ImportFileError(
-            path, "the text is neither UTF-8 nor GBK/GB18030. Save it from Excel as 'CSV UTF-8' or as .xlsx."
+            path,
+            "the text is neither UTF-8 nor GBK/GB18030 (nor UTF-16). Save it from Excel as 'CSV UTF-8' or as .xlsx.",
         ) from None
     if "\x00" in text[:4096]:
         raise ImportFileError(path, "the file is binary, not CSV text, and not an Excel file either.")
-    head_rows = list(csv.reader(text[:200_000].splitlines()[:HEADER_SEARCH_ROWS]))
-    index = find_header(head_rows, known)
+    # The delimiter is the one under which a row looks most like a header.
+    best: tuple[int, str, list[Record], int | None] = (0, ",", [], None)
+    for delimiter in DELIMITERS:
+        records = _head_records(path, text, delimiter)
+        index, score = _best_header([r.cells for r in records], known)
+        if score > best[0]:
+            best = (score, delimiter, records, index)
+    _, delimiter, records, index = best
     if index is None:
-        raise NoHeader(path, _first_row(head_rows))
-    headers = [normalize_header(c) for c in head_rows[index]]
-    csv_path = path
-    if encoding != "utf-8-sig" or not on_disk:
-        # DuckDB reads UTF-8 only: GBK/GB18030 exports are transcoded into the work directory, and bytes that
-        # did not come from `path` itself (an upload) are written there too.
-        csv_path = workdir / "transcoded.csv"
-        csv_path.write_text(text, encoding="utf-8")
+        raise NoHeader(path, _first_row([r.cells for r in _head_records(path, text, ",")]))
+    header = records[index]
+    cut = _cut_off_row(text, delimiter, len(header.cells))
+    if cut is not None:
+        raise ImportFileError(
+            path,
+            f"the file looks cut off at row {cut} (the last row is incomplete): the download did not finish. "
+            "Download it again.",
+            row=cut,
+        )
+    if on_disk and encoding in ("utf-8-sig",) and index == 0:
+        # The common big file (header on the first line, UTF-8 on disk): DuckDB reads it in place and skips
+        # the header record itself, quote-aware.
+        csv_path, skip = path, 1
+    else:
+        # Everything else is handed to DuckDB from the first data record on, as UTF-8: no line counting
+        # that could disagree with ours (title lines with form feeds, quoted line breaks, other encodings).
+        csv_path, skip = workdir / "data.csv", 0
+        csv_path.write_text(text[header.end :], encoding="utf-8", newline="")
     return RawTable(
-        path=path, container="csv", headers=headers, header_row=index + 1, csv_path=csv_path, encoding=encoding
+        path=path,
+        container="csv",
+        headers=[normalize_header(c) for c in header.cells],
+        header_row=header.index + 1,
+        csv_path=csv_path,
+        encoding=encoding,
+        delimiter=delimiter,
+        skip=skip,
+        text=text,
+        raw_headers=list(header.cells),
     )
 
 
@@ -235,15 +388,6 @@ def _first_row(rows: list[list[str | None]]) -> list[str]:
         if cells:
             return cells
     return []
-
-
-def _no_header_error(path: Path, where: str) -> ImportFileError:
-    return ImportFileError(
-        path,
-        f"no header row found in {where}: this is not an export ShopKR knows. "
-        "Supported: 生意参谋 店铺整体/商品, 抖店罗盘 成交概览/商品列表, 千川 素材, 万相台 创意, "
-        "or a CSV/xlsx whose headers are ShopKR column names (date, gmv, visitors, ...).",
-    )
 
 
 # --- cell rules as SQL macros ------------------------------------------------------------------------
@@ -280,24 +424,33 @@ CREATE OR REPLACE TEMP MACRO skr_date(s) AS coalesce(TRY_CAST(s AS DATE), CASE
 """
 
 # What a person is told a cell should have looked like, per canonical column kind.
+# Business dates outside this range are a bad cell (infinity, epoch, a bare 10000 read as an Excel serial).
+DATE_MIN, DATE_MAX = "2000-01-01", "2100-12-31"
+
+# What a person is told a cell should have looked like, per canonical column kind.
 EXPECTED = {
-    "date": "a date such as 2026-11-07, 2026/11/7, 20261107 or an Excel date (one day per row, not a period)",
-    "int": "a whole number such as 1,391 (or - for none)",
+    "date": "a date such as 2026-11-07, 2026/11/7, 20261107 or an Excel date, one day per row (not a period), "
+    f"from {DATE_MIN} to {DATE_MAX}",
+    "int": "a whole number of zero or more such as 1,391 (or - for none)",
     "money": "an amount in yuan such as 1,391.50 (or - for none)",
     "id": "an ID kept as text; a value like 7.6E+18 means Excel rounded it: re-export or format the column as text",
-    "text": "text",
+    "text": f"text of at most {MAX_CELL_CHARS:,} characters",
     "platform": "a platform name",
 }
 
 # Each kind is parsed in two layers so that no cell is cleaned twice: `inner` reads the raw text `{c}`,
-# `outer` finishes the inner value `{v}` (whole numbers for counts; NaN/inf never pass as numbers; money in
-# fen is divided by 100, which is exact where multiplying by 0.01 is not).
+# `outer` finishes the inner value `{v}` (dates within DATE_MIN..DATE_MAX; whole, non-negative numbers for
+# counts; NaN/inf never pass as numbers; money in fen is divided by 100, which is exact where multiplying
+# by 0.01 is not; text and IDs no longer than MAX_CELL_CHARS).
 PARSE_SQL: dict[str, tuple[str, str]] = {
-    "date": ("skr_date({c})", "{v}"),
-    "int": ("skr_num({c})", "CASE WHEN isfinite({v}) AND {v} = trunc({v}) THEN TRY_CAST({v} AS BIGINT) END"),
+    "date": ("skr_date({c})", f"CASE WHEN {{v}} BETWEEN DATE '{DATE_MIN}' AND DATE '{DATE_MAX}' THEN {{v}} END"),
+    "int": (
+        "skr_num({c})",
+        "CASE WHEN isfinite({v}) AND {v} = trunc({v}) AND {v} >= 0 THEN TRY_CAST({v} AS BIGINT) END",
+    ),
     "money": ("skr_num({c})", "CASE WHEN isfinite({v}) THEN {v} / {divisor} END"),
-    "id": ("skr_id({c})", "{v}"),
-    "text": ("skr_text({c})", "{v}"),
+    "id": ("skr_id({c})", f"CASE WHEN length({{v}}) <= {MAX_CELL_CHARS} THEN {{v}} END"),
+    "text": ("skr_text({c})", f"CASE WHEN length({{v}}) <= {MAX_CELL_CHARS} THEN {{v}} END"),
 }
 
 
@@ -312,8 +465,9 @@ def new_parser_connection() -> duckdb.DuckDBPyConnection:
 def register_raw(
     con: duckdb.DuckDBPyConnection, table: RawTable, name: str = "raw", *, numbered: bool = True
 ) -> list[str]:
-    """Expose the data rows of `table` as view `name` with VARCHAR columns c0..cN and `_ord`, the 1-based
-    data-row number when `numbered` (numbering reads the file on one thread), else NULL."""
+    """Expose the data rows of `table` as view `name` with VARCHAR columns c0..cN, `_extra` (the row has
+    cells past the header's last column: CSV only) and `_ord`, the 1-based data-row number when `numbered`
+    (numbering reads the file on one thread), else NULL."""
     ordinal = "row_number() OVER ()" if numbered else "CAST(NULL AS BIGINT)"
     width = len(table.headers)
     names = [f"c{i}" for i in range(width)]
@@ -324,16 +478,24 @@ def register_raw(
                 columns[n].append(row[i] if i < len(row) else None)
         arrow = pa.table({n: pa.array(v, type=pa.string()) for n, v in columns.items()})
         con.register(f"{name}_arrow", arrow)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *, {ordinal} AS _ord FROM {name}_arrow")
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *, false AS _extra, {ordinal} AS _ord FROM {name}_arrow"
+        )
         return names
     assert table.csv_path is not None
-    spec = ", ".join(f"'{n}': 'VARCHAR'" for n in names)
-    # A view cannot take bound parameters; the path is ours (the import file or our transcoded copy).
+    # A few columns past the header catch rows with more cells than the header (a value with an unquoted
+    # comma shifts the cells to the right); DuckDB would drop them without a word.
+    extras = [f"x{i}" for i in range(EXTRA_COLUMNS)]
+    spec = ", ".join(f"'{n}': 'VARCHAR'" for n in [*names, *extras])
+    extra = " AND ".join(f"skr_blank({x})" for x in extras)
+    # A view cannot take bound parameters; the path is ours (the import file or our UTF-8 copy).
     literal = "'" + str(table.csv_path).replace("'", "''") + "'"
+    delim = "'" + table.delimiter.replace("'", "''") + "'"
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW {name} AS
-        SELECT *, {ordinal} AS _ord FROM read_csv({literal}, header = false, skip = {int(table.header_row)},
-            delim = ',', quote = '"', escape = '"', columns = {{{spec}}}, auto_detect = false,
-            null_padding = true, strict_mode = false)"""
+        SELECT {", ".join(names)}, NOT ({extra}) AS _extra, {ordinal} AS _ord FROM read_csv({literal},
+            header = false, skip = {int(table.skip)}, delim = {delim}, quote = '"', escape = '"',
+            columns = {{{spec}}}, auto_detect = false, null_padding = true, strict_mode = false,
+            parallel = {str(table.parallel).lower()})"""
     )
     return names

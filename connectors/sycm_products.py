@@ -21,6 +21,9 @@ SOURCE = Source(
         "refund_amount": Col(("成功退款金额",)),
         "cart_buyers": Col(("商品加购人数",)),
     },
+    # 商品排行 downloads of one day often have no 统计日期; the file name says the day.
+    date_from_name=True,
+    per_day_hint="download 商品排行 one day at a time (日), so that the file name names that day",
 )
 detect = SOURCE.detect
 to_canonical = SOURCE.to_canonical

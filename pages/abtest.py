@@ -5,6 +5,7 @@ import streamlit as st
 
 from shopkr import abtesting, charts, importer, ui
 from shopkr.okr import ABTestDef
+from shopkr.text import md
 
 ui.require_app()
 st.title(ui.tr("page.abtest"))
@@ -31,16 +32,16 @@ def show(test: ABTestDef) -> None:
     st.caption(
         ui.tr(
             "ab.caption",
-            shop=test.shop,
+            shop=md(test.shop),
             start=test.start,
             end=test.end,
             metric=metric,
-            control=report.names[test.control_id],
+            control=md(report.names[test.control_id]),
         )
         + " · "
         + span
     )
-    text = abtesting.verdict(report, lang)
+    text = abtesting.verdict(report, lang, quote=md)  # creative names escaped for Markdown
     getattr(st, text.tone)(f"**{text.headline}**" + "".join(f"\n- {d}" for d in text.details))
     if report.result is None or report.days == 0:
         return
@@ -76,17 +77,20 @@ def show(test: ABTestDef) -> None:
     st.caption(ui.tr("ab.numbers_help"))
     with st.expander(ui.tr("ab.thumbs")), st.form("ab_thumb", clear_on_submit=True):
         variant = st.selectbox(ui.tr("ab.thumb_variant"), test.variants, format_func=report.names.get)
-        upload = st.file_uploader(ui.tr("ab.thumb_file"), type=list(abtesting.THUMBNAIL_TYPES))
+        limits = {"mb": abtesting.THUMBNAIL_MAX_BYTES // 2**20, "mp": f"{abtesting.THUMBNAIL_MAX_PIXELS / 1e6:.0f}"}
+        upload = st.file_uploader(
+            ui.tr("ab.thumb_file"), type=list(abtesting.THUMBNAIL_TYPES), help=ui.tr("ab.thumb_help", **limits)
+        )
         if st.form_submit_button(ui.tr("ab.thumb_save")):
             if upload is None:
                 st.warning(ui.tr("ab.thumb_missing"))
             else:
                 try:
                     abtesting.save_thumbnail(root, test.id, variant, upload.name, upload.getvalue())
-                except ValueError as exc:
-                    st.error(str(exc))
+                except abtesting.ThumbnailError as exc:
+                    st.error(ui.tr(exc.code, **{k: md(v) if isinstance(v, str) else v for k, v in exc.values.items()}))
                 else:
-                    st.session_state["ab_flash"] = ui.tr("ab.thumb_saved", name=report.names[variant])
+                    st.session_state["ab_flash"] = ui.tr("ab.thumb_saved", name=md(report.names[variant]))
                     st.rerun()
 
 
@@ -96,7 +100,7 @@ def create() -> None:
 
     def errors(field: str) -> None:
         for message in problems.get(field, []):
-            st.error(ui.tr(message) if ui.has(message) else message)
+            st.error(ui.tr(message) if ui.has(message) else md(message))
 
     every = ui.query("creatives")
     if every.empty:
@@ -159,7 +163,7 @@ def create() -> None:
         if test is not None:
             ui.refresh()
             ui.set_param("test", test.id)
-            st.session_state["ab_flash"] = ui.tr("ab.new_saved", id=test.id)
+            st.session_state["ab_flash"] = ui.tr("ab.new_saved", id=md(test.id))
             for key in ("ab_new_variants", "ab_new_title", "ab_new_id", "ab_new_search"):
                 st.session_state.pop(key, None)
         st.rerun()

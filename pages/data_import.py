@@ -4,6 +4,7 @@ import streamlit as st
 
 from connectors.canonical import PLATFORMS
 from shopkr import charts, coverage, import_view, importer, store, ui
+from shopkr.text import md
 
 ui.require_app()
 
@@ -20,10 +21,13 @@ c1, c2, c3 = st.columns(3)
 new_shop = ui.tr("import.new_shop")
 known = list(dict.fromkeys(shops["shop"]))
 last = st.session_state.get("import_results", ("", []))[0]  # after an import, stay with that shop
+# Never offer a demo shop first: a user's own export would land in it (and share its fate when the demo is cleared).
+real = [s for s in known if s not in ui.demo_shops()]
+first = known.index(real[0]) if real else (len(known) if known else 0)  # only demo shops: a new shop
 picked = c1.selectbox(
     ui.tr("import.shop"),
     [*known, new_shop],
-    index=known.index(last) if last in known else 0,
+    index=known.index(last) if last in known else first,
     help=ui.tr("import.shop_help"),
 )
 shop = c1.text_input(ui.tr("import.new_shop_name")).strip() if picked == new_shop else picked
@@ -72,7 +76,7 @@ if st.button(
 if "import_results" in st.session_state:
     done_shop, results = st.session_state["import_results"]
     n = import_view.counts(results)
-    st.subheader(ui.tr("import.results", shop=done_shop))
+    st.subheader(ui.tr("import.results", shop=md(done_shop)))
     message = ui.tr("import.done", ok=n["ok"], same=n["unchanged"], failed=n["failed"])
     (st.warning if n["failed"] else st.success)(message)
     st.dataframe(
@@ -80,7 +84,7 @@ if "import_results" in st.session_state:
     )
     for r in (r for r in results if r.status == "failed"):
         hint = ui.tr(import_view.failure_hint(r.error))
-        st.error(f"{import_view.escape_markdown(r.error or r.path.name)}\n\n{hint}", icon=":material/error:")
+        st.error(f"{md(r.error or r.path.name)}\n\n{hint}", icon=":material/error:")
 
 st.subheader(ui.tr("import.coverage"))
 days = ui.query("coverage_days")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from shopkr import charts, metrics, ui, views
+from shopkr.text import md
 
 ui.require_app()
 
@@ -27,7 +28,7 @@ k = krs[kr_id]
 objective = next(o for o in report.objectives if o.id == k.objective_id)
 
 st.markdown(
-    f"**{objective.id} {objective.title}** · {objective.owner} · {ui.tr('level.' + objective.level)} · "
+    f"**{md(objective.id)} {md(objective.title)}** · {md(objective.owner)} · {ui.tr('level.' + objective.level)} · "
     f"{ui.tr('type.' + objective.type)}"
 )
 cols = st.columns(5)
@@ -38,7 +39,7 @@ cols[3].metric(ui.tr("ui.score"), f"{k.score:.2f}")
 cols[4].metric(ui.tr("ui.projected"), f"{k.projected_score:.2f}")
 st.markdown(f"{ui.tr('ui.status')}: {ui.status_badge(k.status)}")
 if k.message:
-    st.warning(k.message)
+    st.warning(md(k.message))
 if k.advice:
     st.info(ui.tr("advice." + k.advice))
 
@@ -53,7 +54,7 @@ else:
     table = metrics.LEVEL_TABLE[metrics.level_for(k.filters, k.level)]
     st.markdown(f"`{k.metric}` = `{metric.formula}` · {ui.tr('metric.' + k.metric)} · `{table}`")
     st.caption(ui.tr("detail.ratio_note") if metric.kind == "ratio" else ui.tr("detail.sum_note"))
-filters = ", ".join(f"{name} = {value}" for name, value in k.filters.items()) or ui.tr("detail.no_filters")
+filters = md(", ".join(f"{name} = {value}" for name, value in k.filters.items())) or ui.tr("detail.no_filters")
 st.markdown(
     f"{ui.tr('detail.filters')}: {filters} · {ui.tr('detail.deadline')}: {k.deadline} · "
     f"{ui.tr('detail.weight')}: {k.weight:g}"
@@ -61,7 +62,12 @@ st.markdown(
 
 series = ui.series(k.id, report.as_of)
 labels = {"value": ui.tr("ui.to_date"), "target": ui.tr("ui.target"), "pace": ui.tr("ui.pace")}
-st.plotly_chart(charts.progress(series, k.unit, labels, height=360))
+gap = {"data_through": ui.tr("ui.data_through", date=f"{k.data_through:%m-%d}")} if k.data_through else {}
+st.plotly_chart(
+    charts.progress(series, k.unit, labels | gap, height=360, data_through=k.data_through, as_of=report.as_of)
+)
+if note := ui.series_note(series):
+    st.warning(note)
 if k.kind in ("sum", "ratio"):
     st.subheader(ui.tr("detail.daily"))
     if k.kind == "ratio":
@@ -87,7 +93,9 @@ if product:
         st.caption(ui.tr("detail.no_tests"))
     for test in tests:
         st.page_link(
-            "pages/abtest.py", label=f"🖼️ {test.id} {test.title}", query_params={**ui.keep_params(), "test": test.id}
+            "pages/abtest.py",
+            label=f"🖼️ {md(test.id)} {md(test.title)}",
+            query_params={**ui.keep_params(), "test": test.id},
         )
 
 st.subheader(ui.tr("detail.history"))

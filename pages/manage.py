@@ -7,6 +7,7 @@ import streamlit as st
 
 from shopkr import editing, importer, store, ui
 from shopkr.okr import Problem, dump_yaml, implied_cycle, resolve_cycles
+from shopkr.text import code, md
 
 ui.require_app()
 
@@ -17,20 +18,27 @@ cycle = ui.current_cycle() or editing.default_cycle(dt.date.today())
 locks = ui.query("cycle_locks")
 state = editing.cycle_state(locks, cycle)
 
-st.title(tr("manage.title", cycle=cycle))
+
+def said(p: Problem, with_path: bool = False) -> str:
+    """A problem in words for a Markdown element: the values in it escaped, its path as code."""
+    text = md(editing.describe(p, lang))
+    return f"{code(p.path)} {text}" if with_path and p.path else text
+
+
+st.title(tr("manage.title", cycle=md(cycle)))
 top_left, top_right = st.columns([1, 3], vertical_alignment="bottom")
 user = top_left.text_input(tr("manage.user"), importer.default_user(), key="manage_user", help=tr("manage.user_help"))
 if state.closed_at:
-    top_right.info(tr("manage.closed", cycle=cycle, date=f"{state.closed_at:%Y-%m-%d}"), icon=":material/flag:")
+    top_right.info(tr("manage.closed", cycle=md(cycle), date=f"{state.closed_at:%Y-%m-%d}"), icon=":material/flag:")
 elif state.locked:
-    locked = tr("manage.locked", cycle=cycle, who=state.locked_by, date=f"{state.locked_at:%Y-%m-%d}")
+    locked = tr("manage.locked", cycle=md(cycle), who=md(state.locked_by), date=f"{state.locked_at:%Y-%m-%d}")
     top_right.warning(locked, icon=":material/lock:")
 else:
-    top_right.success(tr("manage.open", cycle=cycle), icon=":material/edit:")
+    top_right.success(tr("manage.open", cycle=md(cycle)), icon=":material/edit:")
 if flash := st.session_state.pop("manage_flash", None):
     st.success(flash[0], icon=":material/check_circle:")
     for p in flash[1]:
-        st.warning(editing.describe(p, lang, with_path=True), icon=":material/lightbulb:")
+        st.warning(said(p, with_path=True), icon=":material/lightbulb:")
 
 
 def save(edit: editing.Edit, reason: str | None, select: dict, done: str | None = None, after: dict | None = None):
@@ -87,7 +95,7 @@ def show(problems: list | None, prefix: str, slots: dict) -> None:
     for name, found in editing.form_errors(problems or [], prefix, fields=slots).items():
         with slots.get(name, slots[""]).container():
             for p in found:
-                text = editing.describe(p, lang, with_path=not name and p.path not in ("", prefix))
+                text = said(p, with_path=not name and p.path not in ("", prefix))
                 (st.error if p.severity == "error" else st.warning)(text)
 
 
@@ -128,19 +136,19 @@ tab_edit, tab_yaml, tab_lock = st.tabs([tr("manage.tab_edit"), tr("manage.tab_ya
 with tab_edit:
     by_id = {o.id: o for o in okrs.objectives if o.cycle == cycle}
     if not by_id:
-        st.info(tr("manage.no_objectives", cycle=cycle))
+        st.info(tr("manage.no_objectives", cycle=md(cycle)))
     else:
         with st.expander(tr("manage.all_objectives", n=len(by_id)), icon=":material/table_view:"):
             st.dataframe(editing.objectives_table(okrs, cycle, lang), hide_index=True)
         if warnings := editing.cycle_warnings(okrs, cycle):
             with st.expander(tr("manage.warnings", n=len(warnings)), icon=":material/lightbulb:"):
                 for p in warnings:
-                    st.warning(editing.describe(p, lang))
+                    st.warning(said(p))
     oid = pick(tr("manage.pick_objective"), by_id, "objective", tr("manage.new_objective"))
     obj = by_id.get(oid)
     left, right = st.columns(2, gap="large")
     with left:
-        st.subheader(tr("manage.objective_form", id=oid) if obj else tr("manage.new_objective"))
+        st.subheader(tr("manage.objective_form", id=md(oid)) if obj else tr("manage.new_objective"))
         with st.form(f"objective-{oid}"):
             values, slots = form(editing.objective_fields(okrs, obj, cycle, lang), f"o-{oid}")
             if st.form_submit_button(tr("manage.save"), type="primary", icon=":material/save:", key=f"o-{oid}-save"):
@@ -154,12 +162,12 @@ with tab_edit:
                 )
         if obj:
             delete_box(
-                tr("manage.delete_objective", id=oid),
+                tr("manage.delete_objective", id=md(oid)),
                 f"del-{oid}",
                 lambda: editing.delete_objective(okrs, oid),
                 {"objective": None, "kr": None},
-                tr("manage.deleted", id=oid),
-                tr("manage.delete_objective_help", id=oid, n=len(obj.key_results)),
+                tr("manage.deleted", id=md(oid)),
+                tr("manage.delete_objective_help", id=md(oid), n=len(obj.key_results)),
             )
     with right:
         st.subheader(tr("manage.krs"))
@@ -191,11 +199,11 @@ with tab_edit:
                     )
             if kr:
                 delete_box(
-                    tr("manage.delete_kr", id=kid),
+                    tr("manage.delete_kr", id=md(kid)),
                     f"del-{oid}-{kid}",
                     lambda: editing.delete_kr(okrs, oid, kid),
                     {"kr": None},
-                    tr("manage.deleted", id=kid),
+                    tr("manage.deleted", id=md(kid)),
                 )
 
 with tab_yaml:
@@ -220,13 +228,20 @@ with tab_yaml:
             else:
                 st.markdown(tr("manage.upload_preview", n=len(changes)))
                 st.dataframe(editing.changes_table(changes, lang), hide_index=True)
+                gone = editing.deleted_table(okrs, checked.okrs, lang)
+                sure = gone.empty  # deleting stored objectives needs an explicit confirmation
+                if not sure:
+                    st.warning(tr("manage.upload_deletes", n=len(gone)), icon=":material/delete:")
+                    st.dataframe(gone, hide_index=True)
+                    sure = st.checkbox(tr("manage.upload_confirm_delete", n=len(gone)), key=f"upload-{n}-delete")
                 values, slots = form([], "upload", bool(editing.guarded(changes, editing.locked_ids(locks))))
-                if st.button(tr("manage.upload_store"), type="primary", icon=":material/save:", key="upload-store"):
+                label, icon = tr("manage.upload_store"), ":material/save:"
+                if st.button(label, type="primary", icon=icon, key="upload-store", disabled=not sure) and sure:
                     edit = editing.Edit(editing.to_doc(checked.okrs), "")
                     done = tr("manage.upload_saved", n=len(changes))
                     submit(values, slots, lambda _: edit, lambda _: {}, done, {"manage_upload": n + 1})
     st.subheader(tr("manage.export"))
-    one = st.checkbox(tr("manage.only_cycle", cycle=cycle), value=True)
+    one = st.checkbox(tr("manage.only_cycle", cycle=md(cycle)), value=True)
     text = dump_yaml(editing.only_cycle(okrs, cycle) if one else okrs)
     name = f"okrs-{cycle}.yaml" if one else "okrs.yaml"
     st.download_button(
@@ -239,9 +254,9 @@ with tab_lock:
     st.caption(tr("manage.lock_help"))
     definition = resolve_cycles(okrs).get(cycle) or implied_cycle(cycle)
     if definition is None:
-        st.warning(tr("manage.lock_unknown", cycle=cycle))
+        st.warning(tr("manage.lock_unknown", cycle=md(cycle)))
     elif st.button(
-        tr("manage.unlock" if state.locked else "manage.lock", cycle=cycle),
+        tr("manage.unlock" if state.locked else "manage.lock", cycle=md(cycle)),
         icon=":material/lock_open:" if state.locked else ":material/lock:",
         key="lock",
     ):
@@ -249,11 +264,11 @@ with tab_lock:
             store.set_lock(con, definition, user=user.strip() or "unknown", locked=not state.locked)
         ui.refresh()
         st.session_state["manage_flash"] = (
-            tr("manage.unlocked" if state.locked else "manage.locked_done", cycle=cycle),
+            tr("manage.unlocked" if state.locked else "manage.locked_done", cycle=md(cycle)),
             [],
         )
         st.rerun()
-    st.subheader(tr("manage.history", cycle=cycle))
+    st.subheader(tr("manage.history", cycle=md(cycle)))
     history = ui.query("okr_history", cycle)
     if history.empty:
         st.caption(tr("manage.no_history"))

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from shopkr import charts, summary, ui, views
+from shopkr.text import md
 
 ui.require_app()
 
@@ -29,7 +30,7 @@ if st.button(ui.tr("my.report"), icon=":material/summarize:"):
 
 labels = {"value": ui.tr("ui.to_date"), "target": ui.tr("ui.target"), "pace": ui.tr("ui.pace")}
 for o in mine:
-    st.subheader(f"{o.id} {o.title}")
+    st.subheader(md(f"{o.id} {o.title}"))
     st.markdown(
         f"{ui.score_badge(o.score, o.status)} · {ui.tr('ui.projected')} {o.projected_score:.2f} · "
         f"{ui.status_text(o.status)} · {ui.tr('level.' + o.level)} · {ui.tr('type.' + o.type)}"
@@ -37,7 +38,7 @@ for o in mine:
     for k in o.key_results:
         with st.container(border=True):
             head, link = st.columns([5, 1])
-            head.markdown(f"**{k.id} {k.title}**")
+            head.markdown(f"**{md(k.id)} {md(k.title)}**")
             link.page_link(
                 "pages/kr_detail.py", label=ui.tr("ui.open_detail"), query_params={**ui.keep_params(), "kr": k.id}
             )
@@ -55,13 +56,15 @@ for o in mine:
             cols[3].metric(ui.tr("ui.projected"), f"{k.projected_score:.2f}")
             cols[4].markdown(f"{ui.tr('ui.status')}  \n{ui.status_badge(k.status)}")
             if k.message:
-                st.warning(k.message)
+                st.warning(md(k.message))
             if k.advice:
                 st.caption(ui.tr("advice." + k.advice))
             if k.data_through:
                 st.caption(ui.tr("ui.data_through", date=f"{k.data_through:%m-%d}"))
             series = ui.series(k.id, report.as_of)
-            st.plotly_chart(charts.progress(series, k.unit, labels), key=f"chart-{k.id}")
+            gap = {"data_through": ui.tr("ui.data_through", date=f"{k.data_through:%m-%d}")} if k.data_through else {}
+            fig = charts.progress(series, k.unit, labels | gap, data_through=k.data_through, as_of=report.as_of)
+            st.plotly_chart(fig, key=f"chart-{k.id}")
             if k.kind in ("sum", "ratio"):
                 with st.expander(ui.tr("my.per_day")):
                     columns = (

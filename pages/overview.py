@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from shopkr import charts, summary, ui
+from shopkr.text import md
 
 ui.require_app()
 
@@ -16,7 +17,7 @@ if cycle is None:
 
 report = ui.report(cycle)
 lang = ui.lang()
-st.title(ui.tr("overview.title", cycle=cycle))
+st.title(ui.tr("overview.title", cycle=md(cycle)))
 st.caption(f"{report.cycle.start} ~ {report.cycle.end} · " + ui.tr("ui.as_of", date=f"{report.as_of:%Y-%m-%d}"))
 if report.closed_at:
     st.info(ui.tr("ui.closed_cycle", date=f"{report.closed_at:%Y-%m-%d}"))
@@ -63,7 +64,7 @@ gmv = summary.shop_gmv_krs(report)
 shop_cols = st.columns(max(1, len(rates)))
 for col, row in zip(shop_cols, rates.itertuples(), strict=False):
     with col, st.container(border=True):
-        st.markdown(f"**{row.shop}** · {row.platform}")
+        st.markdown(f"**{md(row.shop)}** · {md(row.platform)}")
         target = gmv[gmv["shop"] == row.shop]
         if target.empty:
             st.metric(ui.tr("overview.gmv"), f"{row.gmv:,.0f}")
@@ -101,7 +102,7 @@ icons = {
     "stale": ":blue[◷]",
 }
 for item in items:
-    line = f"{icons[item.kind]} {item.text}"
+    line = f"{icons[item.kind]} {md(item.text)}"
     if item.kr_id:
         st.page_link("pages/kr_detail.py", label=line, query_params={**ui.keep_params(), "kr": item.kr_id})
     else:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from shopkr import charts, people, ui
+from shopkr.text import md
 
 ui.require_app()
 
@@ -31,17 +32,17 @@ st.plotly_chart(charts.score_grid(grid, {"score": ui.tr("ui.score"), "objectives
 for p in persons:
     with st.container(border=True):
         info, count, score, past = st.columns([2, 1, 1.2, 4])
-        info.markdown(f"#### {p.name}")
+        info.markdown(f"#### {md(p.name)}")
         info.caption(f"{ui.tr('people.levels')}: " + " · ".join(ui.tr("level." + level) for level in p.levels))
         info.page_link(
             "pages/my_krs.py",
-            label=ui.tr("people.open_my", name=p.name),
+            label=ui.tr("people.open_my", name=md(p.name)),
             icon=":material/task_alt:",
             query_params={**ui.keep_params(), "owner": p.name},
         )
         count.caption(ui.tr("people.objectives"))
         count.markdown(f"### {len(p.objectives)}")
-        score.caption(ui.tr("people.score", cycle=cycle))
+        score.caption(ui.tr("people.score", cycle=md(cycle)))
         score.markdown(f"### {ui.score_badge(p.score, p.status)}")
         past.caption(ui.tr("people.history"))
         if p.history:
@@ -49,17 +50,17 @@ for p in persons:
         else:
             past.markdown(ui.tr("people.no_history"))
         if not p.objectives:
-            st.caption(ui.tr("people.no_objectives", cycle=cycle))
+            st.caption(ui.tr("people.no_objectives", cycle=md(cycle)))
             continue
-        with st.expander(ui.tr("people.details", cycle=cycle, n=len(p.objectives))):
+        with st.expander(ui.tr("people.details", cycle=md(cycle), n=len(p.objectives))):
             for o in p.objectives:
                 st.markdown(
-                    f"**{o.id} {o.title}** {ui.score_badge(o.score, o.status)} · {ui.status_text(o.status)} · "
+                    f"**{md(o.id)} {md(o.title)}** {ui.score_badge(o.score, o.status)} · {ui.status_text(o.status)} · "
                     f"{ui.tr('level.' + o.level)} · {ui.tr('type.' + o.type)}"
                 )
                 for k in o.key_results:
                     title_col, score_col, status_col, open_col = st.columns([6, 1, 2, 2], vertical_alignment="center")
-                    title_col.markdown(f"{k.id} {k.title}")
+                    title_col.markdown(md(f"{k.id} {k.title}"))
                     score_col.markdown(ui.score_badge(k.score, k.status))
                     status_col.markdown(ui.status_text(k.status))
                     open_col.page_link(

@@ -86,8 +86,8 @@ class VariantResult:
     p_value: float | None
     p_adjusted: float | None
     prob_beat_control: float | None
-    prob_best: float
-    expected_loss: float
+    prob_best: float | None
+    expected_loss: float | None
 
 
 @dataclass(frozen=True)
@@ -168,18 +168,37 @@ def _validate(
 
 def _posterior_summary(
     trials: np.ndarray, successes: np.ndarray, control_index: int, draws: int, seed: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """P(beat control), P(best) and expected loss per variant from Beta(1+s, 1+t−s) posteriors."""
+) -> tuple[list[float | None], list[float | None], list[float | None]]:
+    """P(beat control), P(best) and expected loss per variant from Beta(1+s, 1+t−s) posteriors.
+
+    Only served arms (trials > 0) take part: an arm that was never shown has no data, and its flat
+    Beta(1, 1) prior would "beat" any real 3% rate almost always. Its three numbers are None, as are
+    everyone's P(beat control) when the control was never served. P(best) and expected loss need at
+    least two served arms (best of one is no comparison); then they sum/range over served arms only.
+    """
     # Hand-written: scipy has the Beta distribution but nothing for "best of k arms";
     # Monte Carlo is the standard approach (reference B.3, "Bayesian posteriors").
+    k = len(trials)
+    beat: list[float | None] = [None] * k
+    best: list[float | None] = [None] * k
+    loss: list[float | None] = [None] * k
+    served = np.flatnonzero(trials > 0)
+    if len(served) < 2:
+        return beat, best, loss
     rng = np.random.default_rng(seed)
-    samples = rng.beta(1 + successes, 1 + trials - successes, size=(draws, len(trials)))
-    beat_control = (samples > samples[:, [control_index]]).mean(axis=0)
-    # Counting argmax hits makes P(best) sum to exactly 1 across variants.
-    best = np.bincount(samples.argmax(axis=1), minlength=len(trials)) / draws
+    s, n = successes[served], trials[served]
+    samples = rng.beta(1 + s, 1 + n - s, size=(draws, len(served)))
+    # Counting argmax hits makes P(best) sum to exactly 1 across the served variants.
+    hits = np.bincount(samples.argmax(axis=1), minlength=len(served)) / draws
     # Expected loss of shipping variant i = E[max_j rate_j − rate_i] (rate units).
-    loss = (samples.max(axis=1, keepdims=True) - samples).mean(axis=0)
-    return beat_control, best, loss
+    losses = (samples.max(axis=1, keepdims=True) - samples).mean(axis=0)
+    control_column = np.flatnonzero(served == control_index)
+    for column, i in enumerate(served):
+        best[i], loss[i] = float(hits[column]), float(losses[column])
+        # P(control beats itself) is meaningless; with an unserved control there is nothing to beat.
+        if control_column.size and i != control_index:
+            beat[i] = float((samples[:, column] > samples[:, control_column[0]]).mean())
+    return beat, best, loss
 
 
 def _required_trials(control_rate: float | None, alpha: float, k: int) -> int | None:
@@ -208,6 +227,10 @@ def analyze(
     # Raises ValueError for < 2 variants, duplicate ids, an unknown control, weights of the wrong
     # length or <= 0, successes > trials, negative/non-integer counts. Zero trials or zero successes
     # do not raise: statistics that are undefined become None and the verdict is insufficient_data.
+    # An arm with zero trials (never served) has rate, interval, p, P(beat control), P(best) and
+    # expected loss None and stays out of the Monte Carlo, but still counts in the SRM check (its
+    # expected share against 0 observed is what flags the broken split, as in GrowthBook). A control
+    # with zero trials leaves P(beat control), lift and p None for every arm.
     # srm_counts: per-variant counts of the randomised unit (impressions/visitors) for the SRM check;
     # default = trials for ctr. For cvr the trials are clicks, which differ by design whenever the
     # images' CTR differs, so a chi-square on them would flag a healthy split: without srm_counts
@@ -274,10 +297,9 @@ def analyze(
             successes=int(successes[i]),
             p_value=raw_p.get(i),
             p_adjusted=adjusted.get(i),
-            # P(control beats itself) is meaningless, so the control row carries None.
-            prob_beat_control=None if i == control_index else float(beat_control[i]),
-            prob_best=float(prob_best[i]),
-            expected_loss=float(loss[i]),
+            prob_beat_control=beat_control[i],
+            prob_best=prob_best[i],
+            expected_loss=loss[i],
             **rows[i],
         )
         for i, v in enumerate(variants)

@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +33,11 @@ MIN_SUCCESSES = 100  # per variant before any verdict (GrowthBook uses 150 conve
 SLOW_TEST_DAYS = 28  # beyond this, suggest testing fewer images
 THUMBNAIL_TYPES = ("png", "jpg", "jpeg", "webp", "gif")
 THUMBNAIL_MAX_PX = 480
+# Upload limits: a main image is at most a few thousand pixels a side. A tiny file can declare a huge image (a
+# decompression bomb: 20000 x 20000 pixels in 50 KB decodes to 400 MB+), so the size is read from the header and
+# checked before anything is decoded.
+THUMBNAIL_MAX_BYTES = 20 * 1024 * 1024  # 20 MB
+THUMBNAIL_MAX_PIXELS = 36_000_000  # e.g. 6000 x 6000
 
 
 @dataclass(frozen=True)
@@ -181,8 +187,8 @@ def _date(value: object) -> dt.date | None:
     return pd.Timestamp(value).date()
 
 
-def _names(names: dict[str, str], ids: list[str] | tuple[str, ...]) -> str:
-    return "、".join(f"{names[v]}（{v}）" if names[v] != v else v for v in ids)
+def _names(names: dict[str, str], ids: list[str] | tuple[str, ...], quote: Callable[[str], str] = str) -> str:
+    return "、".join(f"{quote(names[v])}（{quote(v)}）" if names[v] != v else quote(v) for v in ids)
 
 
 def _daily_frame(test: ABTestDef, raw: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
@@ -265,31 +271,35 @@ def fmt_count(n: float, lang: Lang) -> str:
     return f"{round(n, -3 if n >= 1e4 else -2 if n >= 1e3 else 0):,.0f}"
 
 
-def verdict(report: TestReport, lang: Lang = "zh") -> VerdictText:
+def verdict(report: TestReport, lang: Lang = "zh", quote: Callable[[str], str] = str) -> VerdictText:
     """The verdict panel: a headline in plain words for the operator, with the reasons as detail lines.
 
     Order: data errors, creatives without data (their zero impressions would also break the split),
-    SRM, winner, not enough data, no winner yet."""
-    r, test, names = report.result, report.test, report.names
+    SRM, winner, not enough data, no winner yet. `quote` is applied to every user value in the text (creative
+    names and ids): the page passes shopkr.text.md, so a name cannot add Markdown to the panel."""
+    r, test = report.result, report.test
+    names = {v: quote(name) for v, name in report.names.items()}  # shown names; report.names stays raw
     metric = t(f"ab.metric_{test.metric}", lang)
     details: list[str] = []
     if report.partial:
-        details.append(t("ab.partial", lang, names=_names(names, report.partial), days=report.days))
+        details.append(t("ab.partial", lang, names=_names(report.names, report.partial, quote), days=report.days))
     if r is None:
-        return VerdictText("error", t(report.error or "ab.err_unknown", lang, **report.error_args), tuple(details))
+        args = {k: quote(v) if isinstance(v, str) else v for k, v in report.error_args.items()}
+        return VerdictText("error", t(report.error or "ab.err_unknown", lang, **args), tuple(details))
     if report.missing:
-        headline = t("ab.missing", lang, names=_names(names, report.missing), start=test.start, end=test.end)
+        shown = _names(report.names, report.missing, quote)
+        headline = t("ab.missing", lang, names=shown, start=test.start, end=test.end)
         return VerdictText("warning", headline, tuple(details))
     control = next(v for v in r.variants if v.id == r.control)
     if r.verdict == "srm_failed":
         headline = t("ab.srm_failed", lang, p=fmt_srm_p(r.srm_p_value))
-        return VerdictText("error", headline, (*details, *_share_lines(report, lang)))
+        return VerdictText("error", headline, (*details, *_share_lines(report, lang, quote)))
     if r.verdict == "winner":
         w = next(v for v in r.variants if v.id == r.winner)
         headline = t(
             "ab.winner",
             lang,
-            name=w.name,
+            name=names[w.id],
             metric=metric,
             rate=fmt_rate(w.rate),
             lift=fmt_lift(w.lift, signed=False),
@@ -303,7 +313,7 @@ def verdict(report: TestReport, lang: Lang = "zh") -> VerdictText:
                 high=fmt_lift(w.lift_ci_high),
                 beat=_pct(w.prob_beat_control),
                 best=_pct(w.prob_best),
-                control=control.name,
+                control=names[control.id],
                 control_rate=fmt_rate(control.rate),
             )
         )
@@ -317,13 +327,13 @@ def verdict(report: TestReport, lang: Lang = "zh") -> VerdictText:
             lang,
             min=MIN_SUCCESSES,
             what=t(f"ab.success_{test.metric}", lang),
-            name=fewest.name,
+            name=names[fewest.id],
             have=fewest.successes,
         )
         return VerdictText("warning", headline, (*_plan_lines(report, lang, wait=True), *details))
     # no_winner_yet
     if "control_best" in r.notes:
-        headline, tone = t("ab.control_best", lang, name=control.name), "success"
+        headline, tone = t("ab.control_best", lang, name=names[control.id]), "success"
     elif "sample_size_reached" in r.notes:
         headline, tone = t("ab.no_difference", lang), "info"
     else:
@@ -336,7 +346,7 @@ def verdict(report: TestReport, lang: Lang = "zh") -> VerdictText:
             t(
                 "ab.leader",
                 lang,
-                name=lead.name,
+                name=names[lead.id],
                 metric=metric,
                 rate=fmt_rate(lead.rate),
                 lift=fmt_lift(lead.lift),
@@ -400,7 +410,7 @@ def _plan_lines(report: TestReport, lang: Lang, wait: bool) -> list[str]:
     return lines
 
 
-def _share_lines(report: TestReport, lang: Lang) -> list[str]:
+def _share_lines(report: TestReport, lang: Lang, quote: Callable[[str], str] = str) -> list[str]:
     total = sum(report.impressions.values())
     if not total:
         return []
@@ -409,7 +419,7 @@ def _share_lines(report: TestReport, lang: Lang) -> list[str]:
         t(
             "ab.share_item",
             lang,
-            name=report.names[v],
+            name=quote(report.names[v]),
             share=f"{report.impressions[v] / total * 100:.1f}%",
             intended=f"{intended[v] * 100:.1f}%",
         )
@@ -708,18 +718,50 @@ def _safe(part: str) -> str:
     return cleaned or "_"
 
 
+class ThumbnailError(ValueError):
+    """An upload that is not stored; `code` is its i18n key (ab.thumb_err_*), `values` the key's parameters."""
+
+    def __init__(self, code: str, message: str, **values: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.values = values
+
+
 def save_thumbnail(root: Path, test_id: str, creative_id: str, filename: str, data: bytes) -> Path:
-    """Store an uploaded image as <root>/<test>/<creative>.<ext> (shrunk to 480 px); ValueError if not an image."""
+    """Store an uploaded image as <root>/<test>/<creative>.<ext> (shrunk to 480 px). ThumbnailError (a ValueError)
+    if it is not an image, over THUMBNAIL_MAX_BYTES, or declares more than THUMBNAIL_MAX_PIXELS pixels (checked
+    from the header, before decoding)."""
+    import warnings
+
     from PIL import Image, UnidentifiedImageError  # Pillow comes with Streamlit
 
     ext = Path(filename).suffix.lower().lstrip(".")
     if ext not in THUMBNAIL_TYPES:
-        raise ValueError(f"{filename}: not an image ({', '.join(THUMBNAIL_TYPES)})")
+        raise ThumbnailError(
+            "ab.thumb_err_type", f"{filename}: not an image ({', '.join(THUMBNAIL_TYPES)})", name=filename
+        )
+    if len(data) > THUMBNAIL_MAX_BYTES:
+        mb = THUMBNAIL_MAX_BYTES // (1024 * 1024)
+        raise ThumbnailError("ab.thumb_err_bytes", f"{filename}: larger than {mb} MB", name=filename, mb=mb)
     try:
-        image = Image.open(io.BytesIO(data))
-        image.load()
-    except (UnidentifiedImageError, OSError) as exc:
-        raise ValueError(f"{filename}: cannot be read as an image") from exc
+        with warnings.catch_warnings():
+            # Pillow warns above 89 M pixels and refuses above twice that; both are refusals here.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))  # lazy: reads the header only
+            width, height = image.size
+            if width * height > THUMBNAIL_MAX_PIXELS:
+                raise Image.DecompressionBombError(f"{width} x {height} pixels")
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        limit = f"{THUMBNAIL_MAX_PIXELS / 1e6:.0f}"
+        raise ThumbnailError(
+            "ab.thumb_err_pixels",
+            f"{filename}: too many pixels ({exc}; at most {limit} million)",
+            name=filename,
+            mp=limit,
+        ) from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ThumbnailError("ab.thumb_err_read", f"{filename}: cannot be read as an image", name=filename) from exc
     folder = root / _safe(test_id)
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob(f"{_safe(creative_id)}.*"):

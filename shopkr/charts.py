@@ -1,20 +1,27 @@
 """Plotly figures for the pages. Pure: data and already-translated labels in, a figure out.
 
 Score bands use one palette everywhere: red < 0.4, yellow 0.4-0.69, green >= 0.7, grey without data.
+Text that comes from users (titles, owners, shop, creative and people names, cycle ids) is passed as plain text
+and escaped here (`shopkr.text.plain`): plotly renders <b>, <a href>, <br> and more in labels and hover text.
+Multi-line text is given with "\n" and drawn with <br>.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+
+from shopkr.text import plain, plain_lines
 
 BAND = {"red": "#d64545", "yellow": "#e0a100", "green": "#2e9d5b", "grey": "#b0b5ba"}
 INK = "#1f2933"
 MUTED = "#7b8794"
 ACCENT = "#2f6fde"
 FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
+GAP = "#eef1f4"  # days after the last data day
 
 
 def band(score: float | None, status: str | None = None) -> str:
@@ -46,11 +53,19 @@ def tick_format(unit: str) -> str:
 
 
 def progress(
-    series: pd.DataFrame, unit: str, labels: Mapping[str, str], title: str | None = None, height: int = 300
+    series: pd.DataFrame,
+    unit: str,
+    labels: Mapping[str, str],
+    title: str | None = None,
+    height: int = 300,
+    data_through: dt.date | None = None,
+    as_of: dt.date | None = None,
 ) -> go.Figure:
     """To-date value per day against the target line and the linear pace line.
 
-    `series` has date, value, target, pace; `labels` gives the names of "value", "target", "pace".
+    `series` has date, value, target, pace; `labels` gives the names of "value", "target", "pace" and, for the
+    gap mark, "data_through" (e.g. 数据截至 11-26). When the data stop before `as_of` (both given), the days from
+    `data_through` to as_of (capped at the series' last date) are shaded with a dotted line at data_through.
     """
     fig = go.Figure()
     known = series.dropna(subset=["value"]) if "value" in series else series.iloc[0:0]
@@ -84,9 +99,54 @@ def progress(
             marker={"size": 4},
         )
     )
+    if data_through is not None and as_of is not None and len(series):
+        _mark_data_gap(fig, data_through, min(as_of, max(series["date"])), labels.get("data_through"))
     fig.update_yaxes(tickformat=tick_format(unit))
     fig.update_xaxes(tickformat="%m-%d")  # 11-26, as 生意参谋 and the pages write dates
     return _layout(fig, title, height)
+
+
+def _mark_data_gap(fig: go.Figure, data_through: dt.date, end: dt.date, label: str | None) -> None:
+    """Shade the days after the last data day up to `end` and label the edge, so no one reads them as zero."""
+    if end <= data_through:
+        return
+    # Shapes and annotations are added separately: add_vline(annotation_text=...) fails on date axes.
+    fig.add_shape(
+        type="rect",
+        xref="x",
+        yref="paper",
+        x0=data_through,
+        x1=end,
+        y0=0,
+        y1=1,
+        fillcolor=GAP,
+        opacity=0.6,
+        line_width=0,
+        layer="below",
+    )
+    fig.add_shape(
+        type="line",
+        xref="x",
+        yref="paper",
+        x0=data_through,
+        x1=data_through,
+        y0=0,
+        y1=1,
+        line={"color": MUTED, "dash": "dot", "width": 1},
+    )
+    if label:
+        fig.add_annotation(
+            x=data_through,
+            y=0.02,  # at the foot of the band: the top holds the target line and the legend
+            xref="x",
+            yref="paper",
+            xanchor="left",
+            yanchor="bottom",
+            showarrow=False,
+            text=plain(label),
+            font={"size": 11, "color": MUTED},
+            bgcolor="rgba(255,255,255,0.85)",
+        )
 
 
 def objective_bars(objectives: pd.DataFrame, score_label: str, height: int | None = None) -> go.Figure:
@@ -96,7 +156,7 @@ def objective_bars(objectives: pd.DataFrame, score_label: str, height: int | Non
     fig = go.Figure(
         go.Bar(
             x=df["score"],
-            y=df["label"],
+            y=[plain(x) for x in df["label"]],
             orientation="h",
             marker_color=colours,
             text=df["text"],
@@ -117,9 +177,9 @@ def alignment_sunburst(nodes: pd.DataFrame, root_label: str, height: int = 420) 
     `nodes` has id, parent ('' for roots), label, score, status, hover."""
     ids = ["__root__", *nodes["id"]]
     parents = ["", *[p if p else "__root__" for p in nodes["parent"]]]
-    labels = [root_label, *nodes["label"]]
+    labels = [plain(root_label), *[plain_lines(str(x).split("\n")) for x in nodes["label"]]]
     colours = ["#ffffff", *[BAND[band(s, st)] for s, st in zip(nodes["score"], nodes["status"], strict=True)]]
-    hover = ["", *nodes["hover"]]
+    hover = ["", *[plain_lines(str(x).split("\n")) for x in nodes["hover"]]]
     fig = go.Figure(
         go.Sunburst(
             ids=ids,
@@ -138,11 +198,12 @@ def alignment_sunburst(nodes: pd.DataFrame, root_label: str, height: int = 420) 
 def shop_attainment(shops: pd.DataFrame, labels: Mapping[str, str], height: int = 300) -> go.Figure:
     """Per shop: GMV to date, projected GMV and the target, side by side (columns shop, value, projected, target)."""
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=shops["shop"], y=shops["value"], name=labels["value"], marker_color=ACCENT))
-    fig.add_trace(go.Bar(x=shops["shop"], y=shops["projected"], name=labels["projected"], marker_color="#9bb9f0"))
+    names = [plain(x) for x in shops["shop"]]
+    fig.add_trace(go.Bar(x=names, y=shops["value"], name=labels["value"], marker_color=ACCENT))
+    fig.add_trace(go.Bar(x=names, y=shops["projected"], name=labels["projected"], marker_color="#9bb9f0"))
     fig.add_trace(
         go.Scatter(
-            x=shops["shop"],
+            x=names,
             y=shops["target"],
             name=labels["target"],
             mode="markers",
@@ -179,7 +240,7 @@ def coverage(
         go.Heatmap(
             z=state.loc[rows].values,
             x=list(state.columns),
-            y=rows,
+            y=[plain(r) for r in rows],
             zmin=0,
             zmax=2,
             colorscale=scale,
@@ -233,8 +294,8 @@ def score_grid(grid: pd.DataFrame, labels: Mapping[str, str], height: int | None
     fig = go.Figure(
         go.Heatmap(
             z=z.loc[rows].values,
-            x=cycles,
-            y=rows,
+            x=[plain(c) for c in cycles],
+            y=[plain(r) for r in rows],
             zmin=0,
             zmax=3,
             colorscale=scale,
@@ -283,7 +344,7 @@ def forest(
     fig = go.Figure(
         go.Scatter(
             x=known["rate"],
-            y=known["label"],
+            y=[plain(x) for x in known["label"]],
             mode="markers+text",
             text=[
                 "" if role == "control" else f"{r:.2%}" for r, role in zip(known["rate"], known["role"], strict=True)
@@ -318,7 +379,7 @@ def forest(
             text=f"{labels['control']} {rate:.2%}",
             font={"size": 11, "color": INK},
         )
-    fig.update_yaxes(categoryorder="array", categoryarray=list(df["label"]), showgrid=False)
+    fig.update_yaxes(categoryorder="array", categoryarray=[plain(x) for x in df["label"]], showgrid=False)
     fig.update_xaxes(tickformat=".1%", title=labels["rate"], showgrid=True, gridcolor="#eef1f4")
     fig = _layout(fig, None, height or max(220, 44 * len(df) + 80))
     fig.update_layout(margin={"t": 30})
@@ -333,7 +394,7 @@ def daily_rates(daily: pd.DataFrame, colours: Mapping[str, str], control: str, h
             go.Scatter(
                 x=part["date"],
                 y=part["rate"],
-                name=str(part["name"].iloc[0]),
+                name=plain(part["name"].iloc[0]),
                 mode="lines+markers",
                 line={
                     "color": colours.get(cid, MUTED),
@@ -383,7 +444,7 @@ def daily_shares(daily: pd.DataFrame, colours: Mapping[str, str], intended_label
             go.Scatter(
                 x=part["date"],
                 y=part["share"],
-                name=str(part["name"].iloc[0]),
+                name=plain(part["name"].iloc[0]),
                 mode="lines+markers",
                 line={"color": colour, "width": 1.6},
                 marker={"size": 4},

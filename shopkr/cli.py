@@ -48,10 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = osub.add_parser("check", help="validate an OKR YAML file without storing anything")
     p.add_argument("file")
     p.set_defaults(func=_later("cmd_okrs_check"))
-    p = osub.add_parser("load", help="validate and store an OKR YAML file (its cycles' objectives are replaced)")
+    p = osub.add_parser(
+        "load", help="validate and store an OKR YAML file (replaces the objectives of the cycles it has objectives in)"
+    )
     p.add_argument("file")
     p.add_argument("--user", help="who makes the change (default: the OS user)")
     p.add_argument("--reason", help="why; required to change a start or target in a locked cycle")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="delete the stored objectives of those cycles that the file does not contain (listed without it)",
+    )
     _db_arg(p)
     p.set_defaults(func=_later("cmd_okrs_load"))
     p = osub.add_parser("export", help="write the stored OKRs as YAML (stdout or -o FILE)")
@@ -76,6 +83,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50)
     _db_arg(p)
     p.set_defaults(func=_later("cmd_okrs_history"))
+
+    demo = sub.add_parser("demo", help="the demo shops and OKRs: load them, or clear exactly what the demo wrote")
+    dsub = demo.add_subparsers(dest="demo_command", required=True)
+    p = dsub.add_parser("load", help="load the demo shops and OKRs (refused if that would overwrite stored data)")
+    _db_arg(p)
+    p.set_defaults(func=_later("cmd_demo_load"))
+    p = dsub.add_parser("clear", help="remove what the demo wrote; what others imported, edited or locked stays")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)")
+    _db_arg(p)
+    p.set_defaults(func=_later("cmd_demo_clear"))
 
     p = sub.add_parser("report", help="the 日报: one owner's KRs as plain text for a WeChat/DingTalk group")
     p.add_argument("--owner", required=True, help="whose OKRs")

@@ -77,7 +77,8 @@ def cmd_okrs_check(args: argparse.Namespace) -> int:
 
 
 def cmd_okrs_load(args: argparse.Namespace) -> int:
-    """Validate, then store: the file's cycles' objectives and its tests replace the stored ones."""
+    """Validate, then store: the objectives of the cycles that have objectives in the file, and its tests, replace
+    the stored ones. A load that would delete stored objectives lists them and needs --replace (else exit 1)."""
     new, problems = _read_okr_file(args.file)
     _print_problems(problems)
     if new is None:
@@ -85,11 +86,26 @@ def cmd_okrs_load(args: argparse.Namespace) -> int:
         return 1
     user = args.user or importer.default_user()
     with store.connect(args.db, on_wait=lambda m: print(m, file=sys.stderr)) as con:
-        merged = merge_file(store.read_okrs(con), new)
+        stored = store.read_okrs(con)
+        merged = merge_file(stored, new)
         checked, merged_problems = validate(merged.model_dump(mode="json", exclude_none=True))
         if checked is None:
             _print_problems([p for p in merged_problems if p.severity == "error"])
             print("✗ the file conflicts with OKRs already stored (see above); nothing stored.", file=sys.stderr)
+            return 1
+        gone = store.removed_objectives(stored, merged)
+        if gone and not args.replace:
+            cycles = ", ".join(sorted({o.cycle for o in gone}))
+            print(
+                f"✗ loading {args.file} would delete {len(gone)} stored objectives of {cycles} that the file does "
+                "not contain:",
+                file=sys.stderr,
+            )
+            _print_objectives(gone, sys.stderr)
+            print(
+                "Nothing stored. Add them to the file to keep them, or load again with --replace to delete them.",
+                file=sys.stderr,
+            )
             return 1
         try:
             changes = store.save_okrs(con, merged, user=user, reason=args.reason)
@@ -104,7 +120,16 @@ def cmd_okrs_load(args: argparse.Namespace) -> int:
         f"{sum(len(o.key_results) for o in new.objectives)} KRs, {len(new.ab_tests)} A/B tests "
         f"({created} created, {edited} field changes, {deleted} deleted)."
     )
+    if gone:
+        print(f"deleted {len(gone)} objectives (--replace):")
+        _print_objectives(gone, sys.stdout)
     return 0
+
+
+def _print_objectives(objectives: list, stream) -> None:
+    """One line per objective: id, owner, title, cycle."""
+    for o in objectives:
+        print(f"    {o.id}  {o.owner}  {o.title}  ({o.cycle})", file=stream)
 
 
 def cmd_okrs_export(args: argparse.Namespace) -> int:
@@ -182,6 +207,106 @@ def cmd_okrs_history(args: argparse.Namespace) -> int:
     return 0
 
 
+_CONFLICTS = {
+    "loaded": "the demo is loaded already (clear it first: python -m shopkr demo clear)",
+    "shop_rows": "shop {subject} already has {count} rows: the demo's exports would replace those of the same days",
+    "cycle_objectives": "cycle {subject} already has {count} objectives: the demo replaces its cycles' objectives",
+    "id_taken": "id {subject} is taken by a stored objective, KR or A/B test",
+    "cycle_set": "cycle {subject} is locked, closed or has other dates: the demo would close or redefine it",
+}
+
+
+def cmd_demo_load(args: argparse.Namespace) -> int:
+    """Load the demo shops and OKRs; refused (exit 1, nothing written) when that would overwrite stored data."""
+    from shopkr import demo
+
+    def progress(_: float, step: str) -> None:
+        if step:
+            print(f"loading {step} ...", file=sys.stderr)
+
+    try:
+        demo.load(args.db, progress=progress)
+    except demo.DemoConflict as exc:
+        for c in exc.conflicts:
+            print(f"✗ {_CONFLICTS[c.code].format(subject=c.subject, count=c.count)}", file=sys.stderr)
+        print(
+            f"The demo was not loaded: it would overwrite or change data in {store.db_path(args.db)}. Nothing "
+            "written. Load it into a new database instead (--db demo.duckdb).",
+            file=sys.stderr,
+        )
+        return 1
+    plan = demo.plan(args.db)
+    print(
+        f"demo loaded into {store.db_path(args.db)}: {', '.join(demo.SHOPS)} ({plan.row_count:,} rows), "
+        f"{len(plan.objectives)} objectives, {len(plan.tests)} A/B tests; {', '.join(demo.CLOSED_CYCLES)} closed. "
+        "Remove it with: python -m shopkr demo clear"
+    )
+    return 0
+
+
+def _ids(ids: tuple[str, ...]) -> str:
+    return f" ({', '.join(ids)})" if ids else ""
+
+
+def _plan_lines(plan: store.DemoPlan) -> list[str]:
+    """What `demo clear` removes and what stays, in words."""
+    tables = ", ".join(f"{table} {n:,}" for table, n in plan.rows.items())
+    lines = [
+        f"  remove: {plan.row_count:,} rows the demo imported and nobody re-imported since ({tables}), "
+        f"and its {len(plan.imports)} import log entries",
+        f"  remove: {len(plan.objectives)} demo objectives with their KRs{_ids(plan.objectives)}, "
+        f"{len(plan.tests)} A/B tests{_ids(plan.tests)}, {plan.closings} frozen grades of those objectives",
+    ]
+    if plan.recorded:
+        lines.append(f"  remove: the {len(plan.changes)} change-history rows the demo wrote about what is removed")
+    if plan.cycles:
+        lines.append(f"  remove: cycles {', '.join(plan.cycles)} as the demo defined (and closed) them")
+    if plan.locks:
+        lines.append(f"  remove: the demo's closing lock on {', '.join(plan.locks)}")
+    lines.append(f"  keep:   {plan.kept_rows:,} rows of the demo's shops written by other imports")
+    if plan.kept_objectives or plan.kept_tests:
+        kept = _ids(plan.kept_objectives + plan.kept_tests)
+        lines.append(f"  keep:   demo objectives and tests changed or replaced since{kept}")
+    if plan.kept_cycles:
+        lines.append(f"  keep:   cycles {', '.join(plan.kept_cycles)} (other objectives, grades or a lock in them)")
+    if not plan.recorded:
+        lines.append(
+            "  keep:   every change-history row (this demo was loaded by an older ShopKR that did not record "
+            "which rows it wrote)"
+        )
+    lines.append("  keep:   other shops and objectives, everyone else's history, locks and cycles someone set")
+    return lines
+
+
+def cmd_demo_clear(args: argparse.Namespace) -> int:
+    """Say what clearing the demo removes and keeps, ask (unless --yes), then remove exactly that."""
+    from shopkr import demo
+
+    where = store.db_path(args.db)
+    plan = demo.plan(args.db)
+    if plan is None:
+        print(f"no demo data in {where}: nothing to clear.")
+        return 0
+    print(f"Clearing the demo data in {where}:")
+    print("\n".join(_plan_lines(plan)))
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("✗ not cleared: confirm with --yes (there is no terminal to ask). Nothing removed.", file=sys.stderr)
+            return 1
+        if input("Remove it? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("Nothing removed.")
+            return 1
+    done = demo.clear(args.db)
+    if done is None:  # cleared by someone else meanwhile
+        print("the demo was cleared meanwhile: nothing removed.")
+        return 0
+    print(
+        f"demo cleared: {done.row_count:,} rows, {len(done.imports)} imports, {len(done.objectives)} objectives, "
+        f"{len(done.tests)} A/B tests removed."
+    )
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Print the owner's daily report (the same text as the 日报 button on My KRs)."""
     with store.connect(args.db) as con:
@@ -200,7 +325,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    """Score a cycle and print a table, JSON or CSV."""
+    """Score a cycle and print a table, JSON or CSV (JSON and CSV at full precision; JSON never holds
+    Infinity or NaN: allow_nan=False guards engine.to_json, which turns such numbers into null)."""
     with store.connect(args.db) as con:
         okrs = store.read_okrs(con)
         if not okrs.objectives:
@@ -212,7 +338,7 @@ def cmd_score(args: argparse.Namespace) -> int:
             return 1
         report = engine.score_cycle(con, okrs, cycle_id, args.as_of or today)
     if args.format == "json":
-        print(json.dumps(engine.to_json(report), ensure_ascii=False, indent=2))
+        print(json.dumps(engine.to_json(report), ensure_ascii=False, indent=2, allow_nan=False))
     elif args.format == "csv":
         sys.stdout.write(views.score_csv(report))
     else:

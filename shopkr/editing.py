@@ -29,7 +29,7 @@ from shopkr.okr import (
     resolve_cycles,
     validate,
 )
-from shopkr.store import Change, diff_okrs
+from shopkr.store import Change, diff_okrs, removed_objectives
 
 Kind = Literal["metric", "sql", "manual"]
 KINDS: tuple[Kind, ...] = ("metric", "sql", "manual")
@@ -576,6 +576,13 @@ def preview(stored: OKRFile, new: OKRFile) -> tuple[Checked, list[Change]]:
     return checked, diff_okrs(stored, merged) if checked.okrs is not None else []
 
 
+def deleted_table(stored: OKRFile, merged: OKRFile, lang: Lang) -> pd.DataFrame:
+    """The stored objectives that storing `merged` (a `preview` result) deletes: id, owner, title and cycle, one
+    row each; empty when it deletes none. The page asks for an explicit confirmation when there are any."""
+    rows = [(o.id, o.owner, o.title, o.cycle) for o in removed_objectives(stored, merged)]
+    return pd.DataFrame(rows, columns=[field_label(n, lang) for n in ("id", "owner", "title", "cycle")])
+
+
 def guarded(changes: Iterable[Change], locked: Iterable[str]) -> list[Change]:
     """Changes that need a reason because their cycle is locked (the rule of `store.save_okrs`)."""
     locked = set(locked)
@@ -700,7 +707,16 @@ def metric_label(metric: str, lang: Lang) -> str:
 _PATTERNS: tuple[tuple[str, str], ...] = (
     (r"the target equals the start, so there is nothing to achieve", "target_eq_start"),
     (r"(?P<metric>\w+) is a rate: say where it starts.*", "rate_needs_start"),
-    (r"a SQL KR needs a start value", "sql_needs_start"),
+    (
+        r"(?P<metric>\w+) is a rate: write it as a fraction between 0 and 1 \(0\.035 for 3\.5%\); "
+        r"did you mean (?P<suggestion>\S+)\?",
+        "rate_percent",
+    ),
+    (r"(?P<metric>\w+) is a rate: write it as a fraction between 0 and 1 \(0\.035 for 3\.5%\)", "rate_fraction"),
+    (
+        r"SQL KR (?P<kr>.+) has no start, so it is scored from 0; set start when the query returns a rate.*",
+        "sql_start_default",
+    ),
     (r"a metric or SQL KR needs a target.*", "needs_target"),
     (r"a KR needs exactly one of metric, sql or manual \(found: (?P<found>.+)\)", "one_measure"),
     (r"a manual score must be between 0\.0 and 1\.0", "manual_range"),
@@ -725,6 +741,8 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (r"write exactly one SELECT statement \(found (?P<n>\d+)\)", "sql_one"),
     (r"only SELECT \(or WITH \.\.\. SELECT\) is allowed, not (?P<kind>\w+)", "sql_select"),
     (r"unknown parameter \$(?P<name>\w+); allowed: (?P<allowed>.+)", "sql_param"),
+    (r"the query is (?P<n>[\d,]+) characters long, over the limit of (?P<max>[\d,]+):.*", "sql_too_long"),
+    (r"the query has (?P<n>\d+) joins and subqueries, over the limit of (?P<max>\d+):.*", "sql_joins"),
     (
         r"(?P<owner>.+) has (?P<n>\d+) objectives in (?P<cycle>\S+); the method says at most (?P<max>\d+): focus",
         "w_owner",
@@ -743,6 +761,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (r"Input should be a valid date.*", "not_date"),
     (r"Input should be a valid (string|list|dictionary).*", "wrong_type"),
     (r"Input should be greater than (?P<limit>\S+)", "greater_than"),
+    (r"Input should be a finite number", "not_finite"),
     (r"Input should be (?!a valid).*", "not_allowed"),
     (r"not valid YAML: (?P<detail>.+)", "bad_yaml"),
     (r"the file must be a mapping.*", "not_mapping"),

@@ -5,9 +5,13 @@ This is where definitions (okr.py), metric queries (metrics.py) and maths (scori
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
-from dataclasses import asdict, dataclass, field
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import duckdb
@@ -144,7 +148,7 @@ def score_cycle(
         if closing is not None and kr.id in closing:
             results[kr.id] = _from_closing(o, kr, cycle, closing[kr.id])
             continue
-        results[kr.id] = _score_kr(con, o, kr, cycle, as_of, now.get(kr.id), before.get(kr.id))
+        results[kr.id] = _finite(_score_kr(con, o, kr, cycle, as_of, now.get(kr.id), before.get(kr.id)))
     out = []
     for o in objectives:
         kr_results = tuple(results[kr.id] for kr in o.key_results)
@@ -208,7 +212,7 @@ def _score_kr(
         "metric": kr.metric,
         "filters": dict(kr.filters),
         "level": kr.level,
-        "start": kr.start if kr.kind != "sum" else kr.start_value,
+        "start": kr.start_value if kr.kind in ("sum", "sql") else kr.start,
         "target": kr.target,
         "weight": kr.weight,
         "deadline": deadline,
@@ -250,7 +254,7 @@ def _score_kr(
         s = scoring.score_kr(
             kind="sql",
             value=value,
-            start=kr.start,
+            start=kr.start_value,  # 0 when omitted (validation warns)
             target=kr.target,
             kr_type=o.type,
             covered_days=covered,
@@ -325,6 +329,32 @@ def _score_kr(
     )
 
 
+_NUMBERS = ("value", "numerator", "denominator", "start", "target", "progress", "projected_value")
+
+
+def _finite(k: KRResult) -> KRResult:
+    """The KR as scored, or, when one of its numbers is not finite (amounts so large that their sum
+    overflows to infinity, a ratio of such sums), status `error` with no numbers and a message saying which:
+    a score computed from infinity would be meaningless (and JSON cannot carry it)."""
+    bad = [f for f in _NUMBERS if isinstance(v := getattr(k, f), float) and not math.isfinite(v)]
+    if not bad:
+        return k
+    return replace(
+        k,
+        value=None,
+        numerator=None,
+        denominator=None,
+        progress=None,
+        score=0.0,
+        projected_value=None,
+        projected_score=0.0,
+        status="error",
+        advice=None,
+        previous_score=None,
+        message=f"{', '.join(bad)} is not a finite number (the sums overflow): check the imported amounts",
+    )
+
+
 def _fields(s: scoring.KRScore) -> dict[str, Any]:
     return {
         "progress": s.progress,
@@ -350,10 +380,34 @@ def freshness(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> d
 # --- daily series -------------------------------------------------------------------------------------
 
 
-def kr_series(con: duckdb.DuckDBPyConnection, okrs: OKRFile, kr_id: str, as_of: dt.date | None = None) -> pd.DataFrame:
+# An SQL KR's daily series runs its query once per day: all the days together get this many seconds.
+SERIES_BUDGET = 10.0
+
+Connect = Callable[[float], contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]]
+
+
+def kr_series(
+    con: duckdb.DuckDBPyConnection | None,
+    okrs: OKRFile,
+    kr_id: str,
+    as_of: dt.date | None = None,
+    *,
+    connect: Connect | None = None,
+    budget: float | None = None,
+    timeout: float = 5.0,
+) -> pd.DataFrame:
     """For one KR, each day of the cycle up to as_of: the to-date value (cumulative for sums, ratio of sums
     to date for rates), numerator and denominator that day and to date, the target and the linear pace line.
-    Columns: date, value, numerator, denominator, num_to_date, den_to_date, target, pace, score."""
+    Metric KRs have values only through the last day with data (data_through), none after it.
+    Columns: date, value, numerator, denominator, num_to_date, den_to_date, target, pace, score.
+
+    A catalogue KR reads its daily sums on `con` in one query. An SQL KR runs its query once per day: each
+    on its own short-lived connection from `connect(wait_seconds)` when given (e.g.
+    `lambda wait: store.connect(wait=wait)`), so the database file is held for one query at a time and a
+    writer in another process gets in between; else all on `con`. All days together get `budget` seconds
+    (default SERIES_BUDGET; each query at most `timeout`); days not computed in time have no value, and
+    `frame.attrs["incomplete_from"]` is the first of them (None when the series is complete). A day whose
+    query fails has no value either. Raises KeyError for an unknown KR, ValueError without a connection."""
     o, kr = find_kr(okrs, kr_id)
     cycle = resolve_cycles(okrs)[o.cycle]
     as_of = as_of or dt.date.today()
@@ -362,27 +416,26 @@ def kr_series(con: duckdb.DuckDBPyConnection, okrs: OKRFile, kr_id: str, as_of: 
     total = scoring.period_days(cycle.start, deadline)
     dates = pd.date_range(cycle.start, deadline).date
     frame = pd.DataFrame({"date": dates})
+    incomplete_from = None
     if kr.metric is not None and end >= cycle.start:
+        if con is None:
+            raise ValueError("a catalogue KR's series needs a connection")
         metric = metrics.CATALOGUE[kr.metric]
         days = metrics.daily_sums(con, {kr.id: _scope(kr, cycle, end)})
         series = metrics.cumulative(metric, days.drop(columns=["key"])) if not days.empty else pd.DataFrame()
         frame = frame.merge(series, on="date", how="left") if not series.empty else frame
         if not series.empty:
-            known = frame["date"] <= end
+            # Carry the to-date value over gaps between data days, never past the last day with data
+            # (data_through): a flat line after it would read as days without sales.
+            known = frame["date"] <= min(end, max(series["date"]))
             frame.loc[known, ["num_to_date", "den_to_date", "value"]] = frame.loc[
                 known, ["num_to_date", "den_to_date", "value"]
             ].ffill()
     elif kr.sql is not None and end >= cycle.start:
-        values = []
-        for d in dates:
-            if d > end:
-                values.append(None)
-                continue
-            try:
-                values.append(metrics.run_sql(con, kr.sql, _sql_params(kr, cycle.start, d)))
-            except metrics.SQLError:
-                values.append(None)
-        frame["value"] = values
+        days = [d for d in dates if d <= end]
+        limit = SERIES_BUDGET if budget is None else budget
+        values, incomplete_from = _sql_series(con, kr, cycle.start, days, connect, limit, timeout)
+        frame["value"] = values + [None] * (len(dates) - len(values))
     for col in ("value", "numerator", "denominator", "num_to_date", "den_to_date"):
         if col not in frame:
             frame[col] = None
@@ -398,7 +451,48 @@ def kr_series(con: duckdb.DuckDBPyConnection, okrs: OKRFile, kr_id: str, as_of: 
     else:
         frame["pace"] = None
         frame["score"] = kr.manual
+    frame.attrs["incomplete_from"] = incomplete_from
     return frame
+
+
+def _sql_series(
+    con: duckdb.DuckDBPyConnection | None,
+    kr: KeyResult,
+    start: dt.date,
+    days: list[dt.date],
+    connect: Connect | None,
+    budget: float,
+    timeout: float,
+) -> tuple[list[float | None], dt.date | None]:
+    """The SQL KR's to-date value on each of `days` while the budget lasts (None where the query failed),
+    and the first day left out because `budget` seconds ran out (None when every day ran). See `kr_series`."""
+    if con is None and connect is None:
+        raise ValueError("an SQL KR's series needs a connection or a way to open one")
+    began = time.monotonic()
+
+    def left() -> float:
+        return budget - (time.monotonic() - began)
+
+    values: list[float | None] = []
+    for d in days:
+        if left() <= 0:
+            return values, d
+        params = _sql_params(kr, start, d)
+        try:
+            if connect is None:
+                values.append(metrics.run_sql(con, kr.sql, params, timeout=min(timeout, left())))  # type: ignore[arg-type]
+            else:
+                with connect(left()) as day_con:  # held for this one query only
+                    values.append(metrics.run_sql(day_con, kr.sql, params, timeout=max(min(timeout, left()), 0.01)))
+        except metrics.SQLTimeout:
+            if left() <= 0.05:
+                return values, d  # stopped by the budget rather than by the query's own limit
+            values.append(None)
+        except metrics.SQLError:
+            values.append(None)
+        except store.DatabaseBusy:
+            return values, d  # another process held the file for the rest of the budget
+    return values, None
 
 
 def find_kr(okrs: OKRFile, kr_id: str) -> tuple[Objective, KeyResult]:
@@ -453,7 +547,7 @@ def _from_closing(o: Objective, kr: KeyResult, cycle: Cycle, frozen: dict) -> KR
         value=frozen["value"],
         numerator=frozen["numerator"],
         denominator=frozen["denominator"],
-        start=kr.start if kr.kind != "sum" else kr.start_value,
+        start=kr.start_value if kr.kind in ("sum", "sql") else kr.start,
         target=kr.target,
         weight=kr.weight,
         deadline=_deadline(kr, cycle),
@@ -558,13 +652,16 @@ KR_JSON_FIELDS = (
 
 
 def to_json(report: CycleReport) -> dict:
-    """The `score --format json` document."""
+    """The `score --format json` document (see the README for its shape): numbers at full float precision
+    (only the table and pages round), dates as ISO text, and never Infinity or NaN (such a KR is already an
+    `error` from `score_cycle`; a non-finite number left anywhere becomes null), so
+    `json.dumps(..., allow_nan=False)` always succeeds."""
 
     def clean(v: Any) -> Any:
         if isinstance(v, dt.date):
             return v.isoformat()
         if isinstance(v, float):
-            return round(v, 6) if v == v else None
+            return v if math.isfinite(v) else None
         return v
 
     objectives = []
@@ -573,7 +670,7 @@ def to_json(report: CycleReport) -> dict:
         for k in o.key_results:
             d = asdict(k)
             item = {f: clean(d[f]) for f in KR_JSON_FIELDS}
-            item.update({"kind": k.kind, "advice": k.advice, "message": k.message, "weight": k.weight})
+            item.update({"kind": k.kind, "advice": k.advice, "message": k.message, "weight": clean(k.weight)})
             if k.kind == "manual":
                 item["value"] = None
             krs.append(item)

@@ -84,6 +84,29 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Demo data: these are demo shops and OKRs. Clear them before importing your own.",
     ),
     "ui.demo_clear": ("清除示例数据", "Clear demo data"),
+    "ui.demo_clear_plan": (
+        "清除将删除：示例导入的 {rows} 行数据及其 {imports} 条导入记录；{objectives} 个示例目标（含 KR 与结算成绩）"
+        "和 {tests} 个主图测试；示例自己写下的 {changes} 条修改记录。",
+        "Clearing removes: {rows} rows the demo imported and its {imports} import log entries; {objectives} demo "
+        "objectives (with their KRs and frozen grades) and {tests} A/B tests; the {changes} change-history rows the "
+        "demo wrote.",
+    ),
+    "ui.demo_clear_keep": (
+        "保留：之后的导入改写过的 {kept_rows} 行；修改过或用同一编号替换的 {kept} 个目标/测试；其他店铺和目标、"
+        "其他人的修改记录，以及有人设置的周期锁定。",
+        "Stays: {kept_rows} rows rewritten by later imports; {kept} objectives/tests changed or replaced under the "
+        "same id; other shops and objectives, everyone else's history, and cycle locks someone set.",
+    ),
+    "ui.demo_clear_old": (
+        "这份示例由旧版本载入，没有记录它写了哪些修改记录：修改记录全部保留。",
+        "This demo was loaded by an older version that did not record its history rows: all history stays.",
+    ),
+    "ui.demo_clear_yes": ("确认清除", "Clear it"),
+    "ui.demo_clear_no": ("取消", "Cancel"),
+    "ui.demo_cleared": (
+        "已清除示例数据：{rows} 行、{objectives} 个目标、{tests} 个主图测试。",
+        "Demo data cleared: {rows} rows, {objectives} objectives, {tests} A/B tests.",
+    ),
     "ui.demo_loading": ("首次启动，正在载入示例数据… {step}", "First start: loading the demo data… {step}"),
     "ui.no_okrs": (
         "还没有 OKR。到「OKR管理」新建，或上传 YAML 文件（示例：data/samples/okrs.yaml）。",
@@ -163,6 +186,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "detail.sql_note": (
         "自定义 SQL：只读运行，参数 $start $end $shop $platform $product_id，必须返回一个数字。",
         "Custom SQL: runs read-only with $start $end $shop $platform $product_id and must return one number.",
+    ),
+    "detail.series_incomplete": (
+        "每日曲线不完整：自定义 SQL 每天运行一次，{seconds} 秒内只算到 {date} 之前，之后的日期留空。"
+        "请简化查询（或缩小数据范围）后再看。",
+        "The daily series is incomplete: the custom SQL runs once per day and within {seconds} s only the days "
+        "before {date} were computed; later days are left empty. Simplify the query (or narrow its data).",
     ),
     "detail.ratio_note": (
         "比率按窗口内分子之和除以分母之和计算，不是每日比率的平均。",
@@ -352,6 +381,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The file equals the stored OKRs; nothing to store.",
     ),
     "manage.upload_preview": ("**保存后将发生的 {n} 处修改：**", "**The {n} changes that storing makes:**"),
+    "manage.upload_deletes": (
+        "保存会删除 {n} 个已保存的目标：文件里有它们所在周期的目标，却没有它们（见下表）。要保留，请把它们加进文件"
+        "后重新上传；确实要删除，请勾选下面的确认框。",
+        "Storing deletes {n} stored objectives: the file has objectives of their cycles but not these (below). To "
+        "keep them, add them to the file and upload it again; to delete them, tick the confirmation below.",
+    ),
+    "manage.upload_confirm_delete": ("确认删除这 {n} 个目标", "Yes, delete these {n} objectives"),
     "manage.upload_store": ("保存导入的 OKR", "Store these OKRs"),
     "manage.upload_saved": ("已导入并保存，共 {n} 处修改。", "Imported and stored: {n} changes."),
     "manage.export": ("导出 YAML", "Export YAML"),
@@ -484,6 +520,32 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The file must be a mapping with cycles/objectives/ab_tests",
     ),
     "manage.problem.not_utf8": ("不是 UTF-8 文本：请把 YAML 另存为 UTF-8", "Not UTF-8 text: save the YAML as UTF-8"),
+    "manage.problem.rate_percent": (
+        "{metric} 是比率：请写成 0 到 1 之间的小数（3.5% 写 0.035）；是不是想写 {suggestion}？",
+        "{metric} is a rate: write it as a fraction between 0 and 1 (0.035 for 3.5%); did you mean {suggestion}?",
+    ),
+    "manage.problem.rate_fraction": (
+        "{metric} 是比率：请写成 0 到 1 之间的小数（3.5% 写 0.035）",
+        "{metric} is a rate: write it as a fraction between 0 and 1 (0.035 for 3.5%)",
+    ),
+    "manage.problem.sql_start_default": (
+        "SQL 类 KR {kr} 没有填写起点，按 0 计分；如果查询返回的是比率，请填写起点（例如 0.03）",
+        "SQL KR {kr} has no start, so it is scored from 0; set a start when the query returns a rate (e.g. 0.03)",
+    ),
+    "manage.problem.sql_too_long": (
+        "SQL 查询有 {n} 个字符，超过上限 {max}：请写得更短（在 SQL 里求和，而不是逐个列出数值）",
+        "The query is {n} characters long, over the limit of {max}: write it shorter (sum in SQL instead of "
+        "listing values)",
+    ),
+    "manage.problem.sql_joins": (
+        "SQL 查询有 {n} 个连接和子查询，超过上限 {max}：请少连接几张表（KR 需要的数据通常在一张标准表里）",
+        "The query has {n} joins and subqueries, over the limit of {max}: join fewer tables (one canonical table "
+        "usually holds what a KR needs)",
+    ),
+    "manage.problem.not_finite": (
+        "应为有限的数字（不能是 .inf 或 .nan）",
+        "Must be a finite number (not .inf or .nan)",
+    ),
     # main-image A/B tests (shopkr/abtesting.py, pages/abtest.py, python -m shopkr abtest)
     "ab.metric_ctr": ("点击率", "CTR"),
     "ab.metric_cvr": ("转化率", "conversion rate"),
@@ -647,9 +709,30 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ab.thumbs": ("上传主图缩略图", "Upload main-image thumbnails"),
     "ab.thumb_variant": ("哪张图", "Image"),
     "ab.thumb_file": ("图片文件（png、jpg、webp、gif）", "Image file (png, jpg, webp, gif)"),
+    "ab.thumb_help": (
+        "最大 {mb} MB、{mp} 百万像素；保存时缩小到 480 像素。",
+        "At most {mb} MB and {mp} million pixels; stored shrunk to 480 pixels.",
+    ),
     "ab.thumb_save": ("上传", "Upload"),
     "ab.thumb_saved": ("已保存 {name} 的缩略图。", "Saved the thumbnail of {name}."),
     "ab.thumb_missing": ("先选一个图片文件。", "Choose an image file first."),
+    "ab.thumb_err_type": (
+        "{name} 不是支持的图片格式（png、jpg、webp、gif）。",
+        "{name} is not a supported image (png, jpg, webp, gif).",
+    ),
+    "ab.thumb_err_read": (
+        "{name} 无法作为图片读取，请换一个文件。",
+        "{name} cannot be read as an image; try another file.",
+    ),
+    "ab.thumb_err_bytes": (
+        "{name} 太大：缩略图文件最大 {mb} MB，请先缩小图片。",
+        "{name} is too large: a thumbnail file may be at most {mb} MB; shrink the image first.",
+    ),
+    "ab.thumb_err_pixels": (
+        "{name} 的像素太多：缩略图最多 {mp} 百万像素（例如 6000×6000），请先缩小图片。",
+        "{name} has too many pixels: a thumbnail may have at most {mp} million pixels (e.g. 6000×6000); shrink it "
+        "first.",
+    ),
     "ab.new": ("用已导入的素材新建测试", "Create a test from imported creatives"),
     "ab.new_shop": ("店铺", "Shop"),
     "ab.new_dates": ("测试日期", "Test dates"),

@@ -16,6 +16,7 @@ from connectors import SOURCES
 from connectors.canonical import TABLES
 from shopkr.i18n import Lang, t
 from shopkr.importer import FileResult
+from shopkr.text import md
 
 # Plain symbols (✓ – ✗) rather than emoji: the table is drawn on a canvas and servers often lack an emoji font.
 RESULT_ICONS = {"ok": "✓", "unchanged": "–", "failed": "✗"}
@@ -61,11 +62,8 @@ def failure_hint(error: str | None) -> str:
     return "import.hint_platform" if error and "no platform column" in error else "import.hint_fix"
 
 
-def escape_markdown(text: str) -> str:
-    """Text shown inside st.error/st.markdown without Markdown or LaTeX effects ($, *, _, `, [, ], <, >)."""
-    for ch in "\\`*_[]<>$~":
-        text = text.replace(ch, "\\" + ch)
-    return text
+# Kept for callers of the old name; the one escape rule for Markdown lives in shopkr.text.
+escape_markdown = md
 
 
 def shop_platform(shops: pd.DataFrame, shop: str | None) -> str | None:

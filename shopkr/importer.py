@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from connectors import ImportFileError, Parsed, load_file, new_parser_connection
+from connectors import ImportFileError, Parsed, load_file, new_parser_connection, read_export
 from shopkr import store
 
 SUFFIXES = {".csv", ".xls", ".xlsx", ".txt"}
@@ -40,6 +40,7 @@ class FileResult:
     last: dt.date | None = None
     error: str | None = None
     note: str | None = None
+    import_ids: tuple[int, ...] = ()  # the import_log ids this file wrote (one per platform in the file)
 
 
 def expand(paths: Iterable[str | Path]) -> list[Path]:
@@ -88,9 +89,9 @@ def import_files(
         for i, (path, data) in enumerate(items):
             if data is None:
                 try:
-                    data = path.read_bytes()
-                except OSError as exc:
-                    results[i] = FileResult(path, "failed", error=f"{path.name}: cannot be read ({exc.strerror}).")
+                    data = read_export(path)
+                except ImportFileError as exc:
+                    results[i] = FileResult(path, "failed", error=exc.message)
                     continue
             items[i] = (path, data)
             sha = hashlib.sha256(data).hexdigest()
@@ -117,7 +118,9 @@ def import_files(
             # Files on disk are read again by the parser (DuckDB reads a UTF-8 CSV straight from disk);
             # uploads hand over their bytes.
             source = None if from_disk[i] else data
-            return i, load_file(path, shop, platform, data=source, parser=local.parser)
+            parsed = load_file(path, shop, platform, data=source, parser=local.parser)
+            parsed.date_range  # noqa: B018 - the run is ordered by it: a date Python cannot hold fails this file only
+            return i, parsed
         except ImportFileError as exc:
             return i, FileResult(path, "failed", error=exc.message)
         except Exception as exc:  # a bug must fail this file with a message, not abort the whole run
@@ -141,7 +144,7 @@ def import_files(
                 results[i] = FileResult(p.path, "failed", source=p.label, error=f"{p.path.name}: {w}")
                 continue
             first, last = p.date_range
-            note = f"ignored columns: {', '.join(p.ignored)}" if p.ignored else None
+            note = "; ".join(p.notes) or None
             results[i] = FileResult(
                 p.path,
                 "ok" if w.new or w.replaced else "unchanged",
@@ -154,6 +157,7 @@ def import_files(
                 first,
                 last,
                 note=note,
+                import_ids=w.import_ids,
             )
         for i, r in results.items():
             if r.status == "failed":

@@ -7,6 +7,7 @@ Python does the ratios. All metric KRs of a cycle are computed with one grouped 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import re
@@ -275,27 +276,132 @@ def cumulative(metric: Metric, days: pd.DataFrame) -> pd.DataFrame:
 # --- custom SQL ---------------------------------------------------------------------------------------
 
 
+# Limits of custom KR SQL. DuckDB can interrupt a query while it executes, not while it is parsed, bound or
+# planned, and planning cost grows faster than the text: 80,000 UNION ALLs planned for 68 s, a chain of 400
+# joins (18,000 characters) for over 5 minutes and 260 correlated subqueries for 7 s, each past the
+# interrupt. So the text and the joins plus subqueries are capped before anything is planned (1,000 UNION ALLs
+# or 50 joins or subqueries plan in under 0.1 s), and the timer starts before the first DuckDB call on the
+# query's cursor, so parsing counts against the time limit too.
+MAX_SQL_CHARS = 20_000
+MAX_SQL_JOINS = 50  # joins plus subqueries
+SHOWN_CHARS = 300  # an error message quotes at most this much of a query's text, value or DuckDB message
+
+
 class SQLError(ValueError):
     """A custom KR query that is not allowed or did not give one number."""
 
 
-def check_sql(sql: str) -> list[str]:
-    """Problems with a custom KR query without running it: one SELECT/WITH statement, known parameters."""
+class SQLTimeout(SQLError):
+    """A custom KR query stopped by its time limit."""
+
+
+def shorten(text: str, limit: int = SHOWN_CHARS) -> str:
+    """`text` cut to `limit` characters, saying how long it was (a value or message echoed in an error)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def _failure(exc: duckdb.Error) -> str:
+    """DuckDB's message without its "Binder Error: " prefix, first line only, shortened."""
+    lines = str(exc).splitlines() or [""]
+    return shorten(re.sub(r"^\w+ Error: ", "", lines[0]))
+
+
+def _parse(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[duckdb.Statement | None, list[str]]:
+    """The one statement of a custom KR query, or the problems with it. The size is checked before DuckDB
+    sees the text; parsing and the join count run on `con` (the caller's interruptible cursor)."""
     text = sql.strip()
     if not text.rstrip(";").strip():
-        return ["the query is empty"]
+        return None, ["the query is empty"]
+    if len(text) > MAX_SQL_CHARS:
+        return None, [
+            f"the query is {len(text):,} characters long, over the limit of {MAX_SQL_CHARS:,}: "
+            "write it shorter (sum in SQL instead of listing values)"
+        ]
     try:
-        statements = duckdb.connect(":memory:").extract_statements(text)
+        statements = con.extract_statements(text)
+    except duckdb.InterruptException:
+        raise
     except duckdb.Error as exc:
-        return [f"the query does not parse: {str(exc).splitlines()[0]}"]
+        return None, [f"the query does not parse: {_failure(exc)}"]
     if len(statements) != 1:
-        return [f"write exactly one SELECT statement (found {len(statements)})"]
-    if statements[0].type != duckdb.StatementType.SELECT:
-        return [f"only SELECT (or WITH ... SELECT) is allowed, not {statements[0].type.name}"]
-    unknown = sorted(set(statements[0].named_parameters) - set(SQL_PARAMS))
+        return None, [f"write exactly one SELECT statement (found {len(statements)})"]
+    statement = statements[0]
+    if statement.type != duckdb.StatementType.SELECT:
+        return None, [f"only SELECT (or WITH ... SELECT) is allowed, not {statement.type.name}"]
+    unknown = sorted(set(statement.named_parameters) - set(SQL_PARAMS))
     if unknown:
-        return [f"unknown parameter ${unknown[0]}; allowed: " + ", ".join("$" + p for p in SQL_PARAMS)]
-    return []
+        return None, [f"unknown parameter ${unknown[0]}; allowed: " + ", ".join("$" + p for p in SQL_PARAMS)]
+    # The parse tree as JSON (parsing only, nothing is bound or planned). A user's text inside it is
+    # JSON-escaped, so the exact text "type":"JOIN" only ever comes from a join node (a subquery likewise).
+    try:
+        tree = con.execute("SELECT json_serialize_sql(?)", [statement.query]).fetchone()[0]  # type: ignore[index]
+    except duckdb.InterruptException:
+        raise
+    except duckdb.Error:
+        tree = ""
+    joins = tree.count('"type":"JOIN"') + tree.count('"type":"SUBQUERY"')
+    if joins > MAX_SQL_JOINS:
+        return None, [
+            f"the query has {joins} joins and subqueries, over the limit of {MAX_SQL_JOINS}: join fewer tables "
+            "(one canonical table usually holds what a KR needs)"
+        ]
+    return statement, []
+
+
+def check_sql(sql: str) -> list[str]:
+    """Problems with a custom KR query without running it (empty list: fine): at most MAX_SQL_CHARS
+    characters (checked before parsing), one SELECT/WITH statement, only the parameters in SQL_PARAMS, at most
+    MAX_SQL_JOINS joins plus subqueries. Messages are English sentences; quoted DuckDB text is cut to SHOWN_CHARS."""
+    con = duckdb.connect(":memory:")
+    try:
+        return _parse(con, sql)[1]
+    finally:
+        con.close()
+
+
+def _without_final_semicolons(text: str) -> str:
+    """The query without its final `;` (and the comments after it), found with DuckDB's own tokenizer so a
+    `;` or `--` inside a comment or a string (`SELECT 1 /* ; -- */`) is left alone."""
+    data = text.encode()  # token positions are byte offsets
+    tokens = duckdb.tokenize(text)
+    cut = len(data)
+    for n in range(len(tokens) - 1, -1, -1):
+        start, kind = tokens[n]
+        end = tokens[n + 1][0] if n + 1 < len(tokens) else len(data)
+        if kind == duckdb.token_type.comment:
+            continue
+        if kind == duckdb.token_type.operator and data[start:end].strip() == b";":
+            cut = start
+            continue
+        break
+    return data[:cut].decode().rstrip()
+
+
+class _Deadline:
+    """Interrupts a cursor once `seconds` have passed, then again every 50 ms until stopped: DuckDB forgets an
+    interrupt that arrives between two statements (or while it parses), so one interrupt could be lost."""
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection, seconds: float) -> None:
+        self.passed = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(cur, seconds), daemon=True)
+        self._thread.start()
+
+    def _run(self, cur: duckdb.DuckDBPyConnection, seconds: float) -> None:
+        if self._stop.wait(seconds):
+            return
+        self.passed = True
+        while not self._stop.is_set():
+            with contextlib.suppress(duckdb.Error):
+                cur.interrupt()
+            self._stop.wait(0.05)
+
+    def stop(self) -> None:
+        """No more interrupts (returns once the timer thread is done with the cursor)."""
+        self._stop.set()
+        self._thread.join()
 
 
 def run_sql(
@@ -303,40 +409,48 @@ def run_sql(
 ) -> float | None:
     """Run a custom KR query read-only with a time limit; it must return exactly one number (or NULL).
 
-    The database connection has external access disabled and its configuration locked (store.CONFIG), so
-    the query cannot read or write files; the READ ONLY transaction stops writes to the database itself.
+    `params` maps start, end (dates), shop, platform, product_id to values (None: SQL NULL); only the ones
+    the query uses are bound. `timeout` (seconds) covers everything from parsing to the last row: the timer
+    starts before the first DuckDB call on the query's own cursor. Raises SQLTimeout when stopped by the
+    limit, SQLError when the query is not allowed (see check_sql), fails, or does not give one finite number;
+    messages quote at most SHOWN_CHARS characters of a value or DuckDB message.
+
+    The database connection has external access disabled, its memory and temporary disk capped and its
+    configuration locked (store.CONFIG), so the query cannot read or write files; the READ ONLY transaction
+    stops writes to the database itself.
     """
-    problems = check_sql(sql)
-    if problems:
-        raise SQLError(problems[0])
-    statement = duckdb.connect(":memory:").extract_statements(sql.strip())[0]
-    # Drop a final semicolon even when comments follow it: the query is wrapped in parentheses below.
-    text = re.sub(r";(\s|--[^\n]*)*$", "", statement.query.strip())
-    used = statement.named_parameters
-    values = {name: (str(params[name]) if name in params and params[name] is not None else None) for name in used}
-    for name in ("start", "end"):
-        if name in values and params.get(name) is not None:
-            values[name] = params[name]  # dates stay dates
+    text = sql.strip()
+    if len(text) > MAX_SQL_CHARS:  # refused before DuckDB sees it (the same message as check_sql)
+        raise SQLError(check_sql(text)[0])
     cur = con.cursor()
-    timer = threading.Timer(timeout, cur.interrupt)
+    deadline = _Deadline(cur, timeout)  # before any DuckDB call on the cursor: parsing counts too
+    began = False
     try:
+        statement, problems = _parse(cur, text)
+        if deadline.passed:
+            raise duckdb.InterruptException("the time limit passed while parsing")
+        if statement is None:
+            raise SQLError(problems[0])
+        query = _without_final_semicolons(statement.query.strip())
+        used = statement.named_parameters
+        values = {name: (str(params[name]) if params.get(name) is not None else None) for name in used}
+        for name in ("start", "end"):
+            if name in values and params.get(name) is not None:
+                values[name] = params[name]  # dates stay dates
         cur.execute("BEGIN TRANSACTION READ ONLY")
-        timer.start()
+        began = True
         # Newlines keep a trailing -- comment from swallowing the closing parenthesis.
-        rows = cur.execute(f"SELECT * FROM (\n{text}\n) AS kr_query LIMIT 2", values).fetchall()
+        rows = cur.execute(f"SELECT * FROM (\n{query}\n) AS kr_query LIMIT 2", values).fetchall()
         description = cur.description
     except duckdb.InterruptException:
-        raise SQLError(f"the query took longer than {timeout:.0f} s and was stopped") from None
+        raise SQLTimeout(f"the query took longer than {timeout:g} s and was stopped") from None
     except duckdb.Error as exc:
-        message = str(exc).splitlines()[0]
-        message = re.sub(r"^\w+ Error: ", "", message)
-        raise SQLError(f"the query failed: {message}") from None
+        raise SQLError(f"the query failed: {_failure(exc)}") from None
     finally:
-        timer.cancel()
-        try:
-            cur.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
+        deadline.stop()
+        if began:
+            with contextlib.suppress(duckdb.Error):
+                cur.execute("ROLLBACK")
         cur.close()
     if len(rows) != 1 or len(description or []) != 1:
         shape = f"{len(rows)}{'+' if len(rows) == 2 else ''} rows x {len(description or [])} columns"
@@ -345,7 +459,11 @@ def run_sql(
     if value is None:
         return None
     if isinstance(value, bool) or (not isinstance(value, int | float) and not hasattr(value, "__float__")):
-        raise SQLError(f"the query returned {value!r}, not a number")
-    if not math.isfinite(float(value)):
-        raise SQLError(f"the query returned {float(value)}, not a finite number")
-    return float(value)
+        raise SQLError(f"the query returned {shorten(repr(value))}, not a number")
+    try:
+        number = float(value)
+    except (OverflowError, ValueError):
+        number = math.inf
+    if not math.isfinite(number):
+        raise SQLError(f"the query returned {shorten(str(value))}, not a finite number")
+    return number

@@ -26,7 +26,8 @@ MAX_KRS_PER_OBJECTIVE = 4
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No inf/nan numbers (YAML .inf, .nan): a score computed from them is meaningless and JSON cannot carry it.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _text(value: Any) -> Any:
@@ -85,7 +86,7 @@ class KeyResult(_Model):
 
     @property
     def start_value(self) -> float:
-        """The start value (0 when omitted, allowed for sums only)."""
+        """The start value: 0 when omitted (sums; SQL KRs, with a warning); a rate always has one."""
         return self.start if self.start is not None else 0.0
 
 
@@ -374,17 +375,41 @@ def _check_kr(path: str, kr: KeyResult, cycle: Cycle | None) -> list[Problem]:
                 )
             if metric.kind == "ratio" and kr.start is None:
                 out.append(Problem(f"{path}.start", f"{kr.metric} is a rate: say where it starts (e.g. start: 0.03)"))
+            if metric.unit == "rate":
+                out += _rate_problems(path, kr)
     if kr.sql is not None:
         for message in check_sql(kr.sql):
             out.append(Problem(f"{path}.sql", message))
         if kr.start is None:
-            out.append(Problem(f"{path}.start", "a SQL KR needs a start value"))
-    if kr.target is not None and kr.target == kr.start_value and (kr.start is not None or kr.kind == "sum"):
+            out.append(
+                Problem(
+                    f"{path}.start",
+                    f"SQL KR {kr.id} has no start, so it is scored from 0; set start when the query returns a rate "
+                    "(e.g. start: 0.03)",
+                    severity="warning",
+                )
+            )
+    if kr.target is not None and kr.target == kr.start_value and (kr.start is not None or kr.kind in ("sum", "sql")):
         out.append(Problem(f"{path}.target", "the target equals the start, so there is nothing to achieve", kr.target))
     if cycle is not None and kr.deadline is not None and not cycle.start <= kr.deadline <= cycle.end:
         out.append(
             Problem(f"{path}.deadline", "is outside its cycle", str(kr.deadline), f"{cycle.start} to {cycle.end}")
         )
+    return out
+
+
+def _rate_problems(path: str, kr: KeyResult) -> list[Problem]:
+    """A rate metric's start and target are fractions (0.035 for 3.5%): a value outside 0-1 is an error, and one
+    up to 100 was most likely typed as a percent, so the message offers the fraction."""
+    out = []
+    for name in ("start", "target"):
+        value = getattr(kr, name)
+        if value is None or 0.0 <= value <= 1.0:
+            continue
+        message = f"{kr.metric} is a rate: write it as a fraction between 0 and 1 (0.035 for 3.5%)"
+        if 1.0 < value <= 100.0:
+            message += f"; did you mean {value / 100:.10g}?"
+        out.append(Problem(f"{path}.{name}", message, value, "0-1"))
     return out
 
 
@@ -489,9 +514,11 @@ def dump_yaml(okrs: OKRFile) -> str:
 
 
 def merge_file(stored: OKRFile, new: OKRFile) -> OKRFile:
-    """The definitions after loading `new`: its cycles' objectives replace the stored ones of those cycles,
-    other cycles are kept; cycles and A/B tests are replaced by id, others kept."""
-    cycles_in_file = {o.cycle for o in new.objectives} | {c.id for c in new.cycles}
+    """The definitions after loading `new`: the objectives of each cycle that has objectives in `new` replace the
+    stored ones of that cycle; other cycles are kept, also those only declared in its `cycles:` header (a header
+    copied from another file deletes nothing). Cycle definitions and A/B tests are replaced by id, others kept.
+    What this deletes is `store.removed_objectives(stored, result)`; `okrs load` asks for --replace first."""
+    cycles_in_file = {o.cycle for o in new.objectives}
     new_cycles = {c.id for c in new.cycles}
     new_tests = {t.id for t in new.ab_tests}
     return OKRFile(

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,8 +21,10 @@ import duckdb
 from connectors.canonical import SQL_TYPE, TABLES, Table
 
 if TYPE_CHECKING:  # imported lazily below: an import run needs neither pydantic nor pandas
+    import pyarrow as pa
+
     from connectors import Parsed
-    from shopkr.okr import Cycle, OKRFile
+    from shopkr.okr import Cycle, Objective, OKRFile
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "shopkr.duckdb"
@@ -35,6 +37,12 @@ CONFIG = {
     "autoload_known_extensions": False,
     "autoinstall_known_extensions": False,
     "threads": 2,
+    # Custom KR SQL runs on these connections: cap its memory (one KR took 2-4 GB; over the cap a query fails
+    # with "Out of Memory") and what it may spill to the file's .tmp directory. Set at connect, before
+    # lock_configuration; per database instance, so imports share the caps: the demo import and a
+    # 1,000,000-row import stay well under them (bigger writes spill to the .tmp directory).
+    "memory_limit": "1GB",
+    "max_temp_directory_size": "4GB",
 }
 
 
@@ -171,8 +179,19 @@ def _v2(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+# --- schema v3: what the demo wrote ---------------------------------------------------------------------
+
+
+def _v3(con: duckdb.DuckDBPyConnection) -> None:
+    """Marks of what the demo wrote, recorded when it writes it, so clearing the demo removes exactly that:
+    its import ids, its objectives / A/B tests / cycle rows as loaded, and its own change-history rows."""
+    run(con, "CREATE TABLE demo_imports (import_id BIGINT PRIMARY KEY)")
+    run(con, "CREATE TABLE demo_definitions (entity VARCHAR, id VARCHAR, body VARCHAR, PRIMARY KEY (entity, id))")
+    run(con, "CREATE TABLE demo_changes (change_id BIGINT PRIMARY KEY)")
+
+
 # Append-only: migration n brings the schema from version n-1 to n. Never edit a released step.
-MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -224,12 +243,18 @@ def data_version(path: str | os.PathLike | None = None) -> tuple:
 
 @dataclass(frozen=True)
 class WriteResult:
-    """What one file did to its table."""
+    """What one file did to its table. A file with rows of several platforms (a generic file with a
+    `platform` column) is written and logged once per (platform, shop) pair: one import id each."""
 
-    import_id: int
+    import_ids: tuple[int, ...]
     new: int
     replaced: int
     unchanged: int
+
+    @property
+    def import_id(self) -> int:
+        """The first (usually the only) import id of the file."""
+        return self.import_ids[0]
 
 
 def find_import(con: duckdb.DuckDBPyConnection, sha256: str, shop: str) -> tuple | None:
@@ -281,25 +306,45 @@ def write_many(con: duckdb.DuckDBPyConnection, files: list[Parsed], *, user: str
 
 
 def _write(con: duckdb.DuckDBPyConnection, parsed: Parsed, *, user: str) -> WriteResult:
-    """The upsert of one file inside the caller's transaction."""
+    """The upsert of one file inside the caller's transaction: one upsert and one log row per (platform,
+    shop) pair in the file, each scoped to that pair's own rows and dates."""
     table = parsed.table
     cols = list(table.columns)
     if parsed.rows.column_names != cols:
         raise ValueError(f"staged columns {parsed.rows.column_names} do not match {table.name} {cols}")
+    import pyarrow.compute as pc
+
+    platforms = sorted(pc.unique(parsed.rows["platform"]).to_pylist())
+    results = []
+    for platform in platforms:
+        rows = parsed.rows if len(platforms) == 1 else parsed.rows.filter(pc.equal(parsed.rows["platform"], platform))
+        results.append(_write_pair(con, parsed, rows, user=user))
+    return WriteResult(
+        tuple(i for r in results for i in r.import_ids),
+        sum(r.new for r in results),
+        sum(r.replaced for r in results),
+        sum(r.unchanged for r in results),
+    )
+
+
+def _write_pair(con: duckdb.DuckDBPyConnection, parsed: Parsed, rows: pa.Table, *, user: str) -> WriteResult:
+    """Upsert the rows of one (platform, shop) pair of a file and log them under a new import id."""
+    table = parsed.table
+    cols = list(table.columns)
     key = table.key
     on = " AND ".join(f"t.{k} = s.{k}" for k in key)
     same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in cols if c not in key)
-    first, last = parsed.date_range
+    first, last = _date_range(rows)
     import_id = next_import_id(con)
-    con.register("stage_rows", parsed.rows)
+    con.register("stage_rows", rows)
     try:
         scope = "platform = ? AND shop = ? AND date BETWEEN ? AND ?"
-        platform, shop = parsed.rows["platform"][0].as_py(), parsed.rows["shop"][0].as_py()
+        platform, shop = rows["platform"][0].as_py(), rows["shop"][0].as_py()
         params = [platform, shop, first, last]
         if one(con, f"SELECT count(*) FROM (SELECT 1 FROM {table.name} WHERE {scope} LIMIT 1)", params)[0] == 0:
             # Nothing of this shop in these dates yet: every row is new, no comparison needed.
             run(con, f"INSERT INTO {table.name} SELECT {', '.join(cols)}, ? FROM stage_rows", [import_id])
-            changed, replaced = parsed.rows.num_rows, 0
+            changed, replaced = rows.num_rows, 0
         else:
             # Only rows that are new or differ are written; identical rows keep their original import_id.
             run(
@@ -319,21 +364,35 @@ def _write(con: duckdb.DuckDBPyConnection, parsed: Parsed, *, user: str) -> Writ
             run(con, "DROP TABLE stage")
         if changed:
             bump_data_version(con)
-        total = parsed.rows.num_rows
-        result = WriteResult(import_id, changed - replaced, replaced, total - changed)
-        _log(con, import_id, parsed, result, status="ok" if changed else "unchanged", user=user)
+        total = rows.num_rows
+        result = WriteResult((import_id,), changed - replaced, replaced, total - changed)
+        _log(con, import_id, parsed, rows, result, status="ok" if changed else "unchanged", user=user)
     finally:
         with contextlib.suppress(Exception):
             con.unregister("stage_rows")
     return result
 
 
+def _date_range(rows: pa.Table) -> tuple[dt.date, dt.date]:
+    import pyarrow.compute as pc
+
+    bounds = pc.min_max(rows["date"])
+    return bounds["min"].as_py(), bounds["max"].as_py()
+
+
 def _log(
-    con: duckdb.DuckDBPyConnection, import_id: int, parsed: Parsed, result: WriteResult, *, status: str, user: str
+    con: duckdb.DuckDBPyConnection,
+    import_id: int,
+    parsed: Parsed,
+    rows: pa.Table,
+    result: WriteResult,
+    *,
+    status: str,
+    user: str,
 ) -> None:
-    first, last = parsed.date_range
-    shop = parsed.rows["shop"][0].as_py()
-    platform = parsed.rows["platform"][0].as_py()
+    first, last = _date_range(rows)
+    shop = rows["shop"][0].as_py()
+    platform = rows["platform"][0].as_py()
     run(
         con,
         "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
@@ -347,7 +406,7 @@ def _log(
             shop,
             parsed.table.name,
             parsed.sheet,
-            parsed.rows.num_rows,
+            rows.num_rows,
             result.new,
             result.replaced,
             result.unchanged,
@@ -466,6 +525,12 @@ def diff_okrs(old: OKRFile, new: OKRFile) -> list[Change]:
             if before != after:
                 changes.append(Change(b[key][0], entity, ident, field, before, after))
     return changes
+
+
+def removed_objectives(old: OKRFile, new: OKRFile) -> list[Objective]:
+    """The objectives of `old` that `new` no longer has (by id), in stored order: what storing `new` deletes."""
+    kept = {o.id for o in new.objectives}
+    return [o for o in old.objectives if o.id not in kept]
 
 
 def save_okrs(con: duckdb.DuckDBPyConnection, new: OKRFile, *, user: str, reason: str | None = None) -> list[Change]:
@@ -632,29 +697,304 @@ def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
     return not any(counts)
 
 
-def clear_demo(
-    con: duckdb.DuckDBPyConnection, shops: list[str], objective_ids: list[str], test_ids: list[str], cycles: list[str]
+# --- the demo's marks: what it wrote, recorded when it writes it, so clearing it removes exactly that ----------
+
+_LOCK_FIELDS = ("locked_at", "locked_by", "closed_at")
+
+
+@dataclass(frozen=True)
+class DemoMarks:
+    """What the demo wrote, as it wrote it. `recorded` is False for marks reconstructed for a demo loaded before
+    schema v3 (see `reconstruct_demo_marks`): those name no history rows, so every history row stays."""
+
+    imports: frozenset[int]  # import_log ids; canonical rows still carrying one were written by the demo
+    objectives: dict[str, str]  # objective id -> JSON body as loaded
+    tests: dict[str, str]  # A/B test id -> JSON body as loaded
+    cycles: dict[str, dict[str, str | None]]  # cycle id -> start, end and lock fields (text) as the demo left them
+    changes: frozenset[int]  # okr_changes ids the demo wrote
+    recorded: bool = True
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    """What clearing the demo removes, and what of the demo's stays because someone changed it since."""
+
+    recorded: bool  # False: marks reconstructed for a demo loaded before they were recorded
+    imports: tuple[int, ...]  # the demo's import_log rows (removed)
+    rows: dict[str, int]  # canonical table -> rows still carrying a demo import id (removed)
+    kept_rows: int  # rows of the demo's shops written by other imports (stay)
+    objectives: tuple[str, ...]  # demo objectives unchanged since loaded (removed, with their KRs and closings)
+    kept_objectives: tuple[str, ...]  # demo objective ids changed or replaced since (stay)
+    tests: tuple[str, ...]  # demo A/B tests unchanged since loaded (removed)
+    kept_tests: tuple[str, ...]  # demo A/B test ids changed or replaced since (stay)
+    closing_keys: tuple[tuple[str, str], ...]  # (cycle, objective id) of the removed objectives' closings
+    closings: int  # frozen grade rows removed (KRs and objectives)
+    changes: tuple[int, ...]  # the demo's own history rows about what is removed
+    cycles: tuple[str, ...]  # cycle rows as the demo left them, with nothing else in them (removed)
+    locks: tuple[str, ...]  # the demo's closing lock is removed, the cycle row stays (someone changed its dates)
+    kept_cycles: tuple[str, ...]  # demo cycles that stay: someone's objectives or grades in them, or a lock they set
+
+    @property
+    def row_count(self) -> int:
+        """Canonical rows removed, all tables."""
+        return sum(self.rows.values())
+
+
+def _text_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def cycle_rows(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, dict[str, str | None]]:
+    """Stored cycle rows by id: start, end, locked_at, locked_by and closed_at as text (None when empty)."""
+    rows = run(
+        con,
+        'SELECT id, start, "end", locked_at, locked_by, closed_at FROM okr_cycles '
+        "WHERE list_contains(?::VARCHAR[], id)",
+        [ids],
+    )
+    names = ("start", "end", *_LOCK_FIELDS)
+    return {r[0]: {n: _text_or_none(v) for n, v in zip(names, r[1:], strict=True)} for r in rows}
+
+
+def shop_rows(con: duckdb.DuckDBPyConnection, shops: list[str]) -> dict[str, int]:
+    """Canonical rows per shop (all tables) for the named shops that have any."""
+    found: dict[str, int] = {}
+    for table in TABLES:
+        sql = f"SELECT shop, count(*) FROM {table} WHERE list_contains(?::VARCHAR[], shop) GROUP BY shop"
+        for shop, n in run(con, sql, [shops]):
+            found[shop] = found.get(shop, 0) + n
+    return found
+
+
+def last_change_id(con: duckdb.DuckDBPyConnection) -> int:
+    """The newest change-history id (0 when there is none)."""
+    return one(con, "SELECT coalesce(max(id), 0) FROM okr_changes")[0]
+
+
+def changes_since(con: duckdb.DuckDBPyConnection, after: int, user: str) -> list[int]:
+    """Ids of the history rows `user` wrote after history id `after`."""
+    return [
+        r[0] for r in run(con, "SELECT id FROM okr_changes WHERE id > ? AND user_name = ? ORDER BY id", [after, user])
+    ]
+
+
+def mark_demo(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    import_ids: Iterable[int] = (),
+    objective_ids: Iterable[str] = (),
+    test_ids: Iterable[str] = (),
+    cycle_ids: Iterable[str] = (),
+    change_ids: Iterable[int] = (),
 ) -> None:
-    """Remove the demo shops' rows, imports, objectives, tests and closings in one transaction; the demo is
-    then not loaded again automatically."""
+    """Record what the demo has just written: import ids, and the objectives, A/B tests and cycle rows as they are
+    stored now (bodies and lock fields), and its history rows."""
     run(con, "BEGIN TRANSACTION")
     try:
+        run(con, "INSERT OR IGNORE INTO demo_imports SELECT unnest(?::BIGINT[])", [list(import_ids)])
+        run(con, "INSERT OR IGNORE INTO demo_changes SELECT unnest(?::BIGINT[])", [list(change_ids)])
+        for entity, table, ids in (("objective", "okr_objectives", objective_ids), ("ab_test", "ab_tests", test_ids)):
+            run(
+                con,
+                f"INSERT OR REPLACE INTO demo_definitions SELECT ?, id, CAST(body AS VARCHAR) FROM {table} "
+                "WHERE list_contains(?::VARCHAR[], id)",
+                [entity, list(ids)],
+            )
+        for cid, row in cycle_rows(con, list(cycle_ids)).items():
+            run(con, "INSERT OR REPLACE INTO demo_definitions VALUES ('cycle', ?, ?)", [cid, json.dumps(row)])
+        run(con, "COMMIT")
+    except Exception:
+        run(con, "ROLLBACK")
+        raise
+
+
+def demo_marks(con: duckdb.DuckDBPyConnection) -> DemoMarks | None:
+    """The marks recorded when the demo was loaded; None when nothing was recorded."""
+    imports = frozenset(r[0] for r in run(con, "SELECT import_id FROM demo_imports"))
+    changes = frozenset(r[0] for r in run(con, "SELECT change_id FROM demo_changes"))
+    defs: dict[str, dict[str, str]] = {"objective": {}, "ab_test": {}, "cycle": {}}
+    for entity, ident, body in run(con, "SELECT entity, id, body FROM demo_definitions"):
+        defs.setdefault(entity, {})[ident] = body
+    if not (imports or changes or any(defs.values())):
+        return None
+    cycles = {cid: json.loads(body) for cid, body in defs["cycle"].items()}
+    return DemoMarks(imports, defs["objective"], defs["ab_test"], cycles, changes)
+
+
+def reconstruct_demo_marks(con: duckdb.DuckDBPyConnection, shops: list[str], okrs: OKRFile, *, user: str) -> DemoMarks:
+    """Conservative marks for a demo loaded before marks were recorded (schema < 3): the imports logged by `user`
+    into the demo `shops`; the objectives and tests of the demo file `okrs` (removed only where the stored body
+    still equals the file's); its cycles with their lock only where `user` set it and nobody else locked, unlocked
+    or closed the cycle since. No history rows: which ones the demo wrote was not recorded, so all stay."""
+    imports = frozenset(
+        r[0]
+        for r in run(
+            con, "SELECT id FROM import_log WHERE user_name = ? AND list_contains(?::VARCHAR[], shop)", [user, shops]
+        )
+    )
+    stored = cycle_rows(con, [c.id for c in okrs.cycles])
+    cycles: dict[str, dict[str, str | None]] = {}
+    for c in okrs.cycles:
+        row = stored.get(c.id)
+        lock: dict[str, str | None] = dict.fromkeys(_LOCK_FIELDS)
+        if row and row["locked_by"] == user:
+            others = one(
+                con,
+                "SELECT count(*) FROM okr_changes WHERE entity = 'cycle' AND entity_id = ? "
+                "AND field IN ('locked', 'closed') AND user_name IS DISTINCT FROM ?",
+                [c.id, user],
+            )[0]
+            if not others:
+                lock = {f: row[f] for f in _LOCK_FIELDS}
+        cycles[c.id] = {"start": str(c.start), "end": str(c.end), **lock}
+    return DemoMarks(
+        imports,
+        {o.id: o.model_dump_json(exclude_none=True) for o in okrs.objectives},
+        {t.id: t.model_dump_json(exclude_none=True) for t in okrs.ab_tests},
+        cycles,
+        frozenset(),
+        recorded=False,
+    )
+
+
+def _same_body(model: type, stored: str, loaded: str) -> bool:
+    """Do two JSON bodies define the same objective / test (compared as models, not as text)?"""
+    try:
+        return model.model_validate_json(stored) == model.model_validate_json(loaded)
+    except ValueError:  # a body this version cannot read: treat as changed, so it stays
+        return False
+
+
+def _unchanged(con: duckdb.DuckDBPyConnection, table: str, model: type, loaded: dict[str, str]) -> tuple[list, list]:
+    """(ids whose stored body still equals the loaded one, ids stored with another body)."""
+    stored = dict(run(con, f"SELECT id, CAST(body AS VARCHAR) FROM {table}"))
+    same = [i for i, body in loaded.items() if i in stored and _same_body(model, stored[i], body)]
+    other = [i for i in loaded if i in stored and i not in same]
+    return sorted(same), sorted(other)
+
+
+def demo_plan(con: duckdb.DuckDBPyConnection, marks: DemoMarks) -> DemoPlan:
+    """What `clear_demo` removes given the demo's marks, and what of the demo's stays (see DemoPlan)."""
+    from shopkr.okr import ABTestDef, Objective
+
+    ids = sorted(marks.imports)
+    in_demo = "import_id IN (SELECT unnest(?::BIGINT[]))"
+    rows = {t: one(con, f"SELECT count(*) FROM {t} WHERE {in_demo}", [ids])[0] for t in TABLES}
+    shops = [r[0] for r in run(con, "SELECT DISTINCT shop FROM import_log WHERE list_contains(?::BIGINT[], id)", [ids])]
+    kept_rows = sum(
+        one(
+            con,
+            f"SELECT count(*) FROM {t} WHERE list_contains(?::VARCHAR[], shop) AND "
+            f"(import_id IS NULL OR NOT {in_demo})",
+            [shops, ids],
+        )[0]
+        for t in TABLES
+    )
+    imports = tuple(
+        r[0] for r in run(con, "SELECT id FROM import_log WHERE list_contains(?::BIGINT[], id) ORDER BY id", [ids])
+    )
+    objectives, kept_objectives = _unchanged(con, "okr_objectives", Objective, marks.objectives)
+    tests, kept_tests = _unchanged(con, "ab_tests", ABTestDef, marks.tests)
+
+    removed = {i: Objective.model_validate_json(marks.objectives[i]) for i in objectives}
+    closing_keys = tuple(sorted((o.cycle, i) for i, o in removed.items()))
+    closings = sum(
+        one(con, f"SELECT count(*) FROM {table} WHERE cycle = ? AND objective_id = ?", list(key))[0]
+        for key in closing_keys
+        for table in ("kr_closings", "objective_closings")
+    )
+    left = "SELECT DISTINCT cycle FROM okr_objectives WHERE NOT list_contains(?::VARCHAR[], id)"
+    in_use = {r[0] for r in run(con, left, [objectives])}
+    graded = "SELECT cycle, objective_id FROM kr_closings UNION SELECT cycle, objective_id FROM objective_closings"
+    in_use |= {c for c, o in run(con, graded) if (c, o) not in set(closing_keys)}
+
+    deleted, reset, kept_cycles = [], [], []
+    for cid, row in sorted(cycle_rows(con, list(marks.cycles)).items()):
+        mark = marks.cycles[cid]
+        demo_lock = all(row[f] == mark.get(f) for f in _LOCK_FIELDS)
+        if cid in in_use or not demo_lock:
+            kept_cycles.append(cid)
+        elif row["start"] == mark.get("start") and row["end"] == mark.get("end"):
+            deleted.append(cid)
+        elif any(mark.get(f) for f in _LOCK_FIELDS):
+            reset.append(cid)
+        else:
+            kept_cycles.append(cid)
+
+    kr_ids = {k.id for o in removed.values() for k in o.key_results}
+
+    def goes(entity: str, ident: str, field: str) -> bool:
+        return (
+            (entity == "objective" and ident in removed)
+            or (entity == "key_result" and ident in kr_ids)
+            or (entity == "ab_test" and ident in tests)
+            or (entity == "cycle" and (ident in deleted or (ident in reset and field in ("locked", "closed"))))
+        )
+
+    history = run(
+        con,
+        "SELECT id, entity, entity_id, field FROM okr_changes WHERE list_contains(?::BIGINT[], id) ORDER BY id",
+        [sorted(marks.changes)],
+    )
+    return DemoPlan(
+        recorded=marks.recorded,
+        imports=imports,
+        rows=rows,
+        kept_rows=kept_rows,
+        objectives=tuple(objectives),
+        kept_objectives=tuple(kept_objectives),
+        tests=tuple(tests),
+        kept_tests=tuple(kept_tests),
+        closing_keys=closing_keys,
+        closings=closings,
+        changes=tuple(r[0] for r in history if goes(r[1], r[2], r[3])),
+        cycles=tuple(deleted),
+        locks=tuple(reset),
+        kept_cycles=tuple(kept_cycles),
+    )
+
+
+def clear_demo(con: duckdb.DuckDBPyConnection, marks: DemoMarks) -> DemoPlan:
+    """Remove exactly what the demo wrote and nobody changed since (see `demo_plan`, computed again inside the
+    transaction), forget the marks, and set meta demo = cleared (an empty database does not load it again).
+    Returns what was removed."""
+    run(con, "BEGIN TRANSACTION")
+    try:
+        plan = demo_plan(con, marks)
+        ids = sorted(marks.imports)
         for table in TABLES:
-            run(con, f"DELETE FROM {table} WHERE list_contains(?, shop)", [shops])
-        run(con, "DELETE FROM import_log WHERE list_contains(?, shop)", [shops])
-        run(con, "DELETE FROM okr_objectives WHERE list_contains(?, id)", [objective_ids])
-        run(con, "DELETE FROM ab_tests WHERE list_contains(?, id)", [test_ids])
-        run(con, "DELETE FROM kr_closings WHERE list_contains(?, objective_id)", [objective_ids])
-        run(con, "DELETE FROM objective_closings WHERE list_contains(?, objective_id)", [objective_ids])
+            run(con, f"DELETE FROM {table} WHERE import_id IN (SELECT unnest(?::BIGINT[]))", [ids])
+        run(con, "DELETE FROM import_log WHERE list_contains(?::BIGINT[], id)", [ids])
+        run(con, "DELETE FROM okr_objectives WHERE list_contains(?::VARCHAR[], id)", [list(plan.objectives)])
+        run(con, "DELETE FROM ab_tests WHERE list_contains(?::VARCHAR[], id)", [list(plan.tests)])
+        for cycle, objective_id in plan.closing_keys:
+            for table in ("kr_closings", "objective_closings"):
+                run(con, f"DELETE FROM {table} WHERE cycle = ? AND objective_id = ?", [cycle, objective_id])
+        run(con, "DELETE FROM okr_changes WHERE list_contains(?::BIGINT[], id)", [list(plan.changes)])
+        run(con, "DELETE FROM okr_cycles WHERE list_contains(?::VARCHAR[], id)", [list(plan.cycles)])
         run(
             con,
-            "DELETE FROM okr_changes WHERE list_contains(?, cycle) OR list_contains(?, entity_id)",
-            [cycles, test_ids],
+            "UPDATE okr_cycles SET locked_at = NULL, locked_by = NULL, closed_at = NULL "
+            "WHERE list_contains(?::VARCHAR[], id)",
+            [list(plan.locks)],
         )
-        run(con, "DELETE FROM okr_cycles WHERE list_contains(?, id)", [cycles])
+        for table in ("demo_imports", "demo_definitions", "demo_changes"):
+            run(con, f"DELETE FROM {table}")
         set_meta(con, "demo", "cleared")
         bump_data_version(con)
         run(con, "COMMIT")
     except Exception:
         run(con, "ROLLBACK")
         raise
+    return plan
+
+
+def demo_only_shops(con: duckdb.DuckDBPyConnection, import_ids: Iterable[int]) -> set[str]:
+    """Shops whose every import that wrote rows is one of `import_ids` (the demo's): no one else's data in them."""
+    rows = run(
+        con,
+        "SELECT shop FROM import_log WHERE status = 'ok' AND shop IS NOT NULL GROUP BY shop "
+        "HAVING count(*) FILTER (WHERE NOT list_contains(?::BIGINT[], id)) = 0",
+        [sorted(import_ids)],
+    )
+    return {r[0] for r in rows}

@@ -55,15 +55,16 @@ def alignment_nodes(report: CycleReport, lang: Lang) -> pd.DataFrame:
     ids = {o.id for o in report.objectives}
     rows = []
     for o in report.objectives:
+        # Plain text, one line per "\n": charts.alignment_sunburst escapes it for plotly and draws the breaks.
         hover = (
-            f"{o.title}<br>{o.owner} · {t('level.' + o.level, lang)}<br>"
+            f"{o.title}\n{o.owner} · {t('level.' + o.level, lang)}\n"
             f"{t('ui.score', lang)} {o.score:.2f} · {t('status.' + o.status, lang)}"
         )
         rows.append(
             {
                 "id": o.id,
                 "parent": o.parent if o.parent in ids else "",
-                "label": f"{o.owner}<br>{o.score:.2f}",
+                "label": f"{o.owner}\n{o.score:.2f}",
                 "score": o.score,
                 "status": o.status,
                 "hover": hover,

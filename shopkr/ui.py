@@ -144,12 +144,25 @@ def report(cycle_id: str, as_of: dt.date | None = None) -> engine.CycleReport:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _series(kr_id: str, as_of: dt.date, data_version: tuple) -> pd.DataFrame:
     defs = _okrs(data_version)
+    if engine.find_kr(defs, kr_id)[1].sql is not None:
+        # One query per day, each on its own short connection (the file is never held for the whole
+        # series), within engine.SERIES_BUDGET seconds in all.
+        return engine.kr_series(None, defs, kr_id, as_of, connect=lambda wait: store.connect(wait=wait))
     return _with_db(lambda con: engine.kr_series(con, defs, kr_id, as_of))
 
 
 def series(kr_id: str, as_of: dt.date | None = None) -> pd.DataFrame:
-    """The daily to-date series of one KR with target and pace."""
+    """The daily to-date series of one KR with target and pace; for an SQL KR whose days did not all run
+    within the time budget, `attrs["incomplete_from"]` is the first day left empty (see engine.kr_series)."""
     return _series(kr_id, as_of or dt.date.today(), version())
+
+
+def series_note(frame: pd.DataFrame) -> str | None:
+    """What a page says under a series that is incomplete (an SQL KR out of time budget), else None."""
+    first = frame.attrs.get("incomplete_from")
+    if first is None:
+        return None
+    return tr("detail.series_incomplete", seconds=f"{engine.SERIES_BUDGET:g}", date=f"{first:%m-%d}")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -202,6 +215,66 @@ def _is_demo(data_version: tuple) -> bool:
 def is_demo() -> bool:
     """Is the demo data loaded?"""
     return _is_demo(version())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _demo_shops(data_version: tuple) -> frozenset[str]:
+    from shopkr import demo
+
+    return frozenset(_with_db(demo.demo_shops))
+
+
+def demo_shops() -> frozenset[str]:
+    """Shops that hold only the demo's data."""
+    return _demo_shops(version())
+
+
+def demo_sidebar() -> None:
+    """The 示例数据 banner and 清除示例数据: the first click shows what clearing removes and what stays (counts);
+    only the confirmation clears, and it removes exactly what the demo wrote (see shopkr.demo)."""
+    from shopkr import demo
+
+    if done := st.session_state.pop("demo_cleared", None):
+        st.success(tr("ui.demo_cleared", **done), icon=":material/check_circle:")
+    if not is_demo():
+        return
+    st.warning(tr("ui.demo_banner"), icon=":material/science:")
+    if not st.session_state.get("demo_confirm"):
+        if st.button(tr("ui.demo_clear"), width="stretch", key="demo_clear"):
+            st.session_state["demo_confirm"] = True
+            st.rerun()
+        return
+    plan = demo.plan()
+    if plan is None:  # cleared elsewhere meanwhile
+        st.session_state.pop("demo_confirm", None)
+        return
+    counts = {
+        "rows": f"{plan.row_count:,}",
+        "imports": f"{len(plan.imports):,}",
+        "objectives": len(plan.objectives),
+        "tests": len(plan.tests),
+        "changes": len(plan.changes),
+    }
+    st.markdown(tr("ui.demo_clear_plan", **counts))
+    kept = len(plan.kept_objectives) + len(plan.kept_tests)
+    st.markdown(tr("ui.demo_clear_keep", kept_rows=f"{plan.kept_rows:,}", kept=kept))
+    if not plan.recorded:
+        st.caption(tr("ui.demo_clear_old"))
+    yes, no = st.columns(2)
+    if yes.button(tr("ui.demo_clear_yes"), type="primary", key="demo_clear_yes"):
+        done = demo.clear()
+        st.session_state.pop("demo_confirm", None)
+        if done is not None:
+            st.session_state["demo_cleared"] = {
+                "rows": f"{done.row_count:,}",
+                "objectives": len(done.objectives),
+                "tests": len(done.tests),
+            }
+        refresh()
+        st.rerun()
+    if no.button(tr("ui.demo_clear_no"), key="demo_clear_no"):
+        st.session_state.pop("demo_confirm", None)
+        st.rerun()
 
 
 def refresh() -> None:

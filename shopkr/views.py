@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import unicodedata
 
@@ -83,8 +84,24 @@ def score_table(report: CycleReport, lang: Lang = "zh") -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+# Text starting with one of these is run as a formula by spreadsheet programs (OWASP "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value as a CSV cell that a person opens in a spreadsheet: text (titles, owners, names, messages) that
+    starts with = + - @ tab or CR gets a leading single quote ' so it is shown as text, never run as a
+    formula (the OWASP CSV injection advice); numbers (int and float, negative ones too) stay numbers at full
+    precision; None stays an empty cell; dates become ISO text."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def score_csv(report: CycleReport) -> str:
-    """One row per KR with its objective, for spreadsheets."""
+    """One row per KR with its objective, for spreadsheets: numbers at full precision (as Python writes a
+    float), text cells guarded against formula injection (`csv_cell`)."""
     out = io.StringIO()
     writer = csv.writer(out)
     fields = [
@@ -113,31 +130,30 @@ def score_csv(report: CycleReport) -> str:
     writer.writerow(fields)
     for o in report.objectives:
         for k in o.key_results:
-            writer.writerow(
-                [
-                    report.cycle.id,
-                    report.as_of,
-                    o.id,
-                    o.title,
-                    o.owner,
-                    round(o.score, 4),
-                    o.status,
-                    k.id,
-                    k.title,
-                    k.metric or ("sql" if k.kind == "sql" else "manual"),
-                    k.value,
-                    k.numerator,
-                    k.denominator,
-                    k.start,
-                    k.target,
-                    k.progress,
-                    round(k.score, 4),
-                    k.projected_value,
-                    round(k.projected_score, 4),
-                    k.status,
-                    k.data_through,
-                ]
-            )
+            row = [
+                report.cycle.id,
+                report.as_of,
+                o.id,
+                o.title,
+                o.owner,
+                o.score,
+                o.status,
+                k.id,
+                k.title,
+                k.metric or ("sql" if k.kind == "sql" else "manual"),
+                k.value,
+                k.numerator,
+                k.denominator,
+                k.start,
+                k.target,
+                k.progress,
+                k.score,
+                k.projected_value,
+                k.projected_score,
+                k.status,
+                k.data_through,
+            ]
+            writer.writerow([csv_cell(v) for v in row])
     return out.getvalue()
 
 

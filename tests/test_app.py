@@ -49,8 +49,12 @@ def test_first_start_loads_demo_and_shows_banner(tmp_path: Path, monkeypatch: py
     with store.connect(db) as con:
         assert store.one(con, "SELECT count(*) FROM shop_daily")[0] > 300
         assert store.get_meta(con, "demo") == "loaded"
-    # one click clears it, and an empty database is not filled again
-    at.sidebar.button[0].click().run()
+    # clearing asks first (issue 8 item 12; one click cleared before), then an empty database is not filled again
+    at.sidebar.button(key="demo_clear").click().run()
+    assert not _errors(at)
+    with store.connect(db) as con:
+        assert store.one(con, "SELECT count(*) FROM shop_daily")[0] > 300
+    at.sidebar.button(key="demo_clear_yes").click().run()
     assert not _errors(at)
     with store.connect(db) as con:
         assert store.one(con, "SELECT count(*) FROM shop_daily")[0] == 0

@@ -226,7 +226,8 @@ def test_rate_krs_including_decreasing(con, metric, start, target, value, progre
 def test_filters_read_the_right_table(con, filters, level, metric, expected, table):
     fields = {"metric": metric, "filters": filters, "target": 1e6}
     if metrics.CATALOGUE[metric].kind == "ratio":
-        fields.update(start=0.0, target=10.0)
+        # a rate's target is a fraction in 0-1 since issue 8 item 9 (target 10 for ctr is refused); roi is not
+        fields.update(start=0.0, target=1.0 if metrics.CATALOGUE[metric].unit == "rate" else 10.0)
     if level:
         fields["level"] = level
     okrs = okrs_of(kr("k", **fields))
@@ -517,9 +518,12 @@ def test_kr_series_sum_is_cumulative_and_pace_ends_at_target(con):
         running += by_day.get(day, 0.0)
         expected[day] = running
     got = dict(zip(s["date"], s["value"], strict=True))
+    last_data = D(2026, 11, 4)  # data_through: the 11-05 as_of has no data yet
     for day, value in expected.items():
-        assert got[day] == pytest.approx(value), day
-    assert all(math.isnan(got[day]) for day in s["date"] if day > AS_OF)  # no value after as_of
+        if day <= last_data:
+            assert got[day] == pytest.approx(value), day
+    # no value after data_through (issue 8 item 15: the line used to run flat to as_of)
+    assert all(math.isnan(got[day]) for day in s["date"] if day > last_data)
     assert s["pace"].iloc[0] == pytest.approx(1000.0)  # a sum's pace starts from 0: target x 1/30
     assert s["pace"].iloc[-1] == pytest.approx(30_000)
     assert s["target"].iloc[-1] == 30_000
@@ -535,7 +539,9 @@ def test_kr_series_rate_is_ratio_of_cumulative_sums(con):
     assert s.loc[D(2026, 11, 2), "den_to_date"] == 1100
     assert s.loc[D(2026, 11, 3), "value"] == pytest.approx(20 / 1100)  # a missing day carries the to-date value
     assert s.loc[D(2026, 11, 4), "value"] == pytest.approx(40 / 1300)
-    assert s.loc[D(2026, 11, 30), "value"] == pytest.approx(45 / 1400)
+    assert s.loc[D(2026, 11, 10), "value"] == pytest.approx(45 / 1400)
+    # nothing after data_through 11-10, although as_of is 11-30 (issue 8 item 15)
+    assert s.loc[D(2026, 11, 11) :, "value"].isna().all()
     assert s.loc[D(2026, 11, 2), "numerator"] == 10
     assert s.loc[D(2026, 11, 2), "denominator"] == 1000
     # a rate's pace goes from its start to its target
