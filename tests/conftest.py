@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import importlib.util
+import os
+import shutil
 import sys
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -133,22 +136,38 @@ def _streamlit_navigation_mode(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- the demo database ---------------------------------------------------------------------------------
 
 
+def _built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A database built once per test run and copied for this process: under pytest-xdist the workers share
+    one build (the first builds it under a file lock, the others wait and copy), so the demo loads once per
+    run however many workers there are. Each worker gets its own copy because DuckDB locks a file per
+    process."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    template = shared / f"template_{name}" / "shopkr.duckdb"
+    with open(shared / f"template_{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.with_suffix(".done").exists():
+            template.parent.mkdir(exist_ok=True)
+            template.unlink(missing_ok=True)
+            build(template)
+            template.with_suffix(".done").touch()
+    path = tmp_path_factory.mktemp(name) / "shopkr.duckdb"
+    shutil.copy(template, path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo (exports of three shops, the demo OKRs, 2026-Q3 closed) loaded once per test session, as the
+    """The demo (exports of three shops, the demo OKRs, 2026-Q3 closed) loaded once per test run, as the
     dashboard's first start does. Never write to it: use `db` (a private copy)."""
     from shopkr import demo
 
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    demo.load(path)
-    return path
+    return _built_once(tmp_path_factory, "demo", demo.load)
 
 
 @pytest.fixture
 def db(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private copy of the demo database that the app uses through SHOPKR_DB."""
-    import shutil
-
     import streamlit as st
 
     copy = tmp_path / "shopkr.duckdb"
@@ -158,14 +177,16 @@ def db(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return copy
 
 
-@pytest.fixture(scope="session")
-def demo_exports_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The three demo shops' exports imported once per session, without OKRs (tests load their own)."""
+def _import_demo_exports(path: Path) -> None:
     from shopkr import importer
 
-    path = tmp_path_factory.mktemp("demo_exports") / "demo.duckdb"
     samples = ROOT / "data" / "samples"
     for shop in ("暖居旗舰店", "暖居抖音小店", "暖居拼多多店"):
         results = importer.import_files(importer.expand([samples / shop]), shop, db=path, user="test")
         assert all(r.status != "failed" for r in results), [r.error for r in results if r.error]
-    return path
+
+
+@pytest.fixture(scope="session")
+def demo_exports_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The three demo shops' exports imported once per run, without OKRs (tests load their own)."""
+    return _built_once(tmp_path_factory, "demo_exports", _import_demo_exports)
