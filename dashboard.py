@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from shopkr import demo, ui
+from shopkr.app import ui
+from shopkr.data import demo
 
 ui.require_app()
 st.set_page_config(page_title="ShopKR 店铺OKR", page_icon=":material/target:", layout="wide")

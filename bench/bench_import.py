@@ -87,7 +87,7 @@ print(con.execute("SELECT count(*) FROM t").fetchall()[0][0])
 SHOPKR = """
 import sys
 sys.path.insert(0, sys.argv[3])
-from shopkr import importer
+from shopkr.data import importer
 r = importer.import_files([sys.argv[1]], "bench shop", db=sys.argv[2], user="bench")[0]
 assert r.status != "failed", r.error
 print(r.rows, r.new, r.replaced, r.unchanged)

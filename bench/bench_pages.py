@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest, app_test  # noqa: E402
 
-from shopkr import demo, store, ui  # noqa: E402
+from shopkr.app import ui  # noqa: E402
+from shopkr.data import demo, store  # noqa: E402
 
 PAGES = [
     "pages/overview.py",
@@ -37,7 +38,7 @@ PAGES = [
 ]
 
 
-# As a live server after its first request (see shopkr.ui.live_pages_manager).
+# As a live server after its first request (see shopkr.app.ui.live_pages_manager).
 app_test.PagesManager = ui.live_pages_manager()
 
 

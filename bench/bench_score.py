@@ -35,8 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from shopkr import engine, metrics, store  # noqa: E402
-from shopkr.okr import OKRFile, validate  # noqa: E402
+from shopkr.data import store  # noqa: E402
+from shopkr.domain import engine, metrics  # noqa: E402
+from shopkr.domain.okr import OKRFile, validate  # noqa: E402
 
 SHOPS = 5
 PRODUCTS = 20_000

@@ -1,6 +1,6 @@
 """The canonical tables, declared once: columns, types and natural keys.
 
-Connectors produce these columns; `shopkr.store` creates the tables from this declaration and checks
+Connectors produce these columns; `shopkr.data.store` creates the tables from this declaration and checks
 every staged frame against it before writing. A metric a source does not have is NULL, never 0.
 """
 

@@ -3,9 +3,10 @@ and a form to create a test from imported creatives."""
 
 import streamlit as st
 
-from shopkr import abtesting, charts, importer, ui
-from shopkr.okr import ABTestDef
-from shopkr.text import md
+from shopkr.app import ab_report, charts, ui
+from shopkr.app.escape import md
+from shopkr.data import importer
+from shopkr.domain.okr import ABTestDef
 
 ui.require_app()
 st.title(ui.tr("page.abtest"))
@@ -15,9 +16,9 @@ if flash := st.session_state.pop("ab_flash", None):
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def run(test_json: str, version: tuple) -> abtesting.TestReport:
+def run(test_json: str, version: tuple) -> ab_report.TestReport:
     """The analysed test, recomputed when the definition or the database changes."""
-    return abtesting.run_test_in_db(ABTestDef.model_validate_json(test_json))
+    return ab_report.run_test_in_db(ABTestDef.model_validate_json(test_json))
 
 
 def show(test: ABTestDef) -> None:
@@ -41,13 +42,13 @@ def show(test: ABTestDef) -> None:
         + " · "
         + span
     )
-    text = abtesting.verdict(report, lang, quote=md)  # creative names escaped for Markdown
+    text = ab_report.verdict(report, lang, quote=md)  # creative names escaped for Markdown
     getattr(st, text.tone)(f"**{text.headline}**" + "".join(f"\n- {d}" for d in text.details))
     if report.result is None or report.days == 0:
         return
     colours = charts.variant_colours(test.variants, test.control_id, report.result.winner)
     st.subheader(ui.tr("ab.forest", metric=metric))
-    rows = abtesting.forest_rows(report)
+    rows = ab_report.forest_rows(report)
     st.plotly_chart(charts.forest(rows, colours, {"rate": metric, "control": ui.tr("ab.control")}))
     st.caption(ui.tr("ab.forest_help"))
     left, right = st.columns(2)
@@ -58,12 +59,12 @@ def show(test: ABTestDef) -> None:
     right.caption(ui.tr("ab.share_help"))
 
     st.subheader(ui.tr("ab.numbers"))
-    root = abtesting.thumbnails_dir()
-    thumbs = abtesting.thumbnail_urls(root, test)
-    h = {c: ui.tr(k) for c, k in abtesting.number_headers(test.metric).items()}
-    table = abtesting.numbers(report, lang, thumbs if any(thumbs.values()) else None)
+    root = ab_report.thumbnails_dir()
+    thumbs = ab_report.thumbnail_urls(root, test)
+    h = {c: ui.tr(k) for c, k in ab_report.number_headers(test.metric).items()}
+    table = ab_report.numbers(report, lang, thumbs if any(thumbs.values()) else None)
     st.dataframe(
-        table.style.format({h[c]: f for c, f in abtesting.NUMBER_FORMATS.items()}, na_rep="–"),
+        table.style.format({h[c]: f for c, f in ab_report.NUMBER_FORMATS.items()}, na_rep="–"),
         hide_index=True,
         placeholder="–",
         column_config={
@@ -77,17 +78,17 @@ def show(test: ABTestDef) -> None:
     st.caption(ui.tr("ab.numbers_help"))
     with st.expander(ui.tr("ab.thumbs")), st.form("ab_thumb", clear_on_submit=True):
         variant = st.selectbox(ui.tr("ab.thumb_variant"), test.variants, format_func=report.names.get)
-        limits = {"mb": abtesting.THUMBNAIL_MAX_BYTES // 2**20, "mp": f"{abtesting.THUMBNAIL_MAX_PIXELS / 1e6:.0f}"}
+        limits = {"mb": ab_report.THUMBNAIL_MAX_BYTES // 2**20, "mp": f"{ab_report.THUMBNAIL_MAX_PIXELS / 1e6:.0f}"}
         upload = st.file_uploader(
-            ui.tr("ab.thumb_file"), type=list(abtesting.THUMBNAIL_TYPES), help=ui.tr("ab.thumb_help", **limits)
+            ui.tr("ab.thumb_file"), type=list(ab_report.THUMBNAIL_TYPES), help=ui.tr("ab.thumb_help", **limits)
         )
         if st.form_submit_button(ui.tr("ab.thumb_save")):
             if upload is None:
                 st.warning(ui.tr("ab.thumb_missing"))
             else:
                 try:
-                    abtesting.save_thumbnail(root, test.id, variant, upload.name, upload.getvalue())
-                except abtesting.ThumbnailError as exc:
+                    ab_report.save_thumbnail(root, test.id, variant, upload.name, upload.getvalue())
+                except ab_report.ThumbnailError as exc:
                     st.error(ui.tr(exc.code, **{k: md(v) if isinstance(v, str) else v for k, v in exc.values.items()}))
                 else:
                     st.session_state["ab_flash"] = ui.tr("ab.thumb_saved", name=md(report.names[variant]))
@@ -107,7 +108,7 @@ def create() -> None:
         st.info(ui.tr("ab.new_no_shops"))
         return
     shop = st.selectbox(ui.tr("ab.new_shop"), sorted(every["shop"].unique()), key="ab_new_shop")
-    window = abtesting.default_window(every[every["shop"] == shop])
+    window = ab_report.default_window(every[every["shop"] == shop])
     dates = st.date_input(ui.tr("ab.new_dates"), value=window, key="ab_new_dates")
     start, end = (dates[0], dates[-1]) if dates else window
     errors("start")
@@ -138,13 +139,13 @@ def create() -> None:
         ui.tr("ab.new_metric"), ["ctr", "cvr"], horizontal=True, format_func=lambda m: ui.tr(f"ab.metric_{m}_long")
     )
     c1, c2, c3 = st.columns([1, 3, 2])
-    test_id = c1.text_input(ui.tr("ab.new_id"), value=abtesting.next_test_id(ui.okrs()), key="ab_new_id")
+    test_id = c1.text_input(ui.tr("ab.new_id"), value=ab_report.next_test_id(ui.okrs()), key="ab_new_id")
     with c1:
         errors("id")
     title = c2.text_input(ui.tr("ab.new_title"), key="ab_new_title")
     with c2:
         errors("title")
-    product = c3.text_input(ui.tr("ab.new_product"), value=abtesting.common_product(in_window, variants) or "")
+    product = c3.text_input(ui.tr("ab.new_product"), value=ab_report.common_product(in_window, variants) or "")
     user = st.text_input(ui.tr("ab.new_user"), value=importer.default_user(), key="ab_new_user")
     errors("")
     if st.button(ui.tr("ab.new_save"), type="primary", key="ab_new_save"):
@@ -159,7 +160,7 @@ def create() -> None:
             "metric": metric,
             "product_id": product.strip(),
         }
-        test, st.session_state["ab_new_problems"] = abtesting.create_test(draft, user=user.strip() or "unknown")
+        test, st.session_state["ab_new_problems"] = ab_report.create_test(draft, user=user.strip() or "unknown")
         if test is not None:
             ui.refresh()
             ui.set_param("test", test.id)

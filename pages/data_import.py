@@ -3,8 +3,9 @@
 import streamlit as st
 
 from connectors.canonical import PLATFORMS
-from shopkr import charts, coverage, import_view, importer, store, ui
-from shopkr.text import md
+from shopkr.app import charts, import_tables, ui
+from shopkr.app.escape import md
+from shopkr.data import coverage, importer
 
 ui.require_app()
 
@@ -35,7 +36,7 @@ choices = [None, *PLATFORMS]
 platform = c2.selectbox(
     ui.tr("import.platform"),
     choices,
-    index=choices.index(import_view.shop_platform(shops, shop)),
+    index=choices.index(import_tables.shop_platform(shops, shop)),
     format_func=lambda p: ui.tr("import.platform_auto") if p is None else p,
     help=ui.tr("import.platform_help"),
 )
@@ -63,7 +64,7 @@ if st.button(
             progress=step,
             on_wait=lambda _: bar.progress(0.0, text=ui.tr("import.waiting")),
         )
-    except store.DatabaseBusy:
+    except ui.DatabaseBusy:
         bar.empty()
         st.warning(ui.tr("import.busy"))
     else:
@@ -75,15 +76,15 @@ if st.button(
 
 if "import_results" in st.session_state:
     done_shop, results = st.session_state["import_results"]
-    n = import_view.counts(results)
+    n = import_tables.counts(results)
     st.subheader(ui.tr("import.results", shop=md(done_shop)))
     message = ui.tr("import.done", ok=n["ok"], same=n["unchanged"], failed=n["failed"])
     (st.warning if n["failed"] else st.success)(message)
     st.dataframe(
-        import_view.styled(import_view.results_frame(results, lang), ui.tr("import.col.result")), hide_index=True
+        import_tables.styled(import_tables.results_frame(results, lang), ui.tr("import.col.result")), hide_index=True
     )
     for r in (r for r in results if r.status == "failed"):
-        hint = ui.tr(import_view.failure_hint(r.error))
+        hint = ui.tr(import_tables.failure_hint(r.error))
         st.error(f"{md(r.error or r.path.name)}\n\n{hint}", icon=":material/error:")
 
 st.subheader(ui.tr("import.coverage"))
@@ -92,13 +93,13 @@ if days.empty:
     st.info(ui.tr("import.no_data"))
 else:
     st.caption(ui.tr("import.coverage_caption"))
-    state, counts = coverage.calendar(days, import_view.table_labels(lang))
+    state, counts = coverage.calendar(days, import_tables.table_labels(lang))
     cal_labels = {k: ui.tr("import.cal." + k) for k in ("data", "gap", "none", "rows")}
     st.plotly_chart(charts.coverage(state, counts, cal_labels))
     table = coverage.summary(ui.query("coverage"), days)
     gaps = coverage.tables_with_gaps(table)
     (st.warning if gaps else st.success)(ui.tr("import.gaps", n=gaps) if gaps else ui.tr("import.no_gaps"))
-    st.dataframe(import_view.coverage_frame(table, lang), hide_index=True)
+    st.dataframe(import_tables.coverage_frame(table, lang), hide_index=True)
 
 st.subheader(ui.tr("import.history"))
 history = ui.query("import_history")
@@ -107,5 +108,5 @@ if history.empty:
 else:
     st.caption(ui.tr("import.history_caption"))
     st.dataframe(
-        import_view.styled(import_view.history_frame(history, lang), ui.tr("import.col.result")), hide_index=True
+        import_tables.styled(import_tables.history_frame(history, lang), ui.tr("import.col.result")), hide_index=True
     )

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from shopkr import charts, metrics, ui, views
-from shopkr.text import md
+from shopkr.app import charts, score_text, ui
+from shopkr.app.escape import md
+from shopkr.domain import metrics
 
 ui.require_app()
 
@@ -32,9 +33,9 @@ st.markdown(
     f"{ui.tr('type.' + objective.type)}"
 )
 cols = st.columns(5)
-cols[0].metric(ui.tr("ui.value"), views.fmt_value(k.value, k.unit) if k.kind != "manual" else "–")
-cols[1].metric(ui.tr("ui.start"), views.fmt_value(k.start, k.unit) if k.start is not None else "–")
-cols[2].metric(ui.tr("ui.target"), views.fmt_value(k.target, k.unit) if k.target is not None else "–")
+cols[0].metric(ui.tr("ui.value"), score_text.fmt_value(k.value, k.unit) if k.kind != "manual" else "–")
+cols[1].metric(ui.tr("ui.start"), score_text.fmt_value(k.start, k.unit) if k.start is not None else "–")
+cols[2].metric(ui.tr("ui.target"), score_text.fmt_value(k.target, k.unit) if k.target is not None else "–")
 cols[3].metric(ui.tr("ui.score"), f"{k.score:.2f}")
 cols[4].metric(ui.tr("ui.projected"), f"{k.projected_score:.2f}")
 st.markdown(f"{ui.tr('ui.status')}: {ui.status_badge(k.status)}")
@@ -73,7 +74,9 @@ if k.kind in ("sum", "ratio"):
     if k.kind == "ratio":
         st.caption(
             ui.tr(
-                "detail.num_den", num=views.fmt_value(k.numerator, "count"), den=views.fmt_value(k.denominator, "count")
+                "detail.num_den",
+                num=score_text.fmt_value(k.numerator, "count"),
+                den=score_text.fmt_value(k.denominator, "count"),
             )
         )
     columns = ["date", "numerator", "num_to_date", "value"]

@@ -1,27 +1,29 @@
 """OKR管理 Manage OKRs: edit objectives and KRs with the YAML file's validation, import/export YAML, lock a cycle,
-and read the change history. The logic lives in shopkr/editing.py; every write goes through shopkr/store.py."""
+and read the change history. The logic lives in shopkr/app/okr_form.py; writes go through shopkr/app/ui.py to
+shopkr/data/store.py."""
 
 import datetime as dt
 
 import streamlit as st
 
-from shopkr import editing, importer, store, ui
-from shopkr.okr import Problem, dump_yaml, implied_cycle, resolve_cycles
-from shopkr.text import code, md
+from shopkr.app import okr_form, ui
+from shopkr.app.escape import code, md
+from shopkr.data import importer
+from shopkr.domain.okr import Problem, dump_yaml, implied_cycle, resolve_cycles
 
 ui.require_app()
 
 NEW = "_new"
 tr, lang = ui.tr, ui.lang()
 okrs = ui.okrs()
-cycle = ui.current_cycle() or editing.default_cycle(dt.date.today())
+cycle = ui.current_cycle() or okr_form.default_cycle(dt.date.today())
 locks = ui.query("cycle_locks")
-state = editing.cycle_state(locks, cycle)
+state = okr_form.cycle_state(locks, cycle)
 
 
 def said(p: Problem, with_path: bool = False) -> str:
     """A problem in words for a Markdown element: the values in it escaped, its path as code."""
-    text = md(editing.describe(p, lang))
+    text = md(okr_form.describe(p, lang))
     return f"{code(p.path)} {text}" if with_path and p.path else text
 
 
@@ -41,20 +43,17 @@ if flash := st.session_state.pop("manage_flash", None):
         st.warning(said(p, with_path=True), icon=":material/lightbulb:")
 
 
-def save(edit: editing.Edit, reason: str | None, select: dict, done: str | None = None, after: dict | None = None):
+def save(edit: okr_form.Edit, reason: str | None, select: dict, done: str | None = None, after: dict | None = None):
     """Validate the whole new definition set and store it; on success rerun, else return the problems."""
-    checked = editing.check(edit)
+    checked = okr_form.check(edit)
     if checked.okrs is None:
         return checked.problems
     try:
-        with store.connect() as con:
-            if store.read_okrs(con) != okrs:  # changed by someone else since this page was drawn
-                ui.refresh()
-                return [Problem("", tr("manage.changed_elsewhere"))]
-            changes = store.save_okrs(con, checked.okrs, user=user.strip() or "unknown", reason=reason)
-    except store.LockedCycleError:
+        changes = ui.save_okrs(okrs, checked.okrs, user=user.strip() or "unknown", reason=reason)
+    except ui.LockedCycleError:
         return [Problem(f"{edit.path}.reason" if edit.path else "reason", tr("manage.locked_error"))]
-    ui.refresh()
+    if changes is None:  # changed by someone else since this page was drawn
+        return [Problem("", tr("manage.changed_elsewhere"))]
     text = done or (tr("manage.saved", n=len(changes)) if changes else tr("manage.no_change"))
     st.session_state["manage_flash"] = (text, checked.warnings)
     st.session_state.update(after or {})
@@ -68,7 +67,7 @@ def form(specs: list, key: str, ask_reason: bool = state.locked) -> tuple[dict, 
     if ask_reason:
         specs = [
             *specs,
-            editing.FieldSpec("reason", "text_input", None, {"placeholder": tr("manage.reason_placeholder")}),
+            okr_form.FieldSpec("reason", "text_input", None, {"placeholder": tr("manage.reason_placeholder")}),
         ]
     values, slots, row = {}, {}, None
     for spec in specs:
@@ -92,7 +91,7 @@ def form(specs: list, key: str, ask_reason: bool = state.locked) -> tuple[dict, 
 
 def show(problems: list | None, prefix: str, slots: dict) -> None:
     """Each problem next to the field it concerns; the rest (with their path) in the form's general slot."""
-    for name, found in editing.form_errors(problems or [], prefix, fields=slots).items():
+    for name, found in okr_form.form_errors(problems or [], prefix, fields=slots).items():
         with slots.get(name, slots[""]).container():
             for p in found:
                 text = said(p, with_path=not name and p.path not in ("", prefix))
@@ -139,8 +138,8 @@ with tab_edit:
         st.info(tr("manage.no_objectives", cycle=md(cycle)))
     else:
         with st.expander(tr("manage.all_objectives", n=len(by_id)), icon=":material/table_view:"):
-            st.dataframe(editing.objectives_table(okrs, cycle, lang), hide_index=True)
-        if warnings := editing.cycle_warnings(okrs, cycle):
+            st.dataframe(okr_form.objectives_table(okrs, cycle, lang), hide_index=True)
+        if warnings := okr_form.cycle_warnings(okrs, cycle):
             with st.expander(tr("manage.warnings", n=len(warnings)), icon=":material/lightbulb:"):
                 for p in warnings:
                     st.warning(said(p))
@@ -150,13 +149,13 @@ with tab_edit:
     with left:
         st.subheader(tr("manage.objective_form", id=md(oid)) if obj else tr("manage.new_objective"))
         with st.form(f"objective-{oid}"):
-            values, slots = form(editing.objective_fields(okrs, obj, cycle, lang), f"o-{oid}")
+            values, slots = form(okr_form.objective_fields(okrs, obj, cycle, lang), f"o-{oid}")
             if st.form_submit_button(tr("manage.save"), type="primary", icon=":material/save:", key=f"o-{oid}-save"):
                 submit(
                     values,
                     slots,
-                    lambda v: editing.upsert_objective(
-                        okrs, editing.objective_from_form(v), original_id=obj and obj.id
+                    lambda v: okr_form.upsert_objective(
+                        okrs, okr_form.objective_from_form(v), original_id=obj and obj.id
                     ),
                     lambda v: {"objective": ident(v), "cycle": (v.get("cycle") or cycle).strip()},
                 )
@@ -164,7 +163,7 @@ with tab_edit:
             delete_box(
                 tr("manage.delete_objective", id=md(oid)),
                 f"del-{oid}",
-                lambda: editing.delete_objective(okrs, oid),
+                lambda: okr_form.delete_objective(okrs, oid),
                 {"objective": None, "kr": None},
                 tr("manage.deleted", id=md(oid)),
                 tr("manage.delete_objective_help", id=md(oid), n=len(obj.key_results)),
@@ -179,14 +178,14 @@ with tab_edit:
             kr = krs.get(kid)
             kind = st.radio(
                 tr("manage.measure"),
-                editing.KINDS,
-                index=editing.KINDS.index(editing.kr_kind(kr)),
+                okr_form.KINDS,
+                index=okr_form.KINDS.index(okr_form.kr_kind(kr)),
                 format_func=lambda v: tr(f"manage.kind.{v}"),
                 horizontal=True,
                 key=f"kind-{oid}-{kid}",
             )
             with st.form(f"kr-{oid}-{kid}"):
-                specs = editing.kr_fields(okrs, oid, kr, kind, ui.query("shops"), lang)
+                specs = okr_form.kr_fields(okrs, oid, kr, kind, ui.query("shops"), lang)
                 values, slots = form(specs, f"kr-{oid}-{kid}-{kind}")
                 if st.form_submit_button(
                     tr("manage.save"), type="primary", icon=":material/save:", key=f"kr-{oid}-{kid}-save"
@@ -194,14 +193,16 @@ with tab_edit:
                     submit(
                         values,
                         slots,
-                        lambda v: editing.upsert_kr(okrs, oid, editing.kr_from_form(kind, v), original_id=kr and kr.id),
+                        lambda v: okr_form.upsert_kr(
+                            okrs, oid, okr_form.kr_from_form(kind, v), original_id=kr and kr.id
+                        ),
                         lambda v: {"kr": ident(v)},
                     )
             if kr:
                 delete_box(
                     tr("manage.delete_kr", id=md(kid)),
                     f"del-{oid}-{kid}",
-                    lambda: editing.delete_kr(okrs, oid, kid),
+                    lambda: okr_form.delete_kr(okrs, oid, kid),
                     {"kr": None},
                     tr("manage.deleted", id=md(kid)),
                 )
@@ -213,36 +214,36 @@ with tab_yaml:
         tr("manage.upload"), type=["yaml", "yml"], key=f"upload-{n}", help=tr("manage.upload_help")
     )
     if upload is not None:
-        new, problems = editing.read_upload(upload.getvalue())
-        checked, changes = editing.preview(okrs, new) if new else (None, [])
+        new, problems = okr_form.read_upload(upload.getvalue())
+        checked, changes = okr_form.preview(okrs, new) if new else (None, [])
         if new is None or checked.okrs is None:
             found = problems if new is None else checked.problems
             errors = sum(p.severity == "error" for p in found)
             st.error(tr("manage.upload_errors" if new is None else "manage.upload_conflict", n=errors))
-            st.dataframe(editing.problems_table(found, lang), hide_index=True)
+            st.dataframe(okr_form.problems_table(found, lang), hide_index=True)
         else:
             if checked.warnings:
-                st.dataframe(editing.problems_table(checked.warnings, lang), hide_index=True)
+                st.dataframe(okr_form.problems_table(checked.warnings, lang), hide_index=True)
             if not changes:
                 st.info(tr("manage.upload_same"))
             else:
                 st.markdown(tr("manage.upload_preview", n=len(changes)))
-                st.dataframe(editing.changes_table(changes, lang), hide_index=True)
-                gone = editing.deleted_table(okrs, checked.okrs, lang)
+                st.dataframe(okr_form.changes_table(changes, lang), hide_index=True)
+                gone = okr_form.deleted_table(okrs, checked.okrs, lang)
                 sure = gone.empty  # deleting stored objectives needs an explicit confirmation
                 if not sure:
                     st.warning(tr("manage.upload_deletes", n=len(gone)), icon=":material/delete:")
                     st.dataframe(gone, hide_index=True)
                     sure = st.checkbox(tr("manage.upload_confirm_delete", n=len(gone)), key=f"upload-{n}-delete")
-                values, slots = form([], "upload", bool(editing.guarded(changes, editing.locked_ids(locks))))
+                values, slots = form([], "upload", bool(okr_form.guarded(changes, okr_form.locked_ids(locks))))
                 label, icon = tr("manage.upload_store"), ":material/save:"
                 if st.button(label, type="primary", icon=icon, key="upload-store", disabled=not sure) and sure:
-                    edit = editing.Edit(editing.to_doc(checked.okrs), "")
+                    edit = okr_form.Edit(okr_form.to_doc(checked.okrs), "")
                     done = tr("manage.upload_saved", n=len(changes))
                     submit(values, slots, lambda _: edit, lambda _: {}, done, {"manage_upload": n + 1})
     st.subheader(tr("manage.export"))
     one = st.checkbox(tr("manage.only_cycle", cycle=md(cycle)), value=True)
-    text = dump_yaml(editing.only_cycle(okrs, cycle) if one else okrs)
+    text = dump_yaml(okr_form.only_cycle(okrs, cycle) if one else okrs)
     name = f"okrs-{cycle}.yaml" if one else "okrs.yaml"
     st.download_button(
         tr("manage.download"), text.encode("utf-8"), name, "application/x-yaml", icon=":material/download:"
@@ -260,9 +261,7 @@ with tab_lock:
         icon=":material/lock_open:" if state.locked else ":material/lock:",
         key="lock",
     ):
-        with store.connect() as con:
-            store.set_lock(con, definition, user=user.strip() or "unknown", locked=not state.locked)
-        ui.refresh()
+        ui.set_lock(definition, user=user.strip() or "unknown", locked=not state.locked)
         st.session_state["manage_flash"] = (
             tr("manage.unlocked" if state.locked else "manage.locked_done", cycle=md(cycle)),
             [],
@@ -273,4 +272,4 @@ with tab_lock:
     if history.empty:
         st.caption(tr("manage.no_history"))
     else:
-        st.dataframe(editing.history_table(history, lang), hide_index=True)
+        st.dataframe(okr_form.history_table(history, lang), hide_index=True)

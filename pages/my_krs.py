@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from shopkr import charts, summary, ui, views
-from shopkr.text import md
+from shopkr.app import charts, cycle_tables, score_text, ui
+from shopkr.app.escape import md
 
 ui.require_app()
 
@@ -14,7 +14,7 @@ if cycle is None:
     st.stop()
 
 report = ui.report(cycle)
-people = summary.owners(report)
+people = cycle_tables.owners(report)
 if not people:
     st.info(ui.tr("my.no_owner"))
     st.stop()
@@ -26,7 +26,7 @@ lang = ui.lang()
 mine = [o for o in report.objectives if o.owner == owner]
 if st.button(ui.tr("my.report"), icon=":material/summarize:"):
     st.caption(ui.tr("my.report_help"))
-    st.code(views.daily_report(report, owner, lang), language=None, wrap_lines=True)
+    st.code(score_text.daily_report(report, owner, lang), language=None, wrap_lines=True)
 
 labels = {"value": ui.tr("ui.to_date"), "target": ui.tr("ui.target"), "pace": ui.tr("ui.pace")}
 for o in mine:
@@ -50,8 +50,8 @@ for o in mine:
                 continue
             change = None if k.previous_score is None else k.score - k.previous_score
             delta = None if change is None or abs(change) < 0.005 else f"{change:+.2f} {ui.tr('ui.change_yesterday')}"
-            cols[0].metric(ui.tr("ui.value"), views.fmt_value(k.value, k.unit))
-            cols[1].metric(ui.tr("ui.target"), views.fmt_value(k.target, k.unit))
+            cols[0].metric(ui.tr("ui.value"), score_text.fmt_value(k.value, k.unit))
+            cols[1].metric(ui.tr("ui.target"), score_text.fmt_value(k.target, k.unit))
             cols[2].metric(ui.tr("ui.score"), f"{k.score:.2f}", delta)
             cols[3].metric(ui.tr("ui.projected"), f"{k.projected_score:.2f}")
             cols[4].markdown(f"{ui.tr('ui.status')}  \n{ui.status_badge(k.status)}")

@@ -4,8 +4,8 @@ import datetime as dt
 
 import streamlit as st
 
-from shopkr import charts, summary, ui
-from shopkr.text import md
+from shopkr.app import charts, cycle_tables, ui
+from shopkr.app.escape import md
 
 ui.require_app()
 
@@ -22,15 +22,15 @@ st.caption(f"{report.cycle.start} ~ {report.cycle.end} · " + ui.tr("ui.as_of", 
 if report.closed_at:
     st.info(ui.tr("ui.closed_cycle", date=f"{report.closed_at:%Y-%m-%d}"))
 
-counts = summary.kr_counts(report)
+counts = cycle_tables.kr_counts(report)
 company = [o for o in report.objectives if o.level == "company"]
-overall = summary.mean_score(list(report.objectives))
-share = summary.bottom_up_share(report)
+overall = cycle_tables.mean_score(list(report.objectives))
+share = cycle_tables.bottom_up_share(report)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(
     ui.tr("overview.attainment"), "–" if overall is None else f"{overall:.2f}", help=ui.tr("overview.attainment_help")
 )
-company_score = summary.mean_score(company)
+company_score = cycle_tables.mean_score(company)
 c2.metric(ui.tr("overview.company"), "–" if company_score is None else f"{company_score:.2f}")
 c3.metric(
     ui.tr("overview.kr_on_track"),
@@ -48,19 +48,19 @@ c4.metric(ui.tr("overview.bottom_up"), "–" if share is None else f"{share:.0%}
 left, right = st.columns([3, 2])
 with left:
     st.subheader(ui.tr("overview.objectives"))
-    frame = summary.objective_frame(report, ("company", "department"), lang)
+    frame = cycle_tables.objective_frame(report, ("company", "department"), lang)
     if frame.empty:
         st.info(ui.tr("ui.no_okrs"))
     else:
         st.plotly_chart(charts.objective_bars(frame, ui.tr("ui.score")))
 with right:
     st.subheader(ui.tr("overview.tree"))
-    st.plotly_chart(charts.alignment_sunburst(summary.alignment_nodes(report, lang), cycle))
+    st.plotly_chart(charts.alignment_sunburst(cycle_tables.alignment_nodes(report, lang), cycle))
 
 st.subheader(ui.tr("overview.shops"))
 end = min(report.as_of, report.cycle.end)
-rates = summary.shop_rates(ui.query("shop_sums", report.cycle.start, end))
-gmv = summary.shop_gmv_krs(report)
+rates = cycle_tables.shop_rates(ui.query("shop_sums", report.cycle.start, end))
+gmv = cycle_tables.shop_gmv_krs(report)
 shop_cols = st.columns(max(1, len(rates)))
 for col, row in zip(shop_cols, rates.itertuples(), strict=False):
     with col, st.container(border=True):
@@ -91,7 +91,7 @@ if not gmv.empty:
     )
 
 st.subheader(ui.tr("overview.attention"))
-items = summary.attention(report, dt.date.today(), lang)
+items = cycle_tables.attention(report, dt.date.today(), lang)
 if not items:
     st.success(ui.tr("overview.nothing"))
 icons = {

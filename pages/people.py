@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from shopkr import charts, people, ui
-from shopkr.text import md
+from shopkr.app import charts, people_tables, ui
+from shopkr.app.escape import md
 
 ui.require_app()
 
@@ -24,7 +24,7 @@ if not persons:
     st.info(ui.tr("people.no_people"))
     st.stop()
 
-grid = people.score_grid(persons, cycle)
+grid = people_tables.score_grid(persons, cycle)
 st.subheader(ui.tr("people.grid"))
 st.caption(ui.tr("people.grid_caption"))
 st.plotly_chart(charts.score_grid(grid, {"score": ui.tr("ui.score"), "objectives": ui.tr("people.objectives")}))
@@ -46,7 +46,7 @@ for p in persons:
         score.markdown(f"### {ui.score_badge(p.score, p.status)}")
         past.caption(ui.tr("people.history"))
         if p.history:
-            past.dataframe(people.history_frame(p, lang), hide_index=True)
+            past.dataframe(people_tables.history_frame(p, lang), hide_index=True)
         else:
             past.markdown(ui.tr("people.no_history"))
         if not p.objectives:

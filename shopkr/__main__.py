@@ -2,6 +2,6 @@
 
 import sys
 
-from shopkr.cli import main
+from shopkr.app.cli import main
 
 sys.exit(main())

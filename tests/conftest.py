@@ -20,7 +20,7 @@ if importlib.util.find_spec("shopkr") is None or importlib.util.find_spec("conne
     sys.path.insert(0, str(ROOT))
 
 from connectors.canonical import TABLES  # noqa: E402
-from shopkr import store  # noqa: E402
+from shopkr.data import store  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = FIXTURES / "samples"
@@ -123,12 +123,12 @@ def _streamlit_navigation_mode(monkeypatch: pytest.MonkeyPatch) -> None:
 
     AppTest resets Streamlit's legacy "pages/ directory" flag before every run, so every run of an app with
     a pages/ folder starts in the legacy mode. A live server leaves that mode for good once st.navigation
-    has run (and `shopkr.ui.require_app` forces that on the very first request). Without this, a widget
+    has run (and `shopkr.app.ui.require_app` forces that on the very first request). Without this, a widget
     clicked in one AppTest run would belong to another page in the next and the click would be lost.
     """
     from streamlit.testing.v1 import app_test
 
-    from shopkr import ui
+    from shopkr.app import ui
 
     monkeypatch.setattr(app_test, "PagesManager", ui.live_pages_manager())
 
@@ -160,7 +160,7 @@ def _built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Call
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo (exports of three shops, the demo OKRs, 2026-Q3 closed) loaded once per test run, as the
     dashboard's first start does. Never write to it: use `db` (a private copy)."""
-    from shopkr import demo
+    from shopkr.data import demo
 
     return _built_once(tmp_path_factory, "demo", demo.load)
 
@@ -178,7 +178,7 @@ def db(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _import_demo_exports(path: Path) -> None:
-    from shopkr import importer
+    from shopkr.data import importer
 
     samples = ROOT / "data" / "samples"
     for shop in ("暖居旗舰店", "暖居抖音小店", "暖居拼多多店"):

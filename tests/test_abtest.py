@@ -1,4 +1,4 @@
-"""Tests for shopkr.abtest: every number is recomputed here independently with statsmodels/scipy."""
+"""Tests for shopkr.domain.ab_stats: every number is recomputed here independently with statsmodels/scipy."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from statsmodels.stats.proportion import (
 if importlib.util.find_spec("shopkr") is None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shopkr.abtest import NOTE_CODES, TestResult, VariantData, analyze, to_dict
+from shopkr.domain.ab_stats import NOTE_CODES, TestResult, VariantData, analyze, to_dict
 
 
 def make(trials: list[int], successes: list[int]) -> list[VariantData]:

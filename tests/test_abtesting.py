@@ -1,4 +1,4 @@
-"""shopkr.abtesting on imported data: the demo's T1 (real winner) and T2 (undecided), fixed small imports for
+"""shopkr.app.ab_report on imported data: the demo's T1 (real winner) and T2 (undecided), fixed small imports for
 missing creatives, partial days, a broken split and the cvr path, the verdict words in zh and en, creating a
 test, and thumbnails. Expected numbers are recomputed here from the database with statsmodels/scipy."""
 
@@ -17,8 +17,9 @@ from scipy.stats import chisquare
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_confint, proportion_effectsize
 
-from shopkr import abtesting, importer, queries, store
-from shopkr.okr import ABTestDef
+from shopkr.app import ab_report
+from shopkr.data import importer, queries, store
+from shopkr.domain.okr import ABTestDef
 
 WINNER = "7571138452007248129"  # 保温杯主图5 in T1
 
@@ -30,11 +31,11 @@ def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
     return copy
 
 
-def demo_test(db: Path, test_id: str, **changes) -> abtesting.TestReport:
+def demo_test(db: Path, test_id: str, **changes) -> ab_report.TestReport:
     with store.connect(db) as con:
-        test = abtesting.find_test(store.read_okrs(con), test_id)
+        test = ab_report.find_test(store.read_okrs(con), test_id)
         assert test is not None
-        return abtesting.run_test(con, test.model_copy(update=changes))
+        return ab_report.run_test(con, test.model_copy(update=changes))
 
 
 def sums_from_db(db: Path, shop: str, ids: list[str], start: dt.date, end: dt.date) -> dict[str, tuple[int, int, int]]:
@@ -66,10 +67,10 @@ def test_t1_has_the_real_winner(demo_db: Path) -> None:
     # the SRM check of the equal split, recomputed
     impressions = [expected[v][0] for v in report.test.variants]
     assert r.srm_p_value == pytest.approx(chisquare(impressions).pvalue)
-    zh = abtesting.verdict(report, "zh")
+    zh = ab_report.verdict(report, "zh")
     assert zh.tone == "success"
     assert zh.headline == "保温杯主图5 点击率 2.67%，比对照高 33%，调整后 p < 0.001：可以换成保温杯主图5"
-    en = abtesting.verdict(report, "en")
+    en = ab_report.verdict(report, "en")
     assert en.headline == (
         "保温杯主图5: CTR 2.67%, 33% higher than the control, adjusted p < 0.001: switch to 保温杯主图5"
     )
@@ -88,12 +89,12 @@ def test_t2_is_undecided_with_the_traffic_still_needed(demo_db: Path) -> None:
     per_day = sum(v.trials for v in r.variants) / len(r.variants) / report.days
     assert report.days == 15
     assert r.days_needed == math.ceil((need - have) / per_day) > 0
-    zh = abtesting.verdict(report, "zh")
+    zh = ab_report.verdict(report, "zh")
     more = f"{(need - have) / 1e4:.1f} 万"
     assert zh.tone == "info"
     assert zh.headline == f"还不能下结论：每张图还需约 {more}次展现，按当前流量约 {r.days_needed} 天"
     assert any(d.startswith("目前领先：") for d in zh.details)
-    en = abtesting.verdict(report, "en")
+    en = ab_report.verdict(report, "en")
     assert en.headline.startswith("No conclusion yet: each image needs about ")
     assert f"about {r.days_needed} days at the current traffic" in en.headline
 
@@ -118,10 +119,10 @@ def test_cvr_uses_clicks_and_orders_and_checks_the_split_on_impressions(demo_db:
     impressions = [expected[v][0] for v in report.test.variants]
     assert r.srm_p_value == pytest.approx(chisquare(impressions).pvalue)
     assert r.verdict == "insufficient_data"  # the demo has < 100 orders per image
-    zh = abtesting.verdict(report, "zh")
+    zh = ab_report.verdict(report, "zh")
     assert zh.tone == "warning" and zh.headline.startswith("数据还不够：每张图至少要有 100 笔订单才下结论")
-    assert abtesting.verdict(report, "en").headline.startswith("Not enough data yet: every image needs at least 100")
-    doc = abtesting.to_json(report)
+    assert ab_report.verdict(report, "en").headline.startswith("Not enough data yet: every image needs at least 100")
+    doc = ab_report.to_json(report)
     assert [v["impressions"] for v in doc["variants"]] == impressions
     assert [v["orders"] for v in doc["variants"]] == [expected[v][2] for v in report.test.variants]
 
@@ -134,17 +135,17 @@ def test_weights_that_do_not_match_the_traffic_fail_the_srm_check(demo_db: Path)
     total = sum(impressions)
     expected = [total * w / 10 for w in [3, 1, 1, 1, 1, 1, 1, 1]]
     assert r.srm_p_value == pytest.approx(chisquare(impressions, f_exp=expected).pvalue)
-    zh = abtesting.verdict(report, "zh")
+    zh = ab_report.verdict(report, "zh")
     assert zh.tone == "error"
     assert zh.headline == "流量分配不均（SRM p < 0.0001）：先检查投放设置，修好后重新开始测试"
     assert any("计划 30.0%" in d for d in zh.details)
-    assert abtesting.verdict(report, "en").headline.startswith("Traffic split is broken (SRM p < 0.0001)")
+    assert ab_report.verdict(report, "en").headline.startswith("Traffic split is broken (SRM p < 0.0001)")
 
 
 def test_a_short_window_is_insufficient_data(demo_db: Path) -> None:
     report = demo_test(demo_db, "T1", start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 1))
     assert report.verdict == "insufficient_data" and report.days == 1
-    text = abtesting.verdict(report, "zh")
+    text = ab_report.verdict(report, "zh")
     assert text.headline.startswith("数据还不够：每张图至少要有 100 次点击才下结论")
     assert any(d.startswith("每张图还需约") for d in text.details)
 
@@ -159,14 +160,14 @@ def test_a_short_window_is_insufficient_data(demo_db: Path) -> None:
 def test_creatives_without_data_give_a_clear_message(demo_db: Path, variants: list[str], missing: tuple) -> None:
     report = demo_test(demo_db, "T2", variants=variants, control=None)
     assert report.missing == missing
-    zh = abtesting.verdict(report, "zh")
+    zh = ab_report.verdict(report, "zh")
     assert zh.tone == "warning"
     assert zh.headline.startswith("这些素材在 2026-11-12 至 2026-11-26 没有数据：" + "、".join(missing))
-    en = abtesting.verdict(report, "en")
+    en = ab_report.verdict(report, "en")
     assert en.headline.startswith("These creatives have no data from 2026-11-12 to 2026-11-26: ")
-    doc = abtesting.to_json(report)
+    doc = ab_report.to_json(report)
     assert doc["verdict"] in ("srm_failed", "insufficient_data") and doc["message"] == zh.headline
-    assert "nope-1" in abtesting.table_text(report, "zh")
+    assert "nope-1" in ab_report.table_text(report, "zh")
 
 
 # --- fixed small imports ----------------------------------------------------------------------------------
@@ -201,40 +202,40 @@ def test_partial_days_are_named(tmp_path: Path) -> None:
     rows += [(f"2026-12-0{d}", "B", "图B", 10000, 330, 9) for d in (2, 3)]
     import_rows(db, rows)
     with store.connect(db) as con:
-        report = abtesting.run_test(con, fixed_test())
+        report = ab_report.run_test(con, fixed_test())
     assert report.partial == ("B",) and report.days == 3
     assert report.coverage.set_index("creative_id")["days"].to_dict() == {"A": 3, "B": 2}
-    assert any("图B（B）" in d for d in abtesting.verdict(report, "zh").details)
+    assert any("图B（B）" in d for d in ab_report.verdict(report, "zh").details)
 
 
 def test_orders_above_clicks_is_a_message_not_a_crash(tmp_path: Path) -> None:
     db = tmp_path / "x.duckdb"
     import_rows(db, [("2026-12-01", "A", "图A", 1000, 30, 2), ("2026-12-01", "B", "图B", 1000, 10, 20)])
     with store.connect(db) as con:
-        report = abtesting.run_test(con, fixed_test(metric="cvr"))
+        report = ab_report.run_test(con, fixed_test(metric="cvr"))
     assert report.result is None and report.verdict == "error"
-    zh = abtesting.verdict(report, "zh")
+    zh = ab_report.verdict(report, "zh")
     assert zh.tone == "error" and "图B（B）" in zh.headline
-    assert abtesting.to_json(report)["verdict"] == "error"
-    assert abtesting.numbers(report).empty and "图B" in abtesting.table_text(report, "en")
+    assert ab_report.to_json(report)["verdict"] == "error"
+    assert ab_report.numbers(report).empty and "图B" in ab_report.table_text(report, "en")
 
 
 def test_numbers_table_is_in_percent_with_translated_headers(demo_db: Path) -> None:
     report = demo_test(demo_db, "T1")
-    raw = abtesting.numbers(report)
+    raw = ab_report.numbers(report)
     row = raw.set_index("creative_id").loc[WINNER]
     v = next(x for x in report.result.variants if x.id == WINNER)
     assert row["rate"] == pytest.approx(v.rate * 100) and row["lift"] == pytest.approx(v.lift * 100)
     assert row["role"] == "winner" and row["p_adjusted"] == "< 0.001"
     control = raw.set_index("creative_id").loc[report.test.control_id]
     assert control["role"] == "control" and math.isnan(control["lift"]) and control["p_value"] == "–"
-    zh = abtesting.numbers(report, "zh", {v: None for v in report.test.variants})
+    zh = ab_report.numbers(report, "zh", {v: None for v in report.test.variants})
     assert list(zh.columns)[:4] == ["主图", "", "图", "展现"] and "胜出" in set(zh[""])
-    en = abtesting.numbers(report, "en")
+    en = ab_report.numbers(report, "en")
     assert {"Impressions", "Clicks", "CTR", "Adjusted p", "P(best)"} <= set(en.columns)
     for lang in ("zh", "en"):  # a dataframe with duplicate headers cannot be shown
         for metric in ("ctr", "cvr"):
-            headers = [abtesting.t(k, lang) for k in abtesting.number_headers(metric).values()]
+            headers = [ab_report.t(k, lang) for k in ab_report.number_headers(metric).values()]
             assert len(set(headers)) == len(headers), (lang, metric, headers)
 
 
@@ -255,7 +256,7 @@ def test_numbers_table_is_in_percent_with_translated_headers(demo_db: Path) -> N
     ],
 )
 def test_fmt_count(n: float, lang: str, text: str) -> None:
-    assert abtesting.fmt_count(n, lang) == text
+    assert ab_report.fmt_count(n, lang) == text
 
 
 @pytest.mark.parametrize(
@@ -263,12 +264,12 @@ def test_fmt_count(n: float, lang: str, text: str) -> None:
     [(0.3348, False, "33%"), (0.041, True, "+4.1%"), (-0.0385, True, "-3.9%"), (None, True, "–")],
 )
 def test_fmt_lift(x: float | None, signed: bool, text: str) -> None:
-    assert abtesting.fmt_lift(x, signed) == text
+    assert ab_report.fmt_lift(x, signed) == text
 
 
 @pytest.mark.parametrize(("p", "text"), [(4e-15, "< 0.001"), (0.0123, "= 0.012"), (1.0, "= 1.000")])
 def test_fmt_p(p: float, text: str) -> None:
-    assert abtesting.fmt_p(p) == text
+    assert ab_report.fmt_p(p) == text
 
 
 # --- queries ---------------------------------------------------------------------------------------------
@@ -303,7 +304,7 @@ def draft(**changes) -> dict:
 
 
 def test_add_test_stores_it_with_the_others(demo_copy: Path) -> None:
-    test, problems = abtesting.create_test(draft(), user="小王", db=demo_copy)
+    test, problems = ab_report.create_test(draft(), user="小王", db=demo_copy)
     assert problems == {} and test is not None and test.control_id == "880103" and test.product_id is None
     with store.connect(demo_copy) as con:
         stored = store.read_okrs(con)
@@ -324,7 +325,7 @@ def test_add_test_stores_it_with_the_others(demo_copy: Path) -> None:
     ],
 )
 def test_add_test_reports_problems_by_field(demo_copy: Path, changes: dict, field: str, message: str) -> None:
-    test, problems = abtesting.create_test(draft(**changes), user="小王", db=demo_copy)
+    test, problems = ab_report.create_test(draft(**changes), user="小王", db=demo_copy)
     assert test is None and problems[field] == [message]
     with store.connect(demo_copy) as con:
         assert [t.id for t in store.read_okrs(con).ab_tests] == ["T1", "T2"]
@@ -334,10 +335,10 @@ def test_next_id_and_defaults(demo_db: Path) -> None:
     with store.connect(demo_db) as con:
         okrs = store.read_okrs(con)
         creatives = queries.creatives(con, "暖居旗舰店")
-    assert abtesting.next_test_id(okrs) == "T3"
-    assert abtesting.default_window(creatives) == (dt.date(2026, 11, 13), dt.date(2026, 11, 26))
-    assert abtesting.default_window(creatives.iloc[0:0]) is None
-    assert abtesting.common_product(creatives, ["880100", "880101"]) == "731562048917"
+    assert ab_report.next_test_id(okrs) == "T3"
+    assert ab_report.default_window(creatives) == (dt.date(2026, 11, 13), dt.date(2026, 11, 26))
+    assert ab_report.default_window(creatives.iloc[0:0]) is None
+    assert ab_report.common_product(creatives, ["880100", "880101"]) == "731562048917"
 
 
 # --- thumbnails ---------------------------------------------------------------------------------------------
@@ -351,28 +352,28 @@ def png(size: int = 900) -> bytes:
 
 def test_thumbnails_are_saved_found_and_shrunk(tmp_path: Path) -> None:
     test = fixed_test()
-    assert abtesting.find_thumbnail(tmp_path, "X1", "A") is None
-    path = abtesting.save_thumbnail(tmp_path, "X1", "A", "主图.PNG", png())
-    assert path == tmp_path / "X1" / "A.png" and max(Image.open(path).size) == abtesting.THUMBNAIL_MAX_PX
+    assert ab_report.find_thumbnail(tmp_path, "X1", "A") is None
+    path = ab_report.save_thumbnail(tmp_path, "X1", "A", "主图.PNG", png())
+    assert path == tmp_path / "X1" / "A.png" and max(Image.open(path).size) == ab_report.THUMBNAIL_MAX_PX
     # a new upload in another format replaces the old file
     jpeg = io.BytesIO()
     Image.new("RGB", (100, 100), "red").save(jpeg, "JPEG")
-    path = abtesting.save_thumbnail(tmp_path, "X1", "A", "a.jpg", jpeg.getvalue())
+    path = ab_report.save_thumbnail(tmp_path, "X1", "A", "a.jpg", jpeg.getvalue())
     assert sorted(p.name for p in (tmp_path / "X1").iterdir()) == ["A.jpg"]
-    urls = abtesting.thumbnail_urls(tmp_path, test)
+    urls = ab_report.thumbnail_urls(tmp_path, test)
     assert urls["A"].startswith("data:image/jpeg;base64,") and urls["B"] is None
 
 
 @pytest.mark.parametrize(("name", "data"), [("a.txt", b"hello"), ("a.png", b"not an image")])
 def test_thumbnails_refuse_what_is_not_an_image(tmp_path: Path, name: str, data: bytes) -> None:
     with pytest.raises(ValueError, match=name):
-        abtesting.save_thumbnail(tmp_path, "X1", "A", name, data)
+        ab_report.save_thumbnail(tmp_path, "X1", "A", name, data)
 
 
 def test_thumbnail_paths_stay_inside_the_folder(tmp_path: Path) -> None:
-    path = abtesting.save_thumbnail(tmp_path / "thumbs", "../T1", "../../etc/x", "a.png", png(10))
+    path = ab_report.save_thumbnail(tmp_path / "thumbs", "../T1", "../../etc/x", "a.png", png(10))
     assert path.resolve().is_relative_to((tmp_path / "thumbs").resolve())
 
 
 def test_thumbnails_live_next_to_the_database(tmp_path: Path) -> None:
-    assert abtesting.thumbnails_dir(tmp_path / "shop.duckdb") == tmp_path / "thumbnails"
+    assert ab_report.thumbnails_dir(tmp_path / "shop.duckdb") == tmp_path / "thumbnails"

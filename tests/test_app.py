@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from shopkr import demo, store
+from shopkr.data import demo, store
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [

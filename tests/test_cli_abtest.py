@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from shopkr import abtest
-from shopkr.cli import main
+from shopkr.app.cli import main
+from shopkr.domain import ab_stats
 
 ISSUE_KEYS = {
     "test",
@@ -50,7 +50,9 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict | list:
 def test_json_has_exactly_the_issue_shape(demo_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     doc = run_json(capsys, "T1", "--db", str(demo_db))
     # the issue's keys plus what abtest.to_dict gives (days_needed, notes), nothing else
-    sample = abtest.to_dict(abtest.analyze([abtest.VariantData("a", "a", 10, 1), abtest.VariantData("b", "b", 10, 2)]))
+    sample = ab_stats.to_dict(
+        ab_stats.analyze([ab_stats.VariantData("a", "a", 10, 1), ab_stats.VariantData("b", "b", 10, 2)])
+    )
     assert set(doc) == ISSUE_KEYS | set(sample)
     assert set(sample) - ISSUE_KEYS == {"days_needed", "notes"}
     assert (doc["test"], doc["metric"], doc["start"], doc["end"]) == ("T1", "ctr", "2026-11-01", "2026-11-14")

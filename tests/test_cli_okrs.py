@@ -1,4 +1,4 @@
-"""`python -m shopkr okrs ...` and `score`, called in-process through shopkr.cli.main."""
+"""`python -m shopkr okrs ...` and `score`, called in-process through shopkr.app.cli.main."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from shopkr import store
-from shopkr.cli import main
-from shopkr.okr import parse_yaml, validate
+from shopkr.app.cli import main
+from shopkr.data import store
+from shopkr.domain.okr import parse_yaml, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"

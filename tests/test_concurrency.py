@@ -9,7 +9,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from shopkr import importer, store
+from shopkr.data import importer, store
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "samples" / "暖居抖音小店" / "抖店罗盘_成交概览_2026-11-26.xlsx"
@@ -18,7 +18,7 @@ HOLDER = textwrap.dedent(
     """
     import sys, time
     sys.path.insert(0, sys.argv[1])
-    from shopkr import store
+    from shopkr.data import store
     with store.connect(sys.argv[2]) as con:
         store.run(con, "SELECT count(*) FROM shop_daily")
         print("holding", flush=True)

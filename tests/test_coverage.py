@@ -1,4 +1,5 @@
-"""Date coverage and gaps (shopkr/coverage.py) and the import page's tables in words (shopkr/import_view.py)."""
+"""Date coverage and gaps (shopkr/data/coverage.py) and the import page's tables in words
+(shopkr/app/import_tables.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from shopkr import coverage, import_view
-from shopkr.importer import FileResult
+from shopkr.app import import_tables
+from shopkr.data import coverage
+from shopkr.data.importer import FileResult
 
 
 def d(text: str) -> dt.date:
@@ -173,7 +175,7 @@ BAD = FileResult(Path("c.csv"), "failed", error="c.csv (row 5, column 访客数)
     [("zh", ["✓ 导入成功", "– 未变化", "✗ 失败"]), ("en", ["✓ imported", "– unchanged", "✗ failed"])],
 )
 def test_results_frame_in_words(lang, texts):
-    frame = import_view.results_frame([OK, SAME, BAD], lang)
+    frame = import_tables.results_frame([OK, SAME, BAD], lang)
     assert frame.shape == (3, 8)
     assert frame.iloc[:, 1].tolist() == texts
     first = frame.iloc[0].tolist()
@@ -183,10 +185,10 @@ def test_results_frame_in_words(lang, texts):
 
 
 def test_counts_and_failure_hints():
-    assert import_view.counts([OK, SAME, BAD, BAD]) == {"ok": 1, "unchanged": 1, "failed": 2}
-    assert import_view.failure_hint("x.csv: the file has no platform column. Add one") == "import.hint_platform"
-    assert import_view.failure_hint(BAD.error) == "import.hint_fix"
-    assert import_view.failure_hint(None) == "import.hint_fix"
+    assert import_tables.counts([OK, SAME, BAD, BAD]) == {"ok": 1, "unchanged": 1, "failed": 2}
+    assert import_tables.failure_hint("x.csv: the file has no platform column. Add one") == "import.hint_platform"
+    assert import_tables.failure_hint(BAD.error) == "import.hint_fix"
+    assert import_tables.failure_hint(None) == "import.hint_fix"
 
 
 @pytest.mark.parametrize(
@@ -199,19 +201,19 @@ def test_counts_and_failure_hints():
     ],
 )
 def test_date_range_text(first, last, text):
-    assert import_view.date_range_text(first, last) == text
+    assert import_tables.date_range_text(first, last) == text
 
 
 def test_escape_markdown_keeps_text_and_disarms_markup():
-    assert import_view.escape_markdown("a_b *c* $1 [x](y)") == r"a\_b \*c\* \$1 \[x\](y)"
+    assert import_tables.escape_markdown("a_b *c* $1 [x](y)") == r"a\_b \*c\* \$1 \[x\](y)"
 
 
 def test_shop_platform():
     shops = pd.DataFrame({"platform": ["douyin", "pdd", "taobao", "jd"], "shop": ["抖", "拼", "淘", "淘"]})
-    assert import_view.shop_platform(shops, "抖") == "douyin"
-    assert import_view.shop_platform(shops, "淘") is None  # two platforms: let the user choose
-    assert import_view.shop_platform(shops, "新店") is None
-    assert import_view.shop_platform(shops, None) is None
+    assert import_tables.shop_platform(shops, "抖") == "douyin"
+    assert import_tables.shop_platform(shops, "淘") is None  # two platforms: let the user choose
+    assert import_tables.shop_platform(shops, "新店") is None
+    assert import_tables.shop_platform(shops, None) is None
 
 
 def test_history_frame_newest_first_with_labels():
@@ -234,7 +236,7 @@ def test_history_frame_newest_first_with_labels():
             "user_name": ["demo", "li"],
         }
     )
-    frame = import_view.history_frame(history, "en")
+    frame = import_tables.history_frame(history, "en")
     assert frame.columns[:4].tolist() == ["When", "File", "Shop", "Result"]
     assert frame["File"].tolist() == ["c.csv", "a.csv"]
     assert frame["Result"].tolist() == ["✗ failed", "✓ imported"]
@@ -247,7 +249,7 @@ def test_history_frame_newest_first_with_labels():
 
 def test_coverage_frame_translates_tables():
     table = coverage.summary(coverage_frame(DAYS), DAYS)
-    frame = import_view.coverage_frame(table, "zh")
+    frame = import_tables.coverage_frame(table, "zh")
     assert frame.columns.tolist() == [
         "店铺",
         "平台",
@@ -264,7 +266,7 @@ def test_coverage_frame_translates_tables():
 
 
 def test_coverage_chart_draws_the_calendar_top_down_with_a_legend():
-    from shopkr import charts
+    from shopkr.app import charts
 
     state, counts = coverage.calendar(DAYS)
     labels = {"data": "有数据", "gap": "缺失", "none": "范围外", "rows": "行"}

@@ -1,4 +1,4 @@
-"""shopkr/editing.py: edits build the whole new definition set, validated like a YAML file, and problems map
+"""shopkr/app/okr_form.py: edits build the whole new definition set, validated like a YAML file, and problems map
 back to the form field they concern."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from shopkr import editing
-from shopkr.i18n import STRINGS
-from shopkr.okr import KeyResult, Objective, OKRFile, Problem, parse_yaml, validate
-from shopkr.store import Change
+from shopkr.app import okr_form
+from shopkr.app.i18n import STRINGS
+from shopkr.data.store import Change
+from shopkr.domain.okr import KeyResult, Objective, OKRFile, Problem, parse_yaml, validate
 
 DEMO_YAML = Path(__file__).resolve().parents[1] / "data" / "samples" / "okrs.yaml"
 
@@ -38,14 +38,14 @@ def kr_doc(okrs: OKRFile, kr_id: str) -> tuple[str, dict]:
     raise KeyError(kr_id)
 
 
-def errors_at(edit: editing.Edit, fields=None) -> dict[str, list[str]]:
+def errors_at(edit: okr_form.Edit, fields=None) -> dict[str, list[str]]:
     """Checked edit -> {form field: [error messages]}."""
-    checked = editing.check(edit)
-    found = editing.form_errors(checked.errors, edit.path, fields)
+    checked = okr_form.check(edit)
+    found = okr_form.form_errors(checked.errors, edit.path, fields)
     return {name: [p.message for p in ps] for name, ps in found.items()}
 
 
-def defaults(specs: list[editing.FieldSpec]) -> dict:
+def defaults(specs: list[okr_form.FieldSpec]) -> dict:
     """The values a form shows before anyone types: what Streamlit returns for each widget's defaults."""
     out = {}
     for s in specs:
@@ -61,8 +61,8 @@ def defaults(specs: list[editing.FieldSpec]) -> dict:
 
 
 def test_to_doc_is_a_deep_copy(demo):
-    doc = editing.to_doc(demo)
-    again = editing.to_doc(doc)
+    doc = okr_form.to_doc(demo)
+    again = okr_form.to_doc(doc)
     again["objectives"][0]["key_results"][0]["title"] = "changed"
     assert doc["objectives"][0]["key_results"][0]["title"] != "changed"
     okrs, problems = validate(doc)
@@ -71,9 +71,9 @@ def test_to_doc_is_a_deep_copy(demo):
 
 def test_new_objective_is_appended_and_validated(demo):
     new = {"id": "O7", "cycle": "2026-Q4", "title": "新目标", "owner": "王总", "level": "team", "parent": "O2"}
-    edit = editing.upsert_objective(demo, new)
+    edit = okr_form.upsert_objective(demo, new)
     assert edit.path == f"objectives[{len(demo.objectives)}]" and not edit.problems
-    checked = editing.check(edit)
+    checked = okr_form.check(edit)
     assert checked.okrs is not None
     assert checked.okrs.objectives[-1].id == "O7" and checked.okrs.objectives[-1].parent == "O2"
 
@@ -81,8 +81,8 @@ def test_new_objective_is_appended_and_validated(demo):
 def test_editing_an_objective_keeps_its_krs_and_place(demo):
     o2 = demo.objectives[index_of(demo, "O2")]
     changed = o2.model_dump(mode="json", exclude={"key_results"}) | {"title": "访客变买家"}
-    edit = editing.upsert_objective(demo, changed, original_id="O2")
-    checked = editing.check(edit)
+    edit = okr_form.upsert_objective(demo, changed, original_id="O2")
+    checked = okr_form.check(edit)
     assert edit.path == f"objectives[{index_of(demo, 'O2')}]"
     new = checked.okrs.objectives[index_of(demo, "O2")]
     assert new.title == "访客变买家" and new.key_results == o2.key_results
@@ -90,8 +90,8 @@ def test_editing_an_objective_keeps_its_krs_and_place(demo):
 
 def test_renaming_an_objective_renames_its_children_parent(demo):
     o1 = demo.objectives[index_of(demo, "O1")]
-    edit = editing.upsert_objective(demo, o1.model_copy(update={"id": "O1-2026"}), original_id="O1")
-    checked = editing.check(edit)
+    edit = okr_form.upsert_objective(demo, o1.model_copy(update={"id": "O1-2026"}), original_id="O1")
+    checked = okr_form.check(edit)
     assert checked.okrs is not None, checked.errors
     parents = {o.id: o.parent for o in checked.okrs.objectives}
     assert parents["O2"] == parents["O3"] == parents["O6"] == "O1-2026"
@@ -100,27 +100,27 @@ def test_renaming_an_objective_renames_its_children_parent(demo):
 @pytest.mark.parametrize("taken", ["O2", "O2.KR1", "2026-Q3", "T1"])
 def test_a_new_objective_with_a_taken_id_is_refused_at_its_id(demo, taken):
     new = {"id": taken, "cycle": "2026-Q4", "title": "x", "owner": "王总"}
-    edit = editing.upsert_objective(demo, new)
+    edit = okr_form.upsert_objective(demo, new)
     assert errors_at(edit) == {"id": ["the id is already used by another objective, objective, KR or test"]}
-    assert edit.doc == editing.to_doc(demo)  # nothing changed
-    assert editing.check(edit).okrs is None
+    assert edit.doc == okr_form.to_doc(demo)  # nothing changed
+    assert okr_form.check(edit).okrs is None
 
 
 def test_renaming_an_objective_onto_another_id_is_refused(demo):
     o3 = demo.objectives[index_of(demo, "O3")]
-    edit = editing.upsert_objective(demo, o3.model_copy(update={"id": "O1"}), original_id="O3")
+    edit = okr_form.upsert_objective(demo, o3.model_copy(update={"id": "O1"}), original_id="O3")
     assert list(errors_at(edit)) == ["id"]
 
 
 def test_saving_an_objective_unchanged_keeps_its_own_id(demo):
     o3 = demo.objectives[index_of(demo, "O3")]
-    edit = editing.upsert_objective(demo, o3, original_id="O3")
-    assert not edit.problems and editing.check(edit).okrs == demo
+    edit = okr_form.upsert_objective(demo, o3, original_id="O3")
+    assert not edit.problems and okr_form.check(edit).okrs == demo
 
 
 def test_editing_a_vanished_objective_is_refused(demo):
-    edit = editing.upsert_objective(demo, {"id": "O9"}, original_id="O9")
-    assert edit.problems and editing.check(edit).okrs is None
+    edit = okr_form.upsert_objective(demo, {"id": "O9"}, original_id="O9")
+    assert edit.problems and okr_form.check(edit).okrs is None
     assert "no longer exists" in edit.problems[0].message
 
 
@@ -135,7 +135,7 @@ def test_editing_a_vanished_objective_is_refused(demo):
 )
 def test_objective_errors_land_on_their_field(demo, change, field, message):
     o2 = demo.objectives[index_of(demo, "O2")]
-    edit = editing.upsert_objective(demo, o2.model_dump(mode="json") | change, original_id="O2")
+    edit = okr_form.upsert_objective(demo, o2.model_dump(mode="json") | change, original_id="O2")
     found = errors_at(edit)
     assert found[field][0].startswith(message)
     # An objective that does not parse is missing for the rest of the check: O5 then names no parent.
@@ -144,31 +144,31 @@ def test_objective_errors_land_on_their_field(demo, change, field, message):
 
 def test_empty_form_texts_are_required_fields(demo):
     values = {"id": " ", "cycle": "2026-Q4", "title": "", "owner": None, "level": "team", "parent": ""}
-    doc = editing.objective_from_form(values)
+    doc = okr_form.objective_from_form(values)
     assert doc == {"cycle": "2026-Q4", "level": "team"}
-    found = errors_at(editing.upsert_objective(demo, doc), editing.OBJECTIVE_FIELDS)
+    found = errors_at(okr_form.upsert_objective(demo, doc), okr_form.OBJECTIVE_FIELDS)
     assert found == {"id": ["Field required"], "title": ["Field required"], "owner": ["Field required"]}
 
 
 def test_deleting_an_objective_removes_it_with_its_krs(demo):
-    edit = editing.delete_objective(demo, "O5")
-    checked = editing.check(edit)
+    edit = okr_form.delete_objective(demo, "O5")
+    checked = okr_form.check(edit)
     assert "O5" not in {o.id for o in checked.okrs.objectives}
     assert len(checked.okrs.objectives) == len(demo.objectives) - 1
 
 
 def test_deleting_a_parent_objective_is_refused_with_its_children_named(demo):
-    edit = editing.delete_objective(demo, "O1")
-    assert edit.doc == editing.to_doc(demo)
+    edit = okr_form.delete_objective(demo, "O1")
+    assert edit.doc == okr_form.to_doc(demo)
     (problem,) = edit.problems
     assert problem.path == f"objectives[{index_of(demo, 'O1')}].id"
     assert problem.message.startswith("is the parent of O2, O3, O6")
     assert errors_at(edit)["id"] == [problem.message]
-    assert "O2, O3, O6" in editing.describe(problem, "zh") and "不能删除" in editing.describe(problem, "zh")
+    assert "O2, O3, O6" in okr_form.describe(problem, "zh") and "不能删除" in okr_form.describe(problem, "zh")
 
 
 def test_deleting_a_missing_objective_is_refused(demo):
-    assert editing.check(editing.delete_objective(demo, "O404")).okrs is None
+    assert okr_form.check(okr_form.delete_objective(demo, "O404")).okrs is None
 
 
 # --- key results --------------------------------------------------------------------------------------
@@ -176,30 +176,30 @@ def test_deleting_a_missing_objective_is_refused(demo):
 
 def test_a_new_kr_is_appended_to_its_objective(demo):
     kr = {"id": "O5.KR3", "title": "好评率", "manual": 0.2}
-    edit = editing.upsert_kr(demo, "O5", kr)
+    edit = okr_form.upsert_kr(demo, "O5", kr)
     i = index_of(demo, "O5")
     assert edit.path == f"objectives[{i}].key_results[2]"
-    checked = editing.check(edit)
+    checked = okr_form.check(edit)
     assert checked.okrs.objectives[i].key_results[-1] == KeyResult(**kr)
 
 
 def test_editing_a_krs_target_to_equal_its_start_is_an_error_at_target(demo):
     objective_id, kr = kr_doc(demo, "O2.KR1")  # conversion rate 0.034 -> 0.040
-    edit = editing.upsert_kr(demo, objective_id, kr | {"target": 0.034}, original_id="O2.KR1")
+    edit = okr_form.upsert_kr(demo, objective_id, kr | {"target": 0.034}, original_id="O2.KR1")
     i = index_of(demo, "O2")
     assert edit.path == f"objectives[{i}].key_results[0]"
-    checked = editing.check(edit)
+    checked = okr_form.check(edit)
     assert checked.okrs is None
     (problem,) = checked.errors
     assert problem.path == f"objectives[{i}].key_results[0].target"
-    assert editing.form_errors(checked.errors, edit.path, editing.KR_FIELDS) == {"target": [problem]}
-    assert editing.describe(problem, "zh") == "目标值等于起点，没有需要达成的进度（当前值：0.034）"
+    assert okr_form.form_errors(checked.errors, edit.path, okr_form.KR_FIELDS) == {"target": [problem]}
+    assert okr_form.describe(problem, "zh") == "目标值等于起点，没有需要达成的进度（当前值：0.034）"
 
 
 def test_a_sum_kr_without_start_starts_at_zero(demo):
     objective_id, kr = kr_doc(demo, "O1.KR1")
-    edit = editing.upsert_kr(demo, objective_id, kr | {"target": 0}, original_id="O1.KR1")
-    assert errors_at(edit, editing.KR_FIELDS) == {
+    edit = okr_form.upsert_kr(demo, objective_id, kr | {"target": 0}, original_id="O1.KR1")
+    assert errors_at(edit, okr_form.KR_FIELDS) == {
         "target": ["the target equals the start, so there is nothing to achieve"]
     }
 
@@ -217,7 +217,7 @@ def test_a_sum_kr_without_start_starts_at_zero(demo):
 )
 def test_kr_errors_land_on_their_field(demo, change, field):
     objective_id, kr = kr_doc(demo, "O2.KR1")
-    edit = editing.upsert_kr(demo, objective_id, {**kr, **change}, original_id="O2.KR1")
+    edit = okr_form.upsert_kr(demo, objective_id, {**kr, **change}, original_id="O2.KR1")
     found = errors_at(edit)
     # A KR that does not parse leaves O2 out of the rest of the check, so O5 (its child) names no parent.
     assert list(found) == ([field, ""] if field == "weight" else [field])
@@ -225,49 +225,51 @@ def test_kr_errors_land_on_their_field(demo, change, field):
 
 def test_a_field_the_form_does_not_show_goes_to_the_general_slot(demo):
     objective_id, kr = kr_doc(demo, "O2.KR1")
-    edit = editing.upsert_kr(demo, objective_id, kr | {"filters": {"color": "red"}}, original_id="O2.KR1")
-    assert list(errors_at(edit, editing.KR_FIELDS)) == [""]
+    edit = okr_form.upsert_kr(demo, objective_id, kr | {"filters": {"color": "red"}}, original_id="O2.KR1")
+    assert list(errors_at(edit, okr_form.KR_FIELDS)) == [""]
 
 
 @pytest.mark.parametrize("taken", ["O1.KR1", "O5", "T2", "2026-Q4"])
 def test_a_kr_with_a_taken_id_is_refused_at_its_id(demo, taken):
-    edit = editing.upsert_kr(demo, "O6", {"id": taken, "title": "x", "manual": 0.5})
+    edit = okr_form.upsert_kr(demo, "O6", {"id": taken, "title": "x", "manual": 0.5})
     i = index_of(demo, "O6")
     assert edit.path == f"objectives[{i}].key_results[2]"
     assert list(errors_at(edit)) == ["id"]
-    assert edit.doc == editing.to_doc(demo)
+    assert edit.doc == okr_form.to_doc(demo)
 
 
 def test_renaming_a_kr_onto_another_kr_is_refused_and_keeping_its_id_is_fine(demo):
     objective_id, kr = kr_doc(demo, "O2.KR2")
-    assert list(errors_at(editing.upsert_kr(demo, objective_id, kr | {"id": "O2.KR1"}, original_id="O2.KR2"))) == ["id"]
-    same = editing.upsert_kr(demo, objective_id, kr, original_id="O2.KR2")
-    assert editing.check(same).okrs == demo
+    assert list(errors_at(okr_form.upsert_kr(demo, objective_id, kr | {"id": "O2.KR1"}, original_id="O2.KR2"))) == [
+        "id"
+    ]
+    same = okr_form.upsert_kr(demo, objective_id, kr, original_id="O2.KR2")
+    assert okr_form.check(same).okrs == demo
 
 
 def test_kr_edits_of_missing_objectives_or_krs_are_refused(demo):
-    assert editing.upsert_kr(demo, "O404", {"id": "x", "title": "x", "manual": 1.0}).problems
-    gone = editing.upsert_kr(demo, "O1", {"id": "x", "title": "x", "manual": 1.0}, original_id="O1.KR9")
-    assert gone.problems and editing.check(gone).okrs is None
-    assert editing.delete_kr(demo, "O404", "O1.KR1").problems
-    assert editing.delete_kr(demo, "O1", "O1.KR9").problems
+    assert okr_form.upsert_kr(demo, "O404", {"id": "x", "title": "x", "manual": 1.0}).problems
+    gone = okr_form.upsert_kr(demo, "O1", {"id": "x", "title": "x", "manual": 1.0}, original_id="O1.KR9")
+    assert gone.problems and okr_form.check(gone).okrs is None
+    assert okr_form.delete_kr(demo, "O404", "O1.KR1").problems
+    assert okr_form.delete_kr(demo, "O1", "O1.KR9").problems
 
 
 def test_deleting_a_kr(demo):
-    checked = editing.check(editing.delete_kr(demo, "O1", "O1.KR2"))
+    checked = okr_form.check(okr_form.delete_kr(demo, "O1", "O1.KR2"))
     assert [k.id for k in checked.okrs.objectives[index_of(demo, "O1")].key_results] == ["O1.KR1", "O1.KR3"]
 
 
 def test_warnings_do_not_block(demo):
     # A fifth KR: the OKR method says at most four, which is advice only.
     o1 = demo.objectives[index_of(demo, "O1")]
-    edit = editing.upsert_kr(demo, "O1", {"id": "O1.KR4", "title": "a", "manual": 0.1})
-    edit = editing.upsert_kr(editing.check(edit).okrs, "O1", {"id": "O1.KR5", "title": "b", "manual": 0.1})
-    checked = editing.check(edit)
+    edit = okr_form.upsert_kr(demo, "O1", {"id": "O1.KR4", "title": "a", "manual": 0.1})
+    edit = okr_form.upsert_kr(okr_form.check(edit).okrs, "O1", {"id": "O1.KR5", "title": "b", "manual": 0.1})
+    checked = okr_form.check(edit)
     assert checked.okrs is not None and len(o1.key_results) == 3
     assert [p.message for p in checked.warnings] == ["5 KRs; the method says at most 4"]
     objective_path = edit.path.rsplit(".", 1)[0]
-    assert list(editing.form_errors(checked.warnings, objective_path, editing.OBJECTIVE_FIELDS)) == [""]
+    assert list(okr_form.form_errors(checked.warnings, objective_path, okr_form.OBJECTIVE_FIELDS)) == [""]
 
 
 # --- form_errors --------------------------------------------------------------------------------------
@@ -282,17 +284,17 @@ def test_form_errors_maps_paths_to_fields():
         Problem("objectives[31].title", "another objective"),
         Problem("objectives", "w", severity="warning"),
     ]
-    found = editing.form_errors(problems, "objectives[3].key_results[1]")
+    found = okr_form.form_errors(problems, "objectives[3].key_results[1]")
     assert {k: [p.message for p in v] for k, v in found.items()} == {
         "target": ["t"],
         "filters.shop": ["s"],
         "": ["whole", "another KR", "another objective", "w"],
     }
-    by_objective = editing.form_errors(problems, "objectives[3]", editing.OBJECTIVE_FIELDS)
+    by_objective = okr_form.form_errors(problems, "objectives[3]", okr_form.OBJECTIVE_FIELDS)
     assert list(by_objective) == [""]  # KR fields are not objective fields
-    assert editing.form_errors(problems, "") == {"": problems}
+    assert okr_form.form_errors(problems, "") == {"": problems}
     reason = Problem("reason", "locked")
-    assert editing.form_errors([*problems, reason], "", ["reason"]) == {"": problems, "reason": [reason]}
+    assert okr_form.form_errors([*problems, reason], "", ["reason"]) == {"": problems, "reason": [reason]}
 
 
 # --- forms -> documents -------------------------------------------------------------------------------
@@ -315,7 +317,7 @@ def test_kr_from_form_per_kind():
         "weight": 2,
         "deadline": dt.date(2026, 12, 15),
     }
-    assert editing.kr_from_form("metric", values) == {
+    assert okr_form.kr_from_form("metric", values) == {
         "id": "O1.KR9",
         "title": "t",
         "metric": "ctr",
@@ -325,7 +327,7 @@ def test_kr_from_form_per_kind():
         "weight": 2.0,
         "deadline": "2026-12-15",
     }
-    assert editing.kr_from_form("sql", values | {"level": "product"}) == {
+    assert okr_form.kr_from_form("sql", values | {"level": "product"}) == {
         "id": "O1.KR9",
         "title": "t",
         "sql": "SELECT 1",
@@ -335,15 +337,15 @@ def test_kr_from_form_per_kind():
         "weight": 2.0,
         "deadline": "2026-12-15",
     }
-    assert editing.kr_from_form("manual", values | {"deadline": None}) == {
+    assert okr_form.kr_from_form("manual", values | {"deadline": None}) == {
         "id": "O1.KR9",
         "title": "t",
         "manual": 0.3,
         "weight": 2.0,
     }
-    bare = editing.kr_from_form("metric", {"metric": "gmv", "level": "creative", "target": 5, "filters.shop": None})
+    bare = okr_form.kr_from_form("metric", {"metric": "gmv", "level": "creative", "target": 5, "filters.shop": None})
     assert bare == {"metric": "gmv", "level": "creative", "target": 5.0}
-    assert editing.kr_from_form("manual", {})["manual"] == 0.0
+    assert okr_form.kr_from_form("manual", {})["manual"] == 0.0
 
 
 def test_every_stored_objective_and_kr_round_trips_through_its_form(demo):
@@ -351,22 +353,24 @@ def test_every_stored_objective_and_kr_round_trips_through_its_form(demo):
     shops = pd.DataFrame({"platform": ["taobao", "douyin"], "shop": ["暖居旗舰店", "暖居抖音小店"]})
     okrs = demo
     for o in demo.objectives:
-        values = defaults(editing.objective_fields(okrs, o, o.cycle, "zh"))
-        checked = editing.check(editing.upsert_objective(okrs, editing.objective_from_form(values), original_id=o.id))
+        values = defaults(okr_form.objective_fields(okrs, o, o.cycle, "zh"))
+        checked = okr_form.check(
+            okr_form.upsert_objective(okrs, okr_form.objective_from_form(values), original_id=o.id)
+        )
         assert checked.okrs == demo, o.id
         for kr in o.key_results:
-            specs = editing.kr_fields(okrs, o.id, kr, editing.kr_kind(kr), shops, "zh")
-            assert {s.name for s in specs} <= set(editing.KR_FIELDS)
-            doc = editing.kr_from_form(editing.kr_kind(kr), defaults(specs))
-            checked = editing.check(editing.upsert_kr(okrs, o.id, doc, original_id=kr.id))
+            specs = okr_form.kr_fields(okrs, o.id, kr, okr_form.kr_kind(kr), shops, "zh")
+            assert {s.name for s in specs} <= set(okr_form.KR_FIELDS)
+            doc = okr_form.kr_from_form(okr_form.kr_kind(kr), defaults(specs))
+            checked = okr_form.check(okr_form.upsert_kr(okrs, o.id, doc, original_id=kr.id))
             assert checked.okrs == demo, kr.id
 
 
 def test_a_new_objective_form_suggests_a_free_id_and_the_cycle(demo):
-    values = defaults(editing.objective_fields(demo, None, "2026-Q4", "en"))
+    values = defaults(okr_form.objective_fields(demo, None, "2026-Q4", "en"))
     assert values["id"] == "O7" and values["cycle"] == "2026-Q4" and values["owner"] is None
     assert values["level"] == "individual" and values["parent"] == "" and values["origin"] == "top-down"
-    specs = editing.kr_fields(demo, "O5", None, "metric", pd.DataFrame(columns=["platform", "shop"]), "en")
+    specs = okr_form.kr_fields(demo, "O5", None, "metric", pd.DataFrame(columns=["platform", "shop"]), "en")
     new = defaults(specs)
     assert new["id"] == "O5.KR3" and new["metric"] == "gmv" and new["start"] is None and new["weight"] == 1.0
     labels = next(s.labels for s in specs if s.name == "metric")
@@ -376,7 +380,7 @@ def test_a_new_objective_form_suggests_a_free_id_and_the_cycle(demo):
 def test_kr_form_shop_choices_keep_a_stored_shop_without_data(demo):
     kr = KeyResult(id="k", title="t", metric="gmv", target=1, filters={"shop": "旧店", "platform": "jd"})
     shops = pd.DataFrame({"platform": ["taobao"], "shop": ["暖居旗舰店"]})
-    specs = {s.name: s for s in editing.kr_fields(demo, "O1", kr, "metric", shops, "zh")}
+    specs = {s.name: s for s in okr_form.kr_fields(demo, "O1", kr, "metric", shops, "zh")}
     assert specs["filters.shop"].kwargs["options"] == ["", "暖居旗舰店", "旧店"]
     assert specs["filters.shop"].labels[""] == "全部店铺"
     assert specs["filters.platform"].kwargs["options"] == ["", "taobao", "jd"]
@@ -385,12 +389,12 @@ def test_kr_form_shop_choices_keep_a_stored_shop_without_data(demo):
 
 def test_every_form_label_is_translated(demo):
     shops = pd.DataFrame({"platform": ["taobao"], "shop": ["暖居旗舰店"]})
-    specs = editing.objective_fields(demo, demo.objectives[0], "2026-Q4", "zh")
-    for kind in editing.KINDS:
-        specs += editing.kr_fields(demo, "O1", None, kind, shops, "zh")
+    specs = okr_form.objective_fields(demo, demo.objectives[0], "2026-Q4", "zh")
+    for kind in okr_form.KINDS:
+        specs += okr_form.kr_fields(demo, "O1", None, kind, shops, "zh")
     for s in specs:
         assert f"manage.field.{s.label_key}" in STRINGS, s.name
-    for key in ("manage.field.reason", *(f"manage.kind.{k}" for k in editing.KINDS)):
+    for key in ("manage.field.reason", *(f"manage.kind.{k}" for k in okr_form.KINDS)):
         assert key in STRINGS
 
 
@@ -406,22 +410,22 @@ def test_every_form_label_is_translated(demo):
     ],
 )
 def test_kind_and_step(kr, kind, step):
-    assert editing.kr_kind(kr) == kind
-    assert editing.step_for(kr) == step
+    assert okr_form.kr_kind(kr) == kind
+    assert okr_form.step_for(kr) == step
 
 
 def test_with_current():
-    assert editing.with_current(["b", "a", "b", None, ""], None) == ["", "b", "a"]
-    assert editing.with_current(["a"], "z") == ["", "a", "z"]
-    assert editing.with_current([], "") == [""]
+    assert okr_form.with_current(["b", "a", "b", None, ""], None) == ["", "b", "a"]
+    assert okr_form.with_current(["a"], "z") == ["", "a", "z"]
+    assert okr_form.with_current([], "") == [""]
 
 
 def test_parent_choices_are_higher_levels_of_the_same_cycle(demo):
     ids = lambda objs: [o.id for o in objs]  # noqa: E731
-    assert ids(editing.parent_choices(demo, "2026-Q4", "team", "O4")) == ["O1", "O2", "O3", "O6"]
-    assert ids(editing.parent_choices(demo, "2026-Q4", "department", "O2")) == ["O1"]
-    assert ids(editing.parent_choices(demo, "2026-Q4", "company", "O1")) == []
-    assert ids(editing.parent_choices(demo, "2026-Q3", None)) == ["Q3-O1", "Q3-O2", "Q3-O3"]
+    assert ids(okr_form.parent_choices(demo, "2026-Q4", "team", "O4")) == ["O1", "O2", "O3", "O6"]
+    assert ids(okr_form.parent_choices(demo, "2026-Q4", "department", "O2")) == ["O1"]
+    assert ids(okr_form.parent_choices(demo, "2026-Q4", "company", "O1")) == []
+    assert ids(okr_form.parent_choices(demo, "2026-Q3", None)) == ["Q3-O1", "Q3-O2", "Q3-O3"]
 
 
 def test_next_ids_skip_taken_ones():
@@ -438,11 +442,11 @@ def test_next_ids_skip_taken_ones():
             Objective(id="O3.KR1", cycle="2026-Q3", title="odd id", owner="x"),
         ]
     )
-    assert editing.next_objective_id(okrs) == "O3"
-    assert editing.next_objective_id(OKRFile()) == "O1"
-    assert editing.next_kr_id(okrs, "O2") == "O2.KR3"  # KR1 would be free, but numbering continues
-    assert editing.next_kr_id(okrs, "O3") == "O3.KR2"  # O3.KR1 is an objective's id
-    assert editing.next_kr_id(okrs, "O9") == "O9.KR1"
+    assert okr_form.next_objective_id(okrs) == "O3"
+    assert okr_form.next_objective_id(OKRFile()) == "O1"
+    assert okr_form.next_kr_id(okrs, "O2") == "O2.KR3"  # KR1 would be free, but numbering continues
+    assert okr_form.next_kr_id(okrs, "O3") == "O3.KR2"  # O3.KR1 is an objective's id
+    assert okr_form.next_kr_id(okrs, "O9") == "O9.KR1"
 
 
 @pytest.mark.parametrize(
@@ -450,11 +454,11 @@ def test_next_ids_skip_taken_ones():
     [("2026-01-01", "2026-Q1"), ("2026-03-31", "2026-Q1"), ("2026-04-01", "2026-Q2"), ("2026-12-31", "2026-Q4")],
 )
 def test_default_cycle(day, cycle):
-    assert editing.default_cycle(dt.date.fromisoformat(day)) == cycle
+    assert okr_form.default_cycle(dt.date.fromisoformat(day)) == cycle
 
 
 def test_only_cycle_keeps_its_objectives_and_every_test(demo):
-    q3 = editing.only_cycle(demo, "2026-Q3")
+    q3 = okr_form.only_cycle(demo, "2026-Q3")
     assert [c.id for c in q3.cycles] == ["2026-Q3"]
     assert {o.cycle for o in q3.objectives} == {"2026-Q3"} and len(q3.objectives) == 3
     assert q3.ab_tests == demo.ab_tests
@@ -464,49 +468,49 @@ def test_cycle_warnings_concern_only_that_cycle(demo):
     extra = [
         {"id": f"X{n}", "cycle": "2026-Q3", "title": f"t{n}", "owner": "李娜", "level": "individual"} for n in range(5)
     ]
-    okrs = editing.check(
-        editing.Edit(editing.to_doc(demo) | {"objectives": editing.to_doc(demo)["objectives"] + extra}, "")
+    okrs = okr_form.check(
+        okr_form.Edit(okr_form.to_doc(demo) | {"objectives": okr_form.to_doc(demo)["objectives"] + extra}, "")
     ).okrs
-    q3 = [p.message for p in editing.cycle_warnings(okrs, "2026-Q3")]
+    q3 = [p.message for p in okr_form.cycle_warnings(okrs, "2026-Q3")]
     assert any("李娜 has 6 objectives in 2026-Q3" in m for m in q3)
     assert any(m.startswith("only 2 of 8 objectives in 2026-Q3") for m in q3)
-    assert editing.cycle_warnings(okrs, "2026-Q4") == []
-    six = editing.to_doc(demo)
+    assert okr_form.cycle_warnings(okrs, "2026-Q4") == []
+    six = okr_form.to_doc(demo)
     o1 = six["objectives"][0]
     o1["key_results"] += [{"id": f"O1.KR{n}", "title": "x", "manual": 0.1} for n in (4, 5)]
-    assert [p.path for p in editing.cycle_warnings(validate(six)[0], "2026-Q4")] == ["objectives[0].key_results"]
+    assert [p.path for p in okr_form.cycle_warnings(validate(six)[0], "2026-Q4")] == ["objectives[0].key_results"]
 
 
 # --- YAML upload ----------------------------------------------------------------------------------------
 
 
 def test_read_upload(demo):
-    okrs, problems = editing.read_upload(DEMO_YAML.read_bytes())
+    okrs, problems = okr_form.read_upload(DEMO_YAML.read_bytes())
     assert okrs == demo and not problems
-    bom, _ = editing.read_upload("\ufeff".encode() + DEMO_YAML.read_bytes())
+    bom, _ = okr_form.read_upload("\ufeff".encode() + DEMO_YAML.read_bytes())
     assert bom == demo
-    assert editing.read_upload("目标".encode("gb18030"))[1][0].message.startswith("is not UTF-8")
-    assert editing.read_upload(b"objectives: [\n")[1][0].message.startswith("not valid YAML")
-    assert editing.read_upload(b"- a\n- b\n")[1][0].message.startswith("the file must be a mapping")
+    assert okr_form.read_upload("目标".encode("gb18030"))[1][0].message.startswith("is not UTF-8")
+    assert okr_form.read_upload(b"objectives: [\n")[1][0].message.startswith("not valid YAML")
+    assert okr_form.read_upload(b"- a\n- b\n")[1][0].message.startswith("the file must be a mapping")
     bad = (
         b"objectives:\n  - {id: A, cycle: 2026-Q4, title: t, owner: o,\n"
         b"     key_results: [{id: A.1, title: k, metric: gmv, target: 0}]}\n"
     )
-    okrs, problems = editing.read_upload(bad)
+    okrs, problems = okr_form.read_upload(bad)
     assert okrs is None and [p.path for p in problems if p.severity == "error"] == [
         "objectives[0].key_results[0].target"
     ]
 
 
 def test_preview_shows_the_changes_of_a_load(demo):
-    checked, changes = editing.preview(demo, demo)
+    checked, changes = okr_form.preview(demo, demo)
     assert checked.okrs == demo and changes == []
-    q4 = editing.only_cycle(demo, "2026-Q4")
-    doc = editing.to_doc(q4)
+    q4 = okr_form.only_cycle(demo, "2026-Q4")
+    doc = okr_form.to_doc(q4)
     doc["objectives"][0]["key_results"][0]["target"] = 6000000
     del doc["objectives"][-1]
     new = validate(doc)[0]
-    checked, changes = editing.preview(demo, new)
+    checked, changes = okr_form.preview(demo, new)
     assert checked.okrs is not None
     assert [(c.entity_id, c.field) for c in changes if c.field != "(deleted)"] == [("O1.KR1", "target")]
     assert {c.entity_id for c in changes if c.field == "(deleted)"} == {"O6", "O6.KR1", "O6.KR2"}
@@ -528,7 +532,7 @@ def test_preview_reports_conflicts_with_stored_definitions(demo):
     }
     new, _ = validate(doc)
     assert new is not None
-    checked, changes = editing.preview(demo, new)
+    checked, changes = okr_form.preview(demo, new)
     assert checked.okrs is None and changes == []
     assert any(p.message.startswith("duplicate id") for p in checked.errors)
 
@@ -541,11 +545,11 @@ def test_guarded_changes_follow_the_store_rule():
         Change("2026-Q4", "objective", "O1", "(deleted)", None, None),
         Change("2026-Q3", "key_result", "Q3-O1.KR1", "start", "1", "2"),
     ]
-    assert [(c.entity_id, c.field) for c in editing.guarded(changes, {"2026-Q4"})] == [
+    assert [(c.entity_id, c.field) for c in okr_form.guarded(changes, {"2026-Q4"})] == [
         ("O1.KR1", "target"),
         ("O1.KR2", "(deleted)"),
     ]
-    assert editing.guarded(changes, []) == []
+    assert okr_form.guarded(changes, []) == []
 
 
 # --- locks and tables ---------------------------------------------------------------------------------
@@ -561,14 +565,14 @@ def test_cycle_state_and_locked_ids():
             "closed_at": [now, pd.NaT, now],
         }
     )
-    assert editing.cycle_state(locks, "2026-Q3") == editing.CycleState(now, "demo", now)
-    q4 = editing.cycle_state(locks, "2026-Q4")
+    assert okr_form.cycle_state(locks, "2026-Q3") == okr_form.CycleState(now, "demo", now)
+    q4 = okr_form.cycle_state(locks, "2026-Q4")
     assert q4.locked and q4.locked_by == "王总" and q4.closed_at is None
-    assert not editing.cycle_state(locks, "2027-Q1").locked
-    assert not editing.cycle_state(locks.iloc[0:0], "2026-Q3").locked
-    assert editing.cycle_state(locks, "2026-11") == editing.CycleState(None, None, now)
-    assert editing.locked_ids(locks) == {"2026-Q3", "2026-Q4"}
-    assert editing.locked_ids(locks.iloc[0:0]) == set()
+    assert not okr_form.cycle_state(locks, "2027-Q1").locked
+    assert not okr_form.cycle_state(locks.iloc[0:0], "2026-Q3").locked
+    assert okr_form.cycle_state(locks, "2026-11") == okr_form.CycleState(None, None, now)
+    assert okr_form.locked_ids(locks) == {"2026-Q3", "2026-Q4"}
+    assert okr_form.locked_ids(locks.iloc[0:0]) == set()
 
 
 def test_history_and_changes_tables_are_translated():
@@ -585,26 +589,26 @@ def test_history_and_changes_tables_are_translated():
             "reason": ["双11", None, None],
         }
     )
-    zh = editing.history_table(history, "zh")
+    zh = okr_form.history_table(history, "zh")
     assert list(zh.columns) == ["时间", "操作人", "周期", "对象", "编号", "字段", "原值", "新值", "原因"]
     assert list(zh["对象"]) == ["关键结果", "目标", "周期"]
     assert list(zh["字段"]) == ["目标值", "新建", "锁定"]
     assert list(zh["原值"]) == ["3200000", "", "否"] and list(zh["新值"]) == ["2", "", "是"]
     assert list(zh["原因"]) == ["双11", "", ""]
-    en = editing.changes_table([Change("2026-Q4", "key_result", "O1.KR1", "start", "0", "1")], "en")
+    en = okr_form.changes_table([Change("2026-Q4", "key_result", "O1.KR1", "start", "0", "1")], "en")
     assert list(en.columns) == ["Cycle", "Item", "ID", "Field", "Old", "New"]
     assert en.iloc[0].tolist() == ["2026-Q4", "key result", "O1.KR1", "Start", "0", "1"]
 
 
 def test_problems_and_objectives_tables(demo):
-    table = editing.problems_table([Problem("objectives[0].target", "unknown metric", "gmvv", "gmv, orders")], "zh")
+    table = okr_form.problems_table([Problem("objectives[0].target", "unknown metric", "gmvv", "gmv, orders")], "zh")
     assert list(table.columns) == ["级别", "位置", "问题"]
     assert table.iloc[0].tolist() == [
         "错误",
         "objectives[0].target",
         "指标库中没有这个指标（当前值：gmvv；允许：gmv, orders）",
     ]
-    objectives = editing.objectives_table(demo, "2026-Q4", "en")
+    objectives = okr_form.objectives_table(demo, "2026-Q4", "en")
     assert len(objectives) == 6 and objectives.iloc[1].tolist() == [
         "O2",
         "把天猫店的访客变成买家",
@@ -617,10 +621,10 @@ def test_problems_and_objectives_tables(demo):
 
 
 def test_metric_and_field_labels():
-    assert editing.metric_label("conversion_rate", "zh") == "支付转化率 · conversion_rate"
-    assert editing.metric_label("nope", "zh") == "nope"
-    assert editing.field_label("deadline", "en") == "Deadline"
-    assert editing.field_label("variants", "zh") == "variants"
+    assert okr_form.metric_label("conversion_rate", "zh") == "支付转化率 · conversion_rate"
+    assert okr_form.metric_label("nope", "zh") == "nope"
+    assert okr_form.field_label("deadline", "en") == "Deadline"
+    assert okr_form.field_label("variants", "zh") == "variants"
 
 
 # --- problems in words --------------------------------------------------------------------------------
@@ -701,12 +705,12 @@ def test_every_validation_message_is_translated():
     messages = {p.message for p in problems}
     assert len(problems) > 30
     for p in problems:
-        zh = editing.describe(p, "zh")
+        zh = okr_form.describe(p, "zh")
         assert zh.split("（")[0] != p.message.split(" (")[0], f"untranslated: {p.message}"
     assert any(m.startswith("the parent is a team objective") for m in messages)
     parent = next(p for p in problems if p.message.startswith("the parent is a team objective"))
-    assert editing.describe(parent, "zh").startswith("上级目标是团队目标，层级不高于这个部门目标")
-    assert editing.describe(parent, "en").startswith("The parent is a team objective, not on a higher level")
+    assert okr_form.describe(parent, "zh").startswith("上级目标是团队目标，层级不高于这个部门目标")
+    assert okr_form.describe(parent, "en").startswith("The parent is a team objective, not on a higher level")
 
 
 @pytest.mark.parametrize(
@@ -733,11 +737,11 @@ def test_every_validation_message_is_translated():
     ],
 )
 def test_describe(problem, lang, text):
-    assert editing.describe(problem, lang) == text
+    assert okr_form.describe(problem, lang) == text
 
 
 def test_describe_with_path():
-    assert editing.describe(Problem("objectives[2].id", "unknown cycle"), "en", with_path=True) == (
+    assert okr_form.describe(Problem("objectives[2].id", "unknown cycle"), "en", with_path=True) == (
         "`objectives[2].id` Unknown cycle"
     )
-    assert editing.describe(Problem("", "no path"), "en", with_path=True) == "no path"
+    assert okr_form.describe(Problem("", "no path"), "en", with_path=True) == "no path"

@@ -1,4 +1,4 @@
-"""shopkr.engine: KR values from the data, the SQL sandbox as the engine uses it, series, closing, JSON.
+"""shopkr.domain.engine: KR values from the data, the SQL sandbox as the engine uses it, series, closing, JSON.
 
 Small hand-made data (written through store.write_parsed) for exact expectations; the demo exports
 (imported once per session) for an end-to-end check of the demo OKRs.
@@ -22,8 +22,9 @@ import yaml
 
 from connectors import Parsed
 from connectors.canonical import TABLES
-from shopkr import engine, metrics, store
-from shopkr.okr import KeyResult, Objective, OKRFile, validate
+from shopkr.data import closing, store
+from shopkr.domain import engine, metrics
+from shopkr.domain.okr import KeyResult, Objective, OKRFile, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
@@ -578,7 +579,7 @@ def test_close_cycle_freezes_grades_against_later_reimports(own_db):
     )
     after_end = D(2026, 12, 1)
     with store.connect(own_db) as con:
-        closed = engine.close_cycle(con, okrs, CYCLE, user="tester", as_of=after_end)
+        closed = closing.close_cycle(con, okrs, CYCLE, user="tester", as_of=after_end)
         assert closed.closed_at is not None
         frozen = {k.id: k for k in closed.key_results}
         assert frozen["gmv"].value == 4500.0
@@ -624,7 +625,7 @@ def test_close_cycle_freezes_grades_against_later_reimports(own_db):
 def test_close_with_as_of_inside_the_cycle_freezes_a_query_that_reproduces_the_value(own_db):
     okrs = okrs_of(kr("gmv", metric="gmv", filters={"shop": SHOP}, target=9000))
     with store.connect(own_db) as con:
-        engine.close_cycle(con, okrs, CYCLE, user="tester", as_of=D(2026, 11, 2))
+        closing.close_cycle(con, okrs, CYCLE, user="tester", as_of=D(2026, 11, 2))
         value, _, _, _, query, source_rows, _, _ = _closing_rows(con, CYCLE)["gmv"]
         assert value == 2000.0
         assert store.one(con, query)[0] == value

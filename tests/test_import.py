@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from connectors import ImportFileError, load_file
 from connectors.canonical import TABLES
-from shopkr import store
-from shopkr.importer import expand, import_files
+from shopkr.data import store
+from shopkr.data.importer import expand, import_files
 
 SHOP = "测试店"
 SHOP_HEADER = "统计日期,访客数,浏览量,支付金额,支付买家数,成功退款金额"
@@ -411,7 +411,7 @@ def test_importing_the_same_rows_twice_changes_nothing(rows):
 
 def test_a_write_failure_in_a_batch_fails_only_that_file(tmp_path, monkeypatch):
     """Files are written in one transaction; if one write fails, each file is retried on its own."""
-    from shopkr import importer, store
+    from shopkr.data import importer, store
 
     folder = Path(__file__).resolve().parent.parent / "data" / "samples" / "暖居抖音小店"
     files = sorted(folder.glob("抖店罗盘_成交概览_2026-11-2*.xlsx"))[:3]

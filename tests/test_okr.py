@@ -1,4 +1,4 @@
-"""shopkr.okr: the OKR file's models, whole-file validation, OKR-method warnings, cycles, YAML round trip."""
+"""shopkr.domain.okr: the OKR file's models, whole-file validation, OKR-method warnings, cycles, YAML round trip."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from shopkr import okr
-from shopkr.metrics import CATALOGUE
-from shopkr.okr import OKRFile, dump_yaml, implied_cycle, merge_file, parse_yaml, validate
+from shopkr.domain import okr
+from shopkr.domain.metrics import CATALOGUE
+from shopkr.domain.okr import OKRFile, dump_yaml, implied_cycle, merge_file, parse_yaml, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "samples" / "okrs.yaml"

@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from shopkr import abtesting, store
+from shopkr.app import ab_report
+from shopkr.data import store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,7 +93,7 @@ def test_form_errors_show_next_to_the_fields_and_nothing_is_stored(db: Path) -> 
 def test_thumbnails_show_in_the_table(db: Path) -> None:
     buffer = io.BytesIO()
     Image.new("RGB", (40, 40), "#2e9d5b").save(buffer, "PNG")
-    abtesting.save_thumbnail(abtesting.thumbnails_dir(db), "T1", "7571138452007248129", "5.png", buffer.getvalue())
+    ab_report.save_thumbnail(ab_report.thumbnails_dir(db), "T1", "7571138452007248129", "5.png", buffer.getvalue())
     table = page(test="T1").dataframe[0].value
     assert table["主图"].notna().sum() == 1
     assert table.set_index("图").loc["保温杯主图5", "主图"].startswith("data:image/png;base64,")

@@ -11,7 +11,7 @@ import streamlit as st
 from conftest import dump_all
 from streamlit.testing.v1 import AppTest
 
-from shopkr import demo, store
+from shopkr.data import demo, store
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "samples" / "暖居抖音小店" / "抖店罗盘_商品列表_2026-11-26.xlsx"
@@ -167,7 +167,7 @@ def test_both_pages_without_any_data(db):
 
 
 def test_a_busy_database_is_a_warning_not_a_traceback(db, monkeypatch):
-    from shopkr import importer
+    from shopkr.data import importer
 
     def busy(*args, **kwargs):
         raise store.DatabaseBusy("busy")

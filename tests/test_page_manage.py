@@ -9,7 +9,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from shopkr import demo, store
+from shopkr.data import demo, store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_YAML = ROOT / "data" / "samples" / "okrs.yaml"

@@ -1,4 +1,5 @@
-"""Per-person summaries across cycles (shopkr/people.py): who, levels, objectives, mean scores, earlier cycles."""
+"""Per-person summaries across cycles (shopkr/app/people_tables.py): who, levels, objectives, mean scores, earlier
+cycles."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from shopkr import people
-from shopkr.engine import CycleReport, ObjectiveResult
-from shopkr.okr import Cycle
+from shopkr.app import people_tables
+from shopkr.domain.engine import CycleReport, ObjectiveResult
+from shopkr.domain.okr import Cycle
 
 Q3 = Cycle(id="2026-Q3", start=dt.date(2026, 7, 1), end=dt.date(2026, 9, 30))
 Q4 = Cycle(id="2026-Q4", start=dt.date(2026, 10, 1), end=dt.date(2026, 12, 31))
@@ -44,18 +45,18 @@ REPORTS = [
 ]
 
 
-def by_name(persons: list[people.Person]) -> dict[str, people.Person]:
+def by_name(persons: list[people_tables.Person]) -> dict[str, people_tables.Person]:
     return {p.name: p for p in persons}
 
 
 def test_everyone_who_owns_okrs_in_any_cycle_ordered_by_level_then_appearance():
-    persons = people.people(REPORTS, "2026-Q4")
+    persons = people_tables.people(REPORTS, "2026-Q4")
     # Owners of Q4 by highest level (company, department, team), ties by first appearance; then others by name.
     assert [p.name for p in persons] == ["王总", "张伟", "李娜", "陈晨", "老周"]
 
 
 def test_current_cycle_objectives_levels_and_mean_score():
-    li = by_name(people.people(REPORTS, "2026-Q4"))["李娜"]
+    li = by_name(people_tables.people(REPORTS, "2026-Q4"))["李娜"]
     assert [o.id for o in li.objectives] == ["O2", "O2b"]
     assert li.levels == ("department", "individual")
     assert li.score == pytest.approx(0.6)  # plain mean of 0.5 and 0.7
@@ -63,7 +64,7 @@ def test_current_cycle_objectives_levels_and_mean_score():
 
 
 def test_earlier_cycles_only_oldest_first_with_frozen_flag():
-    persons = by_name(people.people(REPORTS, "2026-Q4"))
+    persons = by_name(people_tables.people(REPORTS, "2026-Q4"))
     wang = persons["王总"]
     assert [h.cycle for h in wang.history] == ["2026-Q3"]  # 2027-Q1 is later: not history
     h = wang.history[0]
@@ -72,36 +73,36 @@ def test_earlier_cycles_only_oldest_first_with_frozen_flag():
 
 
 def test_owner_without_objectives_in_the_selected_cycle():
-    zhou = by_name(people.people(REPORTS, "2026-Q4"))["老周"]
+    zhou = by_name(people_tables.people(REPORTS, "2026-Q4"))["老周"]
     assert zhou.objectives == () and zhou.score is None and zhou.status is None
     assert zhou.levels == ("individual",)  # from the cycles they did own
     assert [h.cycle for h in zhou.history] == ["2026-Q3"]
 
 
 def test_earliest_cycle_has_no_history_and_later_owners_still_listed():
-    persons = people.people(REPORTS, "2026-Q3")
+    persons = people_tables.people(REPORTS, "2026-Q3")
     assert [p.name for p in persons][:3] == ["王总", "李娜", "老周"]
     assert all(p.history == () for p in persons)
     assert {p.name for p in persons} == {"王总", "李娜", "老周", "张伟", "陈晨"}
 
 
 def test_not_started_cycle_is_grey():
-    wang = by_name(people.people(REPORTS, "2027-Q1"))["王总"]
+    wang = by_name(people_tables.people(REPORTS, "2027-Q1"))["王总"]
     assert (wang.score, wang.status) == (0.0, "not_started")
     assert [h.cycle for h in wang.history] == ["2026-Q3", "2026-Q4"]
 
 
 def test_overlapping_cycles_earlier_means_starts_earlier_or_ends_earlier():
     reports = [report(Q4, obj("A", "甲", 0.5)), report(OCT, obj("B", "甲", 0.6)), report(NOV, obj("C", "甲", 0.7))]
-    (p,) = people.people(reports, "2026-Q4")
+    (p,) = people_tables.people(reports, "2026-Q4")
     assert [h.cycle for h in p.history] == ["2026-10"]  # same start, ends earlier; 2026-11 starts later
-    (p,) = people.people(reports, "2026-11")
+    (p,) = people_tables.people(reports, "2026-11")
     assert [h.cycle for h in p.history] == ["2026-10", "2026-Q4"]
 
 
 def test_unknown_cycle_raises():
     with pytest.raises(KeyError):
-        people.people(REPORTS, "2025-Q1")
+        people_tables.people(REPORTS, "2025-Q1")
 
 
 @pytest.mark.parametrize(
@@ -118,7 +119,7 @@ def test_unknown_cycle_raises():
 )
 def test_mean_and_status(statuses, scores, expected):
     objectives = [obj(f"O{i}", "x", s, status=st) for i, (s, st) in enumerate(zip(scores, statuses, strict=True))]
-    score, status = people.mean_and_status(objectives)
+    score, status = people_tables.mean_and_status(objectives)
     assert (score if score is None else round(score, 10), status) == expected
 
 
@@ -131,7 +132,7 @@ def test_mean_and_status(statuses, scores, expected):
     ],
 )
 def test_ordered_levels(levels, expected):
-    assert people.ordered_levels([obj(f"O{i}", "x", 0.5, lvl) for i, lvl in enumerate(levels)]) == expected
+    assert people_tables.ordered_levels([obj(f"O{i}", "x", 0.5, lvl) for i, lvl in enumerate(levels)]) == expected
 
 
 @pytest.mark.parametrize(
@@ -142,23 +143,23 @@ def test_ordered_levels(levels, expected):
     ],
 )
 def test_history_frame(lang, columns, graded):
-    li = by_name(people.people(REPORTS, "2026-Q4"))["李娜"]
-    frame = people.history_frame(li, lang)
+    li = by_name(people_tables.people(REPORTS, "2026-Q4"))["李娜"]
+    frame = people_tables.history_frame(li, lang)
     assert frame.columns.tolist() == columns
     assert frame.values.tolist() == [["2026-Q3", 1, 0.76, graded]]
-    chen = by_name(people.people(REPORTS, "2026-Q4"))["陈晨"]
-    assert people.history_frame(chen, lang).empty
+    chen = by_name(people_tables.people(REPORTS, "2026-Q4"))["陈晨"]
+    assert people_tables.history_frame(chen, lang).empty
 
 
 def test_history_frame_hides_scores_without_data_and_marks_live_cycles():
     reports = [report(Q4, obj("A", "甲", 0.5)), report(Q3, obj("B", "甲", 0.0, status="no_data"))]
-    (p,) = people.people(reports, "2026-Q4")
-    assert people.history_frame(p, "en").values.tolist() == [["2026-Q3", 1, None, "not closed (live)"]]
+    (p,) = people_tables.people(reports, "2026-Q4")
+    assert people_tables.history_frame(p, "en").values.tolist() == [["2026-Q3", 1, None, "not closed (live)"]]
 
 
 def test_score_grid_rows_and_cycle_order():
-    persons = people.people(REPORTS, "2026-Q4")
-    grid = people.score_grid(persons, "2026-Q4")
+    persons = people_tables.people(REPORTS, "2026-Q4")
+    grid = people_tables.score_grid(persons, "2026-Q4")
     assert list(grid["cycle"].cat.categories) == ["2026-Q3", "2026-Q4"]
     rows = [(r.person, r.cycle, round(r.score, 2), r.objectives) for r in grid.itertuples()]
     assert rows == [
@@ -173,9 +174,9 @@ def test_score_grid_rows_and_cycle_order():
 
 
 def test_score_grid_chart_colours_by_band():
-    from shopkr import charts
+    from shopkr.app import charts
 
-    grid = people.score_grid(people.people(REPORTS, "2026-Q4"), "2026-Q4")
+    grid = people_tables.score_grid(people_tables.people(REPORTS, "2026-Q4"), "2026-Q4")
     fig = charts.score_grid(grid, {"score": "Score", "objectives": "Objectives"})
     heat = fig.data[0]
     assert list(heat.x) == ["2026-Q3", "2026-Q4"]

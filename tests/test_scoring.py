@@ -1,4 +1,4 @@
-"""shopkr.scoring: the pure maths of KR and objective scores (README "Scoring rules")."""
+"""shopkr.domain.scoring: the pure maths of KR and objective scores (README "Scoring rules")."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shopkr import scoring
-from shopkr.scoring import KRScore
+from shopkr.domain import scoring
+from shopkr.domain.scoring import KRScore
 
 approx = pytest.approx
 

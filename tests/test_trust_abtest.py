@@ -16,9 +16,11 @@ from scipy.stats import beta as beta_dist
 from scipy.stats import chisquare
 from streamlit.testing.v1 import AppTest
 
-from shopkr import abtest, abtesting, charts, store
-from shopkr.abtest import VariantData, analyze
-from shopkr.cli import main
+from shopkr.app import ab_report, charts
+from shopkr.app.cli import main
+from shopkr.data import store
+from shopkr.domain import ab_stats
+from shopkr.domain.ab_stats import VariantData, analyze
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = 50_000
@@ -94,7 +96,7 @@ def test_unserved_control_leaves_nothing_to_compare_with() -> None:
     cvr = analyze([control, b, c], metric="cvr", days=3, draws=FAST)
     assert cvr.verdict == "insufficient_data" and "zero_trials" in cvr.notes
     assert all(v.prob_beat_control is None for v in cvr.variants)
-    json.dumps(abtest.to_dict(r), allow_nan=False)
+    json.dumps(ab_stats.to_dict(r), allow_nan=False)
 
 
 def test_one_served_arm_has_no_best_of() -> None:
@@ -103,7 +105,7 @@ def test_one_served_arm_has_no_best_of() -> None:
 
 
 def test_json_carries_nulls() -> None:
-    d = abtest.to_dict(analyze([A, B, EMPTY], draws=FAST))
+    d = ab_stats.to_dict(analyze([A, B, EMPTY], draws=FAST))
     text = json.dumps(d, allow_nan=False)
     c = json.loads(text)["variants"][2]
     assert (c["prob_beat_control"], c["prob_best"], c["expected_loss"]) == (None, None, None)
@@ -117,7 +119,7 @@ def unserved(db: Path) -> tuple[Path, str, list[str]]:
     """The demo copy with a test T9: two of T1's creatives and one creative id that was never served."""
     with store.connect(db) as con:
         okrs = store.read_okrs(con)
-        t1 = abtesting.find_test(okrs, "T1")
+        t1 = ab_report.find_test(okrs, "T1")
         t9 = t1.model_copy(
             update={"id": "T9", "title": "没投的图", "variants": [*t1.variants[:2], "999000111"], "control": None}
         )
@@ -128,28 +130,28 @@ def unserved(db: Path) -> tuple[Path, str, list[str]]:
 def test_report_tables_verdict_and_forest_cope_with_nulls(unserved: tuple[Path, str, list[str]]) -> None:
     db, test_id, variants = unserved
     with store.connect(db) as con:
-        report = abtesting.run_test(con, abtesting.find_test(store.read_okrs(con), test_id))
+        report = ab_report.run_test(con, ab_report.find_test(store.read_okrs(con), test_id))
     r = report.result
     assert r is not None and report.missing == ("999000111",)
     empty = r.variants[2]
     assert (empty.trials, empty.prob_best, empty.prob_beat_control, empty.expected_loss) == (0, None, None, None)
     served = r.variants[:2]
     assert sum(v.prob_best for v in served) == pytest.approx(1.0, abs=1e-12)
-    table = abtesting.numbers(report).set_index("creative_id")
+    table = ab_report.numbers(report).set_index("creative_id")
     assert all(math.isnan(table.at["999000111", c]) for c in ("prob_beat_control", "prob_best", "expected_loss"))
     assert table.loc[variants[:2], "prob_best"].sum() == pytest.approx(100.0)
-    text = abtesting.table_text(report, "zh")
+    text = ab_report.table_text(report, "zh")
     assert "999000111" in text and "nan" not in text.lower() and "None" not in text
     for lang in ("zh", "en"):
-        v = abtesting.verdict(report, lang)
+        v = ab_report.verdict(report, lang)
         assert v.tone == "warning" and "999000111" in v.headline
-    rows = abtesting.forest_rows(report)
+    rows = ab_report.forest_rows(report)
     rate = rows.set_index("id").at["999000111", "rate"]
     assert rate is None or math.isnan(rate)
     colours = charts.variant_colours(variants, variants[0])
     fig = charts.forest(rows, colours, {"rate": "点击率", "control": "对照"})
     assert len(fig.data[0].x) == 2  # the unserved arm has no point
-    doc = abtesting.to_json(report)
+    doc = ab_report.to_json(report)
     json.dumps(doc, allow_nan=False)
     assert doc["variants"][2]["prob_best"] is None and doc["variants"][2]["expected_loss"] is None
 

@@ -1,6 +1,6 @@
 """Issue 8 item 16 in a real browser (headless Chromium, as tests/test_browser.py): what Streamlit 1.67 really
 renders. A small app shows a payload of Markdown, KaTeX, directives, emoji/icon shortcodes, bare links and HTML
-through shopkr.text.md in every kind of element the pages use (and once unescaped, to prove the check has
+through shopkr.app.escape.md in every kind of element the pages use (and once unescaped, to prove the check has
 teeth); then the dashboard on a demo database whose user text carries the payload must not make the browser fetch
 the tracking image on any page, nor draw its links, formulas or colours. Skips without Chromium except in CI."""
 
@@ -23,7 +23,7 @@ PROBE = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 import streamlit as st
-from shopkr.text import code, md
+from shopkr.app.escape import code, md
 
 PAYLOAD = {PAYLOAD!r} + " :smile: :material/home: http://auto.example www.auto.example a@b.example *em* `c` ~~s~~"
 BLOCKS = "# head\\n- item\\n\\n| a | b |\\n|---|---|\\n| 1 | 2 |"

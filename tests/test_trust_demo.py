@@ -17,9 +17,9 @@ import streamlit as st
 from conftest import dump_all
 from streamlit.testing.v1 import AppTest
 
-from shopkr import demo, engine, importer, store
-from shopkr.cli import main
-from shopkr.okr import ABTestDef, Objective, OKRFile, implied_cycle, merge_file, resolve_cycles
+from shopkr.app.cli import main
+from shopkr.data import closing, demo, importer, store
+from shopkr.domain.okr import ABTestDef, Objective, OKRFile, implied_cycle, merge_file, resolve_cycles
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOP = "暖居旗舰店"  # a demo shop's name, used by the user for their own shop
@@ -173,7 +173,7 @@ def test_clear_keeps_everyone_elses_history_and_the_lock_they_set(db):
 def test_closings_and_the_lock_stay_in_a_cycle_where_the_user_has_objectives(db):
     save(db, "王总", add=[objective("U1", "2026-Q3", owner="王总")])
     with store.connect(db) as con:  # the user closes 2026-Q3 again: grades of every Q3 objective, U1 included
-        engine.close_cycle(con, store.read_okrs(con), "2026-Q3", user="王总", as_of=dt.date(2026, 10, 1))
+        closing.close_cycle(con, store.read_okrs(con), "2026-Q3", user="王总", as_of=dt.date(2026, 10, 1))
     closed = cycle_row(db, "2026-Q3")
 
     plan = demo.plan(db)
@@ -231,7 +231,7 @@ def test_a_previous_schema_database_migrates_and_clear_falls_back_conservatively
 
 def test_previous_schema_fallback_does_not_take_a_demo_lock_someone_reclosed(db):
     with store.connect(db) as con:
-        engine.close_cycle(con, store.read_okrs(con), "2026-Q3", user="王总", as_of=dt.date(2026, 10, 1))
+        closing.close_cycle(con, store.read_okrs(con), "2026-Q3", user="王总", as_of=dt.date(2026, 10, 1))
     as_previous_schema(db)
     closed = cycle_row(db, "2026-Q3")
     demo.clear(db)

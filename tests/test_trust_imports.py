@@ -24,8 +24,8 @@ import xlwt
 from conftest import ROOT, dump_all, dump_table, duplicate_keys
 
 from connectors import ImportFileError, load_file
-from shopkr import store
-from shopkr.importer import import_files
+from shopkr.data import store
+from shopkr.data.importer import import_files
 
 SHOP = "测试店"
 D1, D2, D3 = dt.date(2026, 11, 1), dt.date(2026, 11, 2), dt.date(2026, 11, 3)

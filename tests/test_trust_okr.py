@@ -17,10 +17,12 @@ import yaml
 
 from connectors import Parsed
 from connectors.canonical import TABLES
-from shopkr import editing, engine, store, views
-from shopkr.cli import main
-from shopkr.metrics import CATALOGUE
-from shopkr.okr import validate
+from shopkr.app import okr_form, score_text
+from shopkr.app.cli import main
+from shopkr.data import store
+from shopkr.domain import engine
+from shopkr.domain.metrics import CATALOGUE
+from shopkr.domain.okr import validate
 
 D = dt.date
 SHOP = "暖居测试店"
@@ -130,13 +132,13 @@ def test_okrs_check_and_load_refuse_percent_rates(tmp_path, capsys):
 def test_the_dashboard_form_shows_the_error_at_the_field(lang, expected):
     base = validate(doc_of({"id": "O1.KR1", "title": "gmv", "metric": "gmv", "target": 100}))[0]
     values = {"id": "O1.KR2", "title": "转化率", "metric": "conversion_rate", "start": 2.5, "target": 3.5}
-    edit = editing.upsert_kr(base, "O1", editing.kr_from_form("metric", values))
-    checked = editing.check(edit)
+    edit = okr_form.upsert_kr(base, "O1", okr_form.kr_from_form("metric", values))
+    checked = okr_form.check(edit)
     assert checked.okrs is None
-    fields = [f.name for f in editing.kr_fields(base, "O1", None, "metric", pd.DataFrame(), lang)]
-    by_field = editing.form_errors(checked.errors, edit.path, fields)
+    fields = [f.name for f in okr_form.kr_fields(base, "O1", None, "metric", pd.DataFrame(), lang)]
+    by_field = okr_form.form_errors(checked.errors, edit.path, fields)
     assert set(by_field) == {"start", "target"}
-    text = editing.describe(by_field["target"][0], lang)
+    text = okr_form.describe(by_field["target"][0], lang)
     assert expected in text
     assert "3.5" in text  # the value found
     if lang == "zh":
@@ -156,8 +158,8 @@ def test_an_sql_kr_without_start_is_accepted_with_a_warning_naming_it():
     assert "O1.KR9" in warning.message
     assert "set start when the query returns a rate" in warning.message
     assert okrs.objectives[0].key_results[0].start_value == 0.0
-    assert "O1.KR9" in editing.describe(warning, "zh") and "起点" in editing.describe(warning, "zh")
-    assert "set a start" in editing.describe(warning, "en")
+    assert "O1.KR9" in okr_form.describe(warning, "zh") and "起点" in okr_form.describe(warning, "zh")
+    assert "set a start" in okr_form.describe(warning, "en")
 
 
 def test_an_sql_kr_without_start_and_target_0_has_nothing_to_achieve():
@@ -198,7 +200,7 @@ def test_json_and_csv_carry_full_precision(tmp_db):
     assert krs["cvr"]["progress"] == (7 / 230 - 0.01) / (0.07 - 0.01)
     assert krs["gmv"]["value"] == 1234.56789012345
     assert krs["gmv"]["projected_value"] == report.key_results[1].projected_value
-    rows = {r["kr_id"]: r for r in csv.DictReader(io.StringIO(views.score_csv(report)))}
+    rows = {r["kr_id"]: r for r in csv.DictReader(io.StringIO(score_text.score_csv(report)))}
     assert float(rows["cvr"]["value"]) == 7 / 230
     assert rows["cvr"]["value"] == repr(7 / 230)
     assert float(rows["cvr"]["score"]) == report.key_results[0].score
@@ -248,7 +250,7 @@ def test_overflowing_sums_and_ratios_are_an_error_and_json_has_null(tmp_db):
     assert "Infinity" not in text and "NaN" not in text
     krs = {k["id"]: k for k in doc["objectives"][0]["key_results"]}
     assert krs["gmv"]["value"] is None and krs["gmv"]["status"] == "error"
-    assert views.score_table(report)  # the table still renders
+    assert score_text.score_table(report)  # the table still renders
 
 
 def test_score_json_cli_is_valid_json_with_an_overflow(tmp_db, tmp_path, capsys):
@@ -276,7 +278,7 @@ def test_infinite_or_nan_numbers_in_the_file_are_refused(field, value):
     assert okrs is None
     (problem,) = [p for p in problems if p.path == f"objectives[0].key_results[0].{field}"]
     assert "finite" in problem.message
-    assert "有限" in editing.describe(problem, "zh")
+    assert "有限" in okr_form.describe(problem, "zh")
 
 
 INJECTION = ['=HYPERLINK("http://evil","x")', "+1+2", "-2+3", "@SUM(A1)", "\tx=1", "\r=1"]
@@ -284,11 +286,11 @@ INJECTION = ['=HYPERLINK("http://evil","x")', "+1+2", "-2+3", "@SUM(A1)", "\tx=1
 
 @pytest.mark.parametrize("text", INJECTION)
 def test_csv_text_cells_cannot_start_a_formula(text):
-    assert views.csv_cell(text) == "'" + text
-    assert views.csv_cell("保温杯 -20%") == "保温杯 -20%"  # only the first character counts
-    assert views.csv_cell(-5.5) == -5.5 and views.csv_cell(-3) == -3  # numbers are not text
-    assert views.csv_cell(None) is None
-    assert views.csv_cell(D(2026, 11, 5)) == "2026-11-05"
+    assert score_text.csv_cell(text) == "'" + text
+    assert score_text.csv_cell("保温杯 -20%") == "保温杯 -20%"  # only the first character counts
+    assert score_text.csv_cell(-5.5) == -5.5 and score_text.csv_cell(-3) == -3  # numbers are not text
+    assert score_text.csv_cell(None) is None
+    assert score_text.csv_cell(D(2026, 11, 5)) == "2026-11-05"
 
 
 def test_score_csv_neutralises_user_text_but_keeps_negative_numbers(tmp_db):
@@ -301,7 +303,7 @@ def test_score_csv_neutralises_user_text_but_keeps_negative_numbers(tmp_db):
     )
     with store.connect(tmp_db) as con:
         report = engine.score_cycle(con, validate(doc)[0], CYCLE, AS_OF)
-    rows = list(csv.DictReader(io.StringIO(views.score_csv(report))))
+    rows = list(csv.DictReader(io.StringIO(score_text.score_csv(report))))
     assert rows[0]["kr"] == "'=1+2" and rows[1]["kr"] == "'@cmd"
     assert rows[0]["objective"] == "'-2+3 利润"
     assert rows[0]["owner"] == "'+李娜"

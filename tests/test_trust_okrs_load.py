@@ -8,8 +8,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from shopkr import store
-from shopkr.cli import main
+from shopkr.app.cli import main
+from shopkr.data import store
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_OKRS = ROOT / "data" / "samples" / "okrs.yaml"

@@ -23,9 +23,11 @@ from google.protobuf.message import Message
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from shopkr import abtesting, charts, engine, importer, store, summary, ui
-from shopkr.okr import validate
-from shopkr.text import code, md, plain
+from shopkr.app import ab_report, charts, cycle_tables, ui
+from shopkr.app.escape import code, md, plain
+from shopkr.data import importer, store
+from shopkr.domain import engine
+from shopkr.domain.okr import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 D = dt.date
@@ -244,7 +246,7 @@ def test_charts_escape_user_text_for_plotly() -> None:
 def test_alignment_nodes_are_plain_text_lines(demo_db: Path) -> None:
     with store.connect(demo_db) as con:
         report = engine.score_cycle(con, store.read_okrs(con), "2026-Q4", D(2026, 11, 27))
-    nodes = summary.alignment_nodes(report, "zh")
+    nodes = cycle_tables.alignment_nodes(report, "zh")
     assert not nodes["hover"].str.contains("<br>").any() and nodes["hover"].str.count("\n").eq(2).all()
 
 
@@ -450,26 +452,26 @@ def _png(width: int, height: int, *, valid: bool = True) -> bytes:
 def test_decompression_bomb_is_refused_before_decoding(tmp_path: Path, width: int, height: int) -> None:
     data = _png(width, height)
     assert len(data) < 200_000  # tiny file, huge image
-    with pytest.raises(abtesting.ThumbnailError) as caught:
-        abtesting.save_thumbnail(tmp_path, "T1", "A", "bomb.png", data)
+    with pytest.raises(ab_report.ThumbnailError) as caught:
+        ab_report.save_thumbnail(tmp_path, "T1", "A", "bomb.png", data)
     assert caught.value.code == "ab.thumb_err_pixels" and caught.value.values["mp"] == "36"
     assert "bomb.png" in str(caught.value)
     assert not list(tmp_path.rglob("*.png"))  # nothing stored
 
 
 def test_thumbnail_file_size_limit(tmp_path: Path) -> None:
-    too_big = b"\x89PNG" + b"\x00" * abtesting.THUMBNAIL_MAX_BYTES
-    with pytest.raises(abtesting.ThumbnailError) as caught:
-        abtesting.save_thumbnail(tmp_path, "T1", "A", "big.png", too_big)
+    too_big = b"\x89PNG" + b"\x00" * ab_report.THUMBNAIL_MAX_BYTES
+    with pytest.raises(ab_report.ThumbnailError) as caught:
+        ab_report.save_thumbnail(tmp_path, "T1", "A", "big.png", too_big)
     assert caught.value.code == "ab.thumb_err_bytes" and caught.value.values["mb"] == 20
 
 
 def test_a_normal_thumbnail_still_loads(tmp_path: Path) -> None:
     buffer = io.BytesIO()
     Image.new("RGB", (1200, 800), "orange").save(buffer, "PNG")
-    path = abtesting.save_thumbnail(tmp_path, "T1", "A", "ok.png", buffer.getvalue())
+    path = ab_report.save_thumbnail(tmp_path, "T1", "A", "ok.png", buffer.getvalue())
     assert Image.open(path).size == (480, 320)
-    assert abtesting.save_thumbnail(tmp_path, "T1", "B", "small.png", _png(600, 400)).is_file()
+    assert ab_report.save_thumbnail(tmp_path, "T1", "B", "small.png", _png(600, 400)).is_file()
 
 
 # zh only: after a click AppTest evaluates the page's radio format_func outside the run, where ui.tr() falls back
@@ -488,11 +490,11 @@ def test_bomb_upload_on_the_page_is_a_message_with_the_limit(db: Path, lang: str
     limit = "36 百万像素" if lang == "zh" else "36 million pixels"
     assert any(limit in e for e in errors), errors
     assert not any(raw in e for e in errors for raw in RAW)  # the file name is shown as text
-    assert not list(abtesting.thumbnails_dir(db).rglob("*.png"))
+    assert not list(ab_report.thumbnails_dir(db).rglob("*.png"))
 
 
 def test_thumbnail_messages_in_both_languages() -> None:
-    from shopkr.i18n import t
+    from shopkr.app.i18n import t
 
     assert "36 百万像素" in t("ab.thumb_err_pixels", "zh", name="a.png", mp="36")
     assert "36 million pixels" in t("ab.thumb_err_pixels", "en", name="a.png", mp="36")

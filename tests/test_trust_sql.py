@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from shopkr import editing, engine, metrics, store
-from shopkr.okr import KeyResult, Objective, OKRFile, validate
+from shopkr.app import okr_form
+from shopkr.data import store
+from shopkr.domain import engine, metrics
+from shopkr.domain.okr import KeyResult, Objective, OKRFile, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "samples" / "暖居抖音小店" / "抖店罗盘_成交概览_2026-11-26.xlsx"
@@ -87,7 +89,7 @@ def test_the_limits_read_in_chinese_on_the_dashboard(sql, key, zh):
     okrs, problems = validate(doc)
     assert okrs is None
     (problem,) = [p for p in problems if p.path == "objectives[0].key_results[0].sql"]
-    assert zh in editing.describe(problem, "zh")
+    assert zh in okr_form.describe(problem, "zh")
 
 
 class _SlowParseCursor:

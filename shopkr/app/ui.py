@@ -14,9 +14,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from shopkr import engine, queries, store
-from shopkr.i18n import STRINGS, Lang, t
-from shopkr.okr import OKRFile, resolve_cycles
+from shopkr.app.i18n import STRINGS, Lang, t
+from shopkr.data import queries, store
+from shopkr.domain import engine
+from shopkr.domain.okr import Cycle, OKRFile, resolve_cycles
 
 PAGE_KEYS = ("cycle", "owner", "kr", "test", "lang")
 
@@ -172,21 +173,21 @@ def _query(name: str, args: tuple, data_version: tuple) -> pd.DataFrame:
 
 
 def query(name: str, *args: Any) -> pd.DataFrame:
-    """A cached call of a function in shopkr.queries (by name)."""
+    """A cached call of a function in shopkr.data.queries (by name)."""
     return _query(name, args, version())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _people(cycle_id: str, as_of: dt.date, data_version: tuple) -> list:
-    from shopkr import people
+    from shopkr.app import people_tables
 
     defs = _okrs(data_version)
     used = {o.cycle for o in defs.objectives}
-    return people.people([_report(c, as_of, data_version) for c in sorted(used)], cycle_id)
+    return people_tables.people([_report(c, as_of, data_version) for c in sorted(used)], cycle_id)
 
 
 def people_summaries(cycle_id: str) -> list:
-    """Everyone who owns OKRs, with the selected cycle's and earlier cycles' scores (see shopkr.people)."""
+    """Everyone who owns OKRs, with the selected cycle's and earlier cycles' scores (see shopkr.app.people_tables)."""
     return _people(cycle_id, dt.date.today(), version())
 
 
@@ -219,7 +220,7 @@ def is_demo() -> bool:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _demo_shops(data_version: tuple) -> frozenset[str]:
-    from shopkr import demo
+    from shopkr.data import demo
 
     return frozenset(_with_db(demo.demo_shops))
 
@@ -231,8 +232,8 @@ def demo_shops() -> frozenset[str]:
 
 def demo_sidebar() -> None:
     """The 示例数据 banner and 清除示例数据: the first click shows what clearing removes and what stays (counts);
-    only the confirmation clears, and it removes exactly what the demo wrote (see shopkr.demo)."""
-    from shopkr import demo
+    only the confirmation clears, and it removes exactly what the demo wrote (see shopkr.data.demo)."""
+    from shopkr.data import demo
 
     if done := st.session_state.pop("demo_cleared", None):
         st.success(tr("ui.demo_cleared", **done), icon=":material/check_circle:")
@@ -280,6 +281,34 @@ def demo_sidebar() -> None:
 def refresh() -> None:
     """Drop cached reads after this process wrote to the database."""
     st.cache_data.clear()
+
+
+# --- writes the pages make (pages never open the database themselves) ----------------------------------------
+
+# What a write can raise, for the pages to catch without importing the data layer.
+DatabaseBusy = store.DatabaseBusy
+LockedCycleError = store.LockedCycleError
+
+
+def save_okrs(drawn: OKRFile, new: OKRFile, *, user: str, reason: str | None) -> list[store.Change] | None:
+    """Store the whole new definition set `new` (already validated) as `user`, unless the stored definitions
+    are no longer `drawn` (someone else saved since this page was drawn): then nothing is written and the
+    result is None. Returns the changes recorded. Raises LockedCycleError when a locked cycle's start or
+    target changes without a reason, DatabaseBusy when another process keeps the file."""
+    with store.connect() as con:
+        if store.read_okrs(con) != drawn:
+            refresh()
+            return None
+        changes = store.save_okrs(con, new, user=user, reason=reason)
+    refresh()
+    return changes
+
+
+def set_lock(cycle: Cycle, *, user: str, locked: bool) -> None:
+    """Lock (or unlock) a cycle's starts and targets as `user`. Raises DatabaseBusy like save_okrs."""
+    with store.connect() as con:
+        store.set_lock(con, cycle, user=user, locked=locked)
+    refresh()
 
 
 # --- small shared widgets -----------------------------------------------------------------------------

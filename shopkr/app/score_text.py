@@ -7,8 +7,8 @@ import datetime as dt
 import io
 import unicodedata
 
-from shopkr.engine import CycleReport, KRResult
-from shopkr.i18n import Lang, status_label, t
+from shopkr.app.i18n import Lang, status_label, t
+from shopkr.domain.engine import CycleReport, KRResult
 
 STATUS_MARK = {"on_track": "🟢", "at_risk": "🟡", "off_track": "🔴", "no_data": "⚪", "error": "⚠", "done": "✔"}
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-from shopkr import engine, importer, store
-from shopkr.okr import OKRFile, merge_file, parse_yaml, validate
+from shopkr.data import closing, importer, store
+from shopkr.domain.okr import OKRFile, merge_file, parse_yaml, validate
 
 SAMPLES = store.ROOT / "data" / "samples"
 # One folder per shop: the exports do not name the shop.
@@ -111,7 +111,7 @@ def load(db: str | Path | None = None, progress: Callable[[float, str], None] | 
         since = store.last_change_id(con)
         store.save_okrs(con, merge_file(store.read_okrs(con), okrs), user=USER)
         for cycle in CLOSED_CYCLES:
-            engine.close_cycle(con, store.read_okrs(con), cycle, user=USER, as_of=dt.date(2026, 10, 1))
+            closing.close_cycle(con, store.read_okrs(con), cycle, user=USER, as_of=dt.date(2026, 10, 1))
         store.mark_demo(
             con,
             objective_ids=[o.id for o in okrs.objectives],

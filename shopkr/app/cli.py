@@ -9,14 +9,14 @@ import sys
 from collections.abc import Callable, Sequence
 
 from connectors.canonical import PLATFORMS
-from shopkr import importer, store
+from shopkr.data import importer, store
 
 
 def _later(name: str) -> Callable[[argparse.Namespace], int]:
-    """A command from shopkr.commands, imported when it runs: `import` stays free of pandas and pydantic."""
+    """A command from shopkr.app.commands, imported when it runs: `import` stays free of pandas and pydantic."""
 
     def run(args: argparse.Namespace) -> int:
-        return getattr(importlib.import_module("shopkr.commands"), name)(args)
+        return getattr(importlib.import_module("shopkr.app.commands"), name)(args)
 
     run.__name__ = name
     return run

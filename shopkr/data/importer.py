@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from connectors import ImportFileError, Parsed, load_file, new_parser_connection, read_export
-from shopkr import store
+from shopkr.data import store
 
 SUFFIXES = {".csv", ".xls", ".xlsx", ".txt"}
 Status = Literal["ok", "unchanged", "failed"]

@@ -17,8 +17,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from shopkr import metrics, scoring, store
-from shopkr.okr import Cycle, KeyResult, Objective, OKRFile, resolve_cycles, validate
+from shopkr.domain import metrics, scoring
+from shopkr.domain.okr import Cycle, KeyResult, Objective, OKRFile, resolve_cycles, validate
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,11 @@ def _sql_params(kr: KeyResult, start: dt.date, end: dt.date) -> dict[str, object
     return params
 
 
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
+    """Execute and fetch everything (DuckDB refuses other work on a connection with a pending result)."""
+    return con.execute(sql, params or []).fetchall()
+
+
 def score_cycle(
     con: duckdb.DuckDBPyConnection,
     okrs: OKRFile,
@@ -132,7 +137,7 @@ def score_cycle(
     cycle = cycles[cycle_id]
     as_of = as_of or dt.date.today()
     objectives = [o for o in okrs.objectives if o.cycle == cycle_id]
-    closing = _closing(con, cycle_id) if use_closing else None
+    closing = read_closing(con, cycle_id) if use_closing else None
     krs = [(o, kr) for o in objectives for kr in o.key_results]
     eff = min(as_of, cycle.end)
     # One pass over the data for every metric KR: daily sums up to its window end.
@@ -145,8 +150,8 @@ def score_cycle(
     now, before = metrics.totals(con, scopes, needed) if scopes else ({}, {})
     results: dict[str, KRResult] = {}
     for o, kr in krs:
-        if closing is not None and kr.id in closing:
-            results[kr.id] = _from_closing(o, kr, cycle, closing[kr.id])
+        if closing is not None and kr.id in closing.krs:
+            results[kr.id] = _from_closing(o, kr, cycle, closing.krs[kr.id])
             continue
         results[kr.id] = _finite(_score_kr(con, o, kr, cycle, as_of, now.get(kr.id), before.get(kr.id)))
     out = []
@@ -155,9 +160,9 @@ def score_cycle(
         objective = scoring.score_objective(
             [_as_score(k) for k in kr_results], [k.weight for k in kr_results], o.type, ended=as_of > cycle.end
         )
-        if closing is not None and ("objective", o.id) in closing:
-            frozen = closing[("objective", o.id)]
-            objective = scoring.ObjectiveScore(frozen["score"], frozen["score"], frozen["status"])
+        if closing is not None and o.id in closing.objectives:
+            frozen = closing.objectives[o.id]
+            objective = scoring.ObjectiveScore(frozen.score, frozen.score, frozen.status)
         out.append(
             ObjectiveResult(
                 o.id,
@@ -175,7 +180,7 @@ def score_cycle(
         )
     _, problems = validate(_doc_for_cycle(okrs, cycle_id))
     warnings = tuple(str(p) for p in problems if p.severity == "warning")
-    closed_at = closing.get("_closed_at") if closing else None
+    closed_at = closing.closed_at if closing else None
     return CycleReport(cycle, as_of, tuple(out), warnings, closed_at, freshness(con, as_of))
 
 
@@ -368,7 +373,7 @@ def _fields(s: scoring.KRScore) -> dict[str, Any]:
 
 def freshness(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> dict[str, dt.date]:
     """Per shop, the last date with shop- or product-level data (up to as_of)."""
-    rows = store.run(
+    rows = _fetch(
         con,
         "SELECT shop, max(date) FROM (SELECT shop, date FROM shop_daily UNION ALL SELECT shop, date FROM "
         "product_daily) WHERE ? IS NULL OR date <= ? GROUP BY shop ORDER BY shop",
@@ -490,7 +495,7 @@ def _sql_series(
             values.append(None)
         except metrics.SQLError:
             values.append(None)
-        except store.DatabaseBusy:
+        except TimeoutError:  # store.DatabaseBusy: another process held the file
             return values, d  # another process held the file for the rest of the budget
     return values, None
 
@@ -507,31 +512,67 @@ def find_kr(okrs: OKRFile, kr_id: str) -> tuple[Objective, KeyResult]:
 # --- closing ------------------------------------------------------------------------------------------
 
 
-def _closing(con: duckdb.DuckDBPyConnection, cycle_id: str) -> dict | None:
-    rows = store.run(
+@dataclass(frozen=True)
+class FrozenKR:
+    """One KR's final grade as frozen when its cycle was closed (a row of kr_closings). `query`, `source_rows`
+    and `rows_hash` say where the value came from, so it can be reproduced or shown to have changed since."""
+
+    kr_id: str
+    objective_id: str
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    start: float | None
+    target: float | None
+    progress: float | None
+    score: float | None
+    status: str
+    data_through: dt.date | None
+    query: str = ""
+    source_rows: int | None = None
+    rows_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class FrozenObjective:
+    """One objective's final grade (a row of objective_closings)."""
+
+    objective_id: str
+    score: float | None
+    status: str
+
+
+@dataclass(frozen=True)
+class Closing:
+    """A cycle's final grades: per KR id and per objective id; `closed_at` is None until they are stored."""
+
+    cycle: str
+    as_of: dt.date
+    krs: dict[str, FrozenKR]
+    objectives: dict[str, FrozenObjective]
+    closed_at: dt.datetime | None = None
+
+
+def read_closing(con: duckdb.DuckDBPyConnection, cycle_id: str) -> Closing | None:
+    """The stored final grades of a closed cycle, or None when it was never closed."""
+    rows = _fetch(
         con,
-        "SELECT kr_id, value, numerator, denominator, progress, score, status, data_through, closed_at "
-        "FROM kr_closings WHERE cycle = ?",
+        "SELECT kr_id, objective_id, value, numerator, denominator, start, target, progress, score, status, "
+        "data_through, query, source_rows, rows_hash, closed_at FROM kr_closings WHERE cycle = ?",
         [cycle_id],
     )
     if not rows:
         return None
-    out: dict = {}
-    for r in rows:
-        out[r[0]] = dict(
-            zip(
-                ["value", "numerator", "denominator", "progress", "score", "status", "data_through"],
-                r[1:8],
-                strict=True,
-            )
-        )
-        out["_closed_at"] = r[8]
-    for r in store.run(con, "SELECT objective_id, score, status FROM objective_closings WHERE cycle = ?", [cycle_id]):
-        out[("objective", r[0])] = {"score": r[1], "status": r[2]}
-    return out
+    krs = {r[0]: FrozenKR(*r[:14]) for r in rows}
+    objectives = {
+        r[0]: FrozenObjective(*r)
+        for r in _fetch(con, "SELECT objective_id, score, status FROM objective_closings WHERE cycle = ?", [cycle_id])
+    }
+    closed_at = rows[-1][14]
+    return Closing(cycle_id, closed_at.date() if closed_at else dt.date.today(), krs, objectives, closed_at)
 
 
-def _from_closing(o: Objective, kr: KeyResult, cycle: Cycle, frozen: dict) -> KRResult:
+def _from_closing(o: Objective, kr: KeyResult, cycle: Cycle, frozen: FrozenKR) -> KRResult:
     metric = metrics.CATALOGUE.get(kr.metric or "")
     definition = metric.formula if metric else (kr.sql or "manual")
     return KRResult(
@@ -544,64 +585,57 @@ def _from_closing(o: Objective, kr: KeyResult, cycle: Cycle, frozen: dict) -> KR
         filters=dict(kr.filters),
         level=kr.level,
         unit=metric.unit if metric else "number",
-        value=frozen["value"],
-        numerator=frozen["numerator"],
-        denominator=frozen["denominator"],
+        value=frozen.value,
+        numerator=frozen.numerator,
+        denominator=frozen.denominator,
         start=kr.start_value if kr.kind in ("sum", "sql") else kr.start,
         target=kr.target,
         weight=kr.weight,
         deadline=_deadline(kr, cycle),
-        progress=frozen["progress"],
-        score=frozen["score"],
-        projected_value=frozen["value"],
-        projected_score=frozen["score"],
-        status=frozen["status"],
-        advice=scoring.advice(frozen["score"], frozen["score"], o.type, ended=True) if kr.kind != "manual" else None,
-        data_through=frozen["data_through"],
+        progress=frozen.progress,
+        score=frozen.score,
+        projected_value=frozen.value,
+        projected_score=frozen.score,
+        status=frozen.status,
+        advice=scoring.advice(frozen.score, frozen.score, o.type, ended=True) if kr.kind != "manual" else None,
+        data_through=frozen.data_through,
         covered_days=0,
-        previous_score=frozen["score"],
+        previous_score=frozen.score,
         message="final grade frozen when the cycle was closed",
     )
 
 
-def close_cycle(
-    con: duckdb.DuckDBPyConnection, okrs: OKRFile, cycle_id: str, *, user: str, as_of: dt.date | None = None
-) -> CycleReport:
-    """Freeze final grades with numerator, denominator, the query and a hash of the rows behind each KR."""
+def final_grades(con: duckdb.DuckDBPyConnection, okrs: OKRFile, cycle_id: str, as_of: dt.date | None = None) -> Closing:
+    """The final grades of a cycle as closing would freeze them: every KR scored at `as_of` (default the day
+    after the cycle, or today if later) with its numerator, denominator, the query and a hash of the rows
+    behind it. Nothing is written: `shopkr.data.closing.close_cycle` stores them. KeyError for an unknown
+    cycle."""
     cycle = resolve_cycles(okrs)[cycle_id]
     final_day = as_of or max(dt.date.today(), cycle.end + dt.timedelta(days=1))
-    con_report = score_cycle(con, okrs, cycle_id, final_day, use_closing=False)
-    krs, objectives = [], []
-    for o in con_report.objectives:
-        objectives.append({"id": o.id, "score": o.score, "status": o.status})
+    report = score_cycle(con, okrs, cycle_id, final_day, use_closing=False)
+    krs, objectives = {}, {}
+    for o in report.objectives:
+        objectives[o.id] = FrozenObjective(o.id, o.score, o.status)
         for k in o.key_results:
             _, kr = find_kr(okrs, k.id)
             query, n_rows, digest = _lineage(con, kr, cycle, final_day)
-            krs.append(
-                {
-                    **{
-                        f: getattr(k, f)
-                        for f in (
-                            "id",
-                            "value",
-                            "numerator",
-                            "denominator",
-                            "start",
-                            "target",
-                            "progress",
-                            "score",
-                            "status",
-                            "data_through",
-                        )
-                    },
-                    "objective_id": o.id,
-                    "query": query,
-                    "source_rows": n_rows,
-                    "rows_hash": digest,
-                }
+            krs[k.id] = FrozenKR(
+                k.id,
+                o.id,
+                k.value,
+                k.numerator,
+                k.denominator,
+                k.start,
+                k.target,
+                k.progress,
+                k.score,
+                k.status,
+                k.data_through,
+                query,
+                n_rows,
+                digest,
             )
-    store.save_closing(con, cycle_id, krs, objectives, user=user)
-    return score_cycle(con, okrs, cycle_id, con_report.as_of)
+    return Closing(cycle_id, report.as_of, krs, objectives)
 
 
 def _lineage(
@@ -622,7 +656,7 @@ def _lineage(
         shown = shown.replace("?", f"'{p}'", 1)
     cols = ", ".join(["date", *(c for c in (metric.numerator, metric.denominator) if c)])
     keys = [c for c in metrics.TABLES[scope.table].key if c not in ("date",)]
-    row = store.run(
+    row = _fetch(
         con,
         f"SELECT count(*), bit_xor(hash({', '.join(keys)}, {cols})) FROM {scope.table} WHERE {where}",
         params,

@@ -8,8 +8,10 @@ import json
 import sys
 from pathlib import Path
 
-from shopkr import abtesting, engine, importer, queries, store, views
-from shopkr.okr import (
+from shopkr.app import ab_report, score_text
+from shopkr.data import closing, importer, queries, store
+from shopkr.domain import engine
+from shopkr.domain.okr import (
     Cycle,
     OKRFile,
     Problem,
@@ -179,9 +181,9 @@ def cmd_okrs_close(args: argparse.Namespace) -> int:
         okrs = store.read_okrs(con)
         if _cycle_or_exit(okrs, args.cycle, with_objectives=True) is None:
             return 1
-        report = engine.close_cycle(con, okrs, args.cycle, user=args.user or importer.default_user(), as_of=args.as_of)
+        report = closing.close_cycle(con, okrs, args.cycle, user=args.user or importer.default_user(), as_of=args.as_of)
     print(f"cycle {args.cycle} closed: final grades frozen (later re-imports do not change them).")
-    print(views.score_table(report))
+    print(score_text.score_table(report))
     return 0
 
 
@@ -218,7 +220,7 @@ _CONFLICTS = {
 
 def cmd_demo_load(args: argparse.Namespace) -> int:
     """Load the demo shops and OKRs; refused (exit 1, nothing written) when that would overwrite stored data."""
-    from shopkr import demo
+    from shopkr.data import demo
 
     def progress(_: float, step: str) -> None:
         if step:
@@ -280,7 +282,7 @@ def _plan_lines(plan: store.DemoPlan) -> list[str]:
 
 def cmd_demo_clear(args: argparse.Namespace) -> int:
     """Say what clearing the demo removes and keeps, ask (unless --yes), then remove exactly that."""
-    from shopkr import demo
+    from shopkr.data import demo
 
     where = store.db_path(args.db)
     plan = demo.plan(args.db)
@@ -320,7 +322,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             print(f"✗ {args.owner} owns no objective in {cycle_id}; owners: {', '.join(owners)}", file=sys.stderr)
             return 1
         report = engine.score_cycle(con, okrs, cycle_id, day)
-    sys.stdout.write(views.daily_report(report, args.owner, args.lang))
+    sys.stdout.write(score_text.daily_report(report, args.owner, args.lang))
     return 0
 
 
@@ -340,9 +342,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(engine.to_json(report), ensure_ascii=False, indent=2, allow_nan=False))
     elif args.format == "csv":
-        sys.stdout.write(views.score_csv(report))
+        sys.stdout.write(score_text.score_csv(report))
     else:
-        print(views.score_table(report))
+        print(score_text.score_table(report))
     return 0
 
 
@@ -351,22 +353,22 @@ def cmd_abtest(args: argparse.Namespace) -> int:
     with store.connect(args.db) as con:
         tests = store.read_okrs(con).ab_tests
         if args.list or not args.test_id:
-            reports = [abtesting.run_test(con, test) for test in tests]
+            reports = [ab_report.run_test(con, test) for test in tests]
             return _print_test_list(reports, args.format, args.lang)
         test = next((x for x in tests if x.id == args.test_id), None)
         if test is None:
             known = ", ".join(x.id for x in tests) or "none (define them under ab_tests: in the OKR file)"
             print(f"✗ unknown A/B test {args.test_id!r}; known: {known}", file=sys.stderr)
             return 1
-        report = abtesting.run_test(con, test)
+        report = ab_report.run_test(con, test)
     if args.format == "json":
-        print(json.dumps(abtesting.to_json(report, args.lang), ensure_ascii=False, indent=2))
+        print(json.dumps(ab_report.to_json(report, args.lang), ensure_ascii=False, indent=2))
     else:
-        print(abtesting.table_text(report, args.lang))
+        print(ab_report.table_text(report, args.lang))
     return 0
 
 
-def _print_test_list(reports: list[abtesting.TestReport], fmt: str, lang: str) -> int:
+def _print_test_list(reports: list[ab_report.TestReport], fmt: str, lang: str) -> int:
     if fmt == "json":
         rows = [
             {
@@ -378,7 +380,7 @@ def _print_test_list(reports: list[abtesting.TestReport], fmt: str, lang: str) -
                 "end": r.test.end.isoformat(),
                 "variants": len(r.test.variants),
                 "verdict": r.verdict,
-                "message": abtesting.message(r, lang),
+                "message": ab_report.message(r, lang),
             }
             for r in reports
         ]
@@ -390,5 +392,5 @@ def _print_test_list(reports: list[abtesting.TestReport], fmt: str, lang: str) -
     for r in reports:
         t = r.test
         print(f"{t.id:<6} {t.start}..{t.end}  {t.metric}  {len(t.variants)} variants  {t.shop}  {t.title}")
-        print(f"       {r.verdict}: {abtesting.message(r, lang)}")
+        print(f"       {r.verdict}: {ab_report.message(r, lang)}")
     return 0

@@ -22,10 +22,11 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
-from shopkr import abtest, queries, store
-from shopkr.i18n import Lang, t
-from shopkr.okr import ABTestDef, OKRFile, Problem, validate
-from shopkr.views import _pad  # terminal alignment that counts CJK characters as two columns
+from shopkr.app.i18n import Lang, t
+from shopkr.app.score_text import _pad  # terminal alignment that counts CJK characters as two columns
+from shopkr.data import queries, store
+from shopkr.domain import ab_stats
+from shopkr.domain.okr import ABTestDef, OKRFile, Problem, validate
 
 Tone = Literal["success", "info", "warning", "error"]
 
@@ -53,7 +54,7 @@ class TestReport:
     __test__ = False  # not a pytest test class despite the name
 
     test: ABTestDef
-    result: abtest.TestResult | None
+    result: ab_stats.TestResult | None
     names: dict[str, str]
     impressions: dict[str, int]
     clicks: dict[str, int]
@@ -152,7 +153,7 @@ def run_test(con: duckdb.DuckDBPyConnection, test: ABTestDef) -> TestReport:
             return TestReport(
                 result=None, error="ab.err_orders_over_clicks", error_args={"names": _names(names, over)}, **common
             )
-        data = [abtest.VariantData(v, names[v], clicks[v], orders[v] or 0) for v in test.variants]
+        data = [ab_stats.VariantData(v, names[v], clicks[v], orders[v] or 0) for v in test.variants]
         srm_counts: list[int] | None = [impressions[v] for v in test.variants]
     else:
         over = [v for v in test.variants if clicks[v] > impressions[v]]
@@ -160,9 +161,9 @@ def run_test(con: duckdb.DuckDBPyConnection, test: ABTestDef) -> TestReport:
             return TestReport(
                 result=None, error="ab.err_clicks_over_impressions", error_args={"names": _names(names, over)}, **common
             )
-        data = [abtest.VariantData(v, names[v], impressions[v], clicks[v]) for v in test.variants]
+        data = [ab_stats.VariantData(v, names[v], impressions[v], clicks[v]) for v in test.variants]
         srm_counts = None
-    result = abtest.analyze(
+    result = ab_stats.analyze(
         data,
         control=test.control_id,
         weights=test.weights,
@@ -276,7 +277,7 @@ def verdict(report: TestReport, lang: Lang = "zh", quote: Callable[[str], str] =
 
     Order: data errors, creatives without data (their zero impressions would also break the split),
     SRM, winner, not enough data, no winner yet. `quote` is applied to every user value in the text (creative
-    names and ids): the page passes shopkr.text.md, so a name cannot add Markdown to the panel."""
+    names and ids): the page passes shopkr.app.escape.md, so a name cannot add Markdown to the panel."""
     r, test = report.result, report.test
     names = {v: quote(name) for v, name in report.names.items()}  # shown names; report.names stays raw
     metric = t(f"ab.metric_{test.metric}", lang)
@@ -560,7 +561,7 @@ def to_json(report: TestReport, lang: Lang = "zh") -> dict[str, Any]:
             "days_needed": None,
             "notes": [],
         }
-    d = abtest.to_dict(r)
+    d = ab_stats.to_dict(r)
     if test.metric == "cvr":
         for v in d["variants"]:
             v["impressions"], v["clicks"] = report.impressions[v["id"]], report.clicks[v["id"]]

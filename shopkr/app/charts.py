@@ -2,7 +2,7 @@
 
 Score bands use one palette everywhere: red < 0.4, yellow 0.4-0.69, green >= 0.7, grey without data.
 Text that comes from users (titles, owners, shop, creative and people names, cycle ids) is passed as plain text
-and escaped here (`shopkr.text.plain`): plotly renders <b>, <a href>, <br> and more in labels and hover text.
+and escaped here (`shopkr.app.escape.plain`): plotly renders <b>, <a href>, <br> and more in labels and hover text.
 Multi-line text is given with "\n" and drawn with <br>.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from shopkr.text import plain, plain_lines
+from shopkr.app.escape import plain, plain_lines
 
 BAND = {"red": "#d64545", "yellow": "#e0a100", "green": "#2e9d5b", "grey": "#b0b5ba"}
 INK = "#1f2933"
@@ -225,7 +225,7 @@ def coverage(
 ) -> go.Figure:
     """The coverage calendar: one strip per shop and table, a cell per day; green with data, red for a gap
     inside the row's first..last date, light grey outside it. `state` and `counts` come from
-    `shopkr.coverage.calendar`; `labels` names "data", "gap", "none" and "rows" (translated)."""
+    `shopkr.data.coverage.calendar`; `labels` names "data", "gap", "none" and "rows" (translated)."""
     colours = {"none": "#eef1f4", "gap": BAND["red"], "data": BAND["green"]}
     scale = [
         [0.0, colours["none"]],
@@ -274,8 +274,9 @@ def coverage(
 
 def score_grid(grid: pd.DataFrame, labels: Mapping[str, str], height: int | None = None) -> go.Figure:
     """People × cycles: a cell per person and cycle coloured by the band of their mean objective score,
-    with the score written in it; empty where they owned nothing. `grid` comes from `shopkr.people.score_grid`
-    (person, cycle as an ordered categorical, score, status, objectives); `labels` names "score" and "objectives"."""
+    with the score written in it; empty where they owned nothing. `grid` comes from
+    `shopkr.app.people_tables.score_grid` (person, cycle as an ordered categorical, score, status,
+    objectives); `labels` names "score" and "objectives"."""
     order = {"grey": 0, "red": 1, "yellow": 2, "green": 3}
     people = list(dict.fromkeys(grid["person"]))
     cycles = (

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from shopkr.engine import CycleReport, KRResult, ObjectiveResult
-from shopkr.i18n import Lang, t
+from shopkr.app.i18n import Lang, t
+from shopkr.domain.engine import CycleReport, KRResult, ObjectiveResult
 
 STALE_AFTER_DAYS = 2
 

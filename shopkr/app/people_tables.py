@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from shopkr.engine import CycleReport, ObjectiveResult
-from shopkr.i18n import Lang, t
+from shopkr.app.i18n import Lang, t
+from shopkr.domain.engine import CycleReport, ObjectiveResult
 
 LEVELS = ("company", "department", "team", "individual")
 QUIET = ("not_started", "no_data")  # statuses without a score to colour

@@ -7,6 +7,7 @@ CLI and the dashboard can share the file: a process that finds the file locked w
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -24,9 +25,10 @@ if TYPE_CHECKING:  # imported lazily below: an import run needs neither pydantic
     import pyarrow as pa
 
     from connectors import Parsed
-    from shopkr.okr import Cycle, Objective, OKRFile
+    from shopkr.domain.engine import Closing
+    from shopkr.domain.okr import Cycle, Objective, OKRFile
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository: shopkr/data/store.py -> ../..
 DEFAULT_DB = ROOT / "data" / "shopkr.duckdb"
 
 # Same settings on every connection of the process (DuckDB refuses a second config for the same file).
@@ -46,8 +48,9 @@ CONFIG = {
 }
 
 
-class DatabaseBusy(RuntimeError):
-    """The database file stayed locked by another process for longer than the wait allowed."""
+class DatabaseBusy(TimeoutError):
+    """The database file stayed locked by another process for longer than the wait allowed (a TimeoutError, so
+    code that only gets a `connect` callable, such as engine.kr_series, can catch it without this module)."""
 
 
 def db_path(path: str | os.PathLike | None = None) -> Path:
@@ -464,7 +467,7 @@ class Change:
 
 def read_okrs(con: duckdb.DuckDBPyConnection) -> OKRFile:
     """Every stored cycle, objective (with KRs) and A/B test, in their stored order."""
-    from shopkr.okr import ABTestDef, Cycle, Objective, OKRFile
+    from shopkr.domain.okr import ABTestDef, Cycle, Objective, OKRFile
 
     cycles = [
         Cycle(id=r[0], start=r[1], end=r[2])
@@ -619,43 +622,28 @@ def set_lock(con: duckdb.DuckDBPyConnection, cycle: Cycle, *, user: str, locked:
         raise
 
 
-def save_closing(
-    con: duckdb.DuckDBPyConnection, cycle: str, krs: list[dict], objectives: list[dict], *, user: str
-) -> None:
-    """Freeze a cycle's final grades (replacing an earlier closing of the same cycle) and lock it."""
+def save_closing(con: duckdb.DuckDBPyConnection, grades: Closing, *, user: str) -> None:
+    """Freeze a cycle's final grades (engine.final_grades; replacing an earlier closing of the same cycle) and
+    lock it, in one transaction."""
+    cycle = grades.cycle
     now = dt.datetime.now()
     run(con, "BEGIN TRANSACTION")
     try:
         run(con, "DELETE FROM kr_closings WHERE cycle = ?", [cycle])
         run(con, "DELETE FROM objective_closings WHERE cycle = ?", [cycle])
-        for k in krs:
+        for k in grades.krs.values():
             run(
                 con,
-                "INSERT INTO kr_closings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    cycle,
-                    k["id"],
-                    k["objective_id"],
-                    now,
-                    k["value"],
-                    k["numerator"],
-                    k["denominator"],
-                    k["start"],
-                    k["target"],
-                    k["progress"],
-                    k["score"],
-                    k["status"],
-                    k["query"],
-                    k["source_rows"],
-                    k["rows_hash"],
-                    k["data_through"],
-                ],
+                "INSERT INTO kr_closings (cycle, closed_at, kr_id, objective_id, value, numerator, denominator, "
+                "start, target, progress, score, status, data_through, query, source_rows, rows_hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [cycle, now, *dataclasses.astuple(k)],  # FrozenKR's fields in the order of the columns
             )
-        for o in objectives:
+        for o in grades.objectives.values():
             run(
                 con,
-                "INSERT INTO objective_closings VALUES (?, ?, ?, ?, ?)",
-                [cycle, o["id"], now, o["score"], o["status"]],
+                "INSERT INTO objective_closings (cycle, objective_id, closed_at, score, status) VALUES (?, ?, ?, ?, ?)",
+                [cycle, o.objective_id, now, o.score, o.status],
             )
         run(con, "INSERT INTO okr_cycles (id) VALUES (?) ON CONFLICT (id) DO NOTHING", [cycle])
         run(
@@ -875,7 +863,7 @@ def _unchanged(con: duckdb.DuckDBPyConnection, table: str, model: type, loaded: 
 
 def demo_plan(con: duckdb.DuckDBPyConnection, marks: DemoMarks) -> DemoPlan:
     """What `clear_demo` removes given the demo's marks, and what of the demo's stays (see DemoPlan)."""
-    from shopkr.okr import ABTestDef, Objective
+    from shopkr.domain.okr import ABTestDef, Objective
 
     ids = sorted(marks.imports)
     in_demo = "import_id IN (SELECT unnest(?::BIGINT[]))"

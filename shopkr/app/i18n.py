@@ -216,7 +216,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "detail.old": ("原值", "Old"),
     "detail.new": ("新值", "New"),
     "detail.reason": ("原因", "Reason"),
-    # OKR管理 Manage OKRs (pages/manage.py, shopkr/editing.py)
+    # OKR管理 Manage OKRs (pages/manage.py, shopkr/app/okr_form.py)
     "manage.title": ("OKR 管理 · {cycle}", "Manage OKRs · {cycle}"),
     "manage.user": ("操作人", "Edited by"),
     "manage.user_help": (
@@ -546,7 +546,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "应为有限的数字（不能是 .inf 或 .nan）",
         "Must be a finite number (not .inf or .nan)",
     ),
-    # main-image A/B tests (shopkr/abtesting.py, pages/abtest.py, python -m shopkr abtest)
+    # main-image A/B tests (shopkr/app/ab_report.py, pages/abtest.py, python -m shopkr abtest)
     "ab.metric_ctr": ("点击率", "CTR"),
     "ab.metric_cvr": ("转化率", "conversion rate"),
     "ab.metric_ctr_long": ("点击率（点击 ÷ 展现）", "CTR (clicks ÷ impressions)"),

@@ -14,9 +14,9 @@ from pandas.io.formats.style import Styler
 
 from connectors import SOURCES
 from connectors.canonical import TABLES
-from shopkr.i18n import Lang, t
-from shopkr.importer import FileResult
-from shopkr.text import md
+from shopkr.app.escape import md
+from shopkr.app.i18n import Lang, t
+from shopkr.data.importer import FileResult
 
 # Plain symbols (✓ – ✗) rather than emoji: the table is drawn on a canvas and servers often lack an emoji font.
 RESULT_ICONS = {"ok": "✓", "unchanged": "–", "failed": "✗"}
@@ -62,7 +62,7 @@ def failure_hint(error: str | None) -> str:
     return "import.hint_platform" if error and "no platform column" in error else "import.hint_fix"
 
 
-# Kept for callers of the old name; the one escape rule for Markdown lives in shopkr.text.
+# Kept for callers of the old name; the one escape rule for Markdown lives in shopkr.app.escape.
 escape_markdown = md
 
 

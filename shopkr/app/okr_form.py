@@ -16,9 +16,10 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from shopkr.i18n import Lang, t
-from shopkr.metrics import CATALOGUE
-from shopkr.okr import (
+from shopkr.app.i18n import Lang, t
+from shopkr.data.store import Change, diff_okrs, removed_objectives
+from shopkr.domain.metrics import CATALOGUE
+from shopkr.domain.okr import (
     LEVEL_RANK,
     KeyResult,
     Objective,
@@ -29,7 +30,6 @@ from shopkr.okr import (
     resolve_cycles,
     validate,
 )
-from shopkr.store import Change, diff_okrs, removed_objectives
 
 Kind = Literal["metric", "sql", "manual"]
 KINDS: tuple[Kind, ...] = ("metric", "sql", "manual")

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connectors.canonical import TABLES
-from shopkr.metrics import CATALOGUE, FILTERS, LEVEL_TABLE, check_sql, level_for
+from shopkr.domain.metrics import CATALOGUE, FILTERS, LEVEL_TABLE, check_sql, level_for
 
 ObjectiveLevel = Literal["company", "department", "team", "individual"]
 LEVEL_RANK = {"company": 0, "department": 1, "team": 2, "individual": 3}

@@ -1,0 +1,16 @@
+"""The app: what people see and type, in the dashboard and on the command line.
+
+ui             Streamlit helpers shared by dashboard.py and pages/ (the only module importing Streamlit)
+i18n           every user-visible string, 简体中文 first, English second
+escape         user text made safe for Streamlit Markdown and plotly labels
+charts         plotly figures for the pages
+okr_form       editing OKR definitions from the dashboard (OKR管理 forms, preview, history tables)
+score_text     scores as text: the terminal table, CSV, the 日报
+import_tables  import results, history and coverage as tables in words (数据导入)
+cycle_tables   a scored cycle as the pages show it: attainment, objective frames, alignment, attention (总览, 我的KR)
+people_tables  everyone's objectives and scores across cycles (成员)
+ab_report      an A/B test run on the imported data: verdict, tables, JSON, thumbnails
+cli, commands  `python -m shopkr`: the parser, then one function per command
+
+Imports the domain and the data layers; nothing below imports this package.
+"""

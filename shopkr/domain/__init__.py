@@ -1,0 +1,10 @@
+"""The domain: what an OKR, a key result, a metric and an A/B test are, and how they are scored.
+
+okr         the OKR file's models, validation and OKR-method warnings (pydantic)
+metrics     the metric catalogue and the SQL that reduces a KR's scope to daily sums; custom KR SQL sandbox
+scoring     pure maths: progress, score, pace, projection, objective scores
+engine      scores a cycle on an open connection: few grouped queries, then `scoring`
+ab_stats    A/B statistics (frequentist + Bayesian, SRM), pure
+
+Never imports Streamlit, the app layer or the data layer: code here gets a DuckDB connection from its caller.
+"""
