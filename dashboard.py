@@ -3,19 +3,9 @@
 import streamlit as st
 
 from shopkr.app import ui
-from shopkr.data import demo
 
 ui.require_app()
 st.set_page_config(page_title="ShopKR 店铺OKR", page_icon=":material/target:", layout="wide")
-
-# First start on an empty database: load the demo shops and OKRs once (about 10 s), with progress.
-if "demo_checked" not in st.session_state:
-    if demo.should_load():
-        bar = st.progress(0.0, text=ui.tr("ui.demo_loading", step=""))
-        demo.load(progress=lambda f, step: bar.progress(f, text=ui.tr("ui.demo_loading", step=step)))
-        bar.empty()
-        ui.refresh()
-    st.session_state["demo_checked"] = True
 
 pages = {
     ui.tr("nav.boss"): [
@@ -48,14 +38,20 @@ pages = {
 }
 page = st.navigation(pages)
 
+# First start on an empty database: the demo shops and OKRs load in the background (once per server, about
+# 10 s); until they are in, every page shows its title and the progress instead of running.
+loading = ui.first_start(page.title)
+
 with st.sidebar:
     languages = {"zh": "简体中文", "en": "English"}
     ui.bound_widget(
         st.segmented_control, "lang", ui.tr("ui.language"), list(languages), format_func=languages.get, default="zh"
     )
-    options = ui.cycles()
+    options = [] if loading else ui.cycles()
     if options:
         ui.bound_widget(st.selectbox, "cycle", ui.tr("ui.cycle"), options, default=ui.current_cycle())
-    ui.demo_sidebar()  # the 示例数据 banner; 清除示例数据 asks for confirmation, saying what goes and what stays
+    if not loading:
+        ui.demo_sidebar()  # the 示例数据 banner; 清除示例数据 asks for confirmation, saying what goes and what stays
 
-page.run()
+if not loading:
+    page.run()

@@ -3,8 +3,12 @@
 Two databases: the demo (as `streamlit run dashboard.py` loads it on first start), and a large one with
 10,000,000 product-day rows and 1,000 KRs (built by bench_score.py's generator, reused with --big-db).
 The goals: demo pages under 2 s cold and 0.3 s warm; the large database under 3 s cold.
+The baseline, run the same way: a one-line Streamlit page (`st.write`) through AppTest, cold and warm (what
+Streamlit itself costs). The last lines are `BENCH {...}` results for bench/run.py: the slowest page of each
+kind against the baseline and its goal.
 
-Usage: python bench/bench_pages.py [--big-db FILE] [--skip-big] [--repeat 3]
+Usage: python bench/bench_pages.py [--big-db FILE] [--skip-big] [--repeat 3] [--quick]
+  --quick  the demo database only, one run each (for bench/run.py --quick)
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import streamlit as st  # noqa: E402
+from common import emit, record  # noqa: E402
 from streamlit.testing.v1 import AppTest, app_test  # noqa: E402
 
 from shopkr.app import ui  # noqa: E402
@@ -66,6 +71,34 @@ def render_times(db: Path, repeat: int, params: dict[str, str] | None = None) ->
     return out
 
 
+def baseline_times(repeat: int) -> tuple[float, float]:
+    """Median cold and warm seconds of a one-line Streamlit page through AppTest (the framework's floor)."""
+    cold, warm = [], []
+    for _ in range(repeat):
+        st.cache_data.clear()
+        at = AppTest.from_string("import streamlit as st\nst.write('ok')", default_timeout=600)
+        start = time.perf_counter()
+        at.run()
+        cold.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        at.run()
+        warm.append(time.perf_counter() - start)
+    return statistics.median(cold), statistics.median(warm)
+
+
+def slowest(name: str, what: str, times: dict[str, tuple[float, float]], which: int, base: float, goal: float) -> dict:
+    """The BENCH record of the slowest page (cold: which=0, warm: which=1) against the baseline and its goal."""
+    page, value = max(((p, t[which]) for p, t in times.items()), key=lambda item: item[1])
+    return record(
+        name,
+        f"{what} (slowest: {page})",
+        value,
+        baseline=base,
+        baseline_what="a one-line Streamlit page through AppTest, the same way",
+        goal={"figure": goal},
+    )
+
+
 def report(title: str, times: dict[str, tuple[float, float]]) -> None:
     """Print one table of cold/warm times."""
     print(f"\n{title}")
@@ -80,14 +113,25 @@ def main() -> int:
     parser.add_argument("--big-db", help="reuse (or create) the 10M-row bench database at this path")
     parser.add_argument("--skip-big", action="store_true")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="the demo database only, one run each")
     args = parser.parse_args()
+    if args.quick:
+        args.skip_big, args.repeat = True, 1
+    results = []
     with tempfile.TemporaryDirectory(prefix="shopkr-pages-") as tmp:
         db = Path(tmp) / "demo.duckdb"
         start = time.perf_counter()
         demo.load(db)
         print(f"demo loaded in {time.perf_counter() - start:.1f} s (the first start of the dashboard)")
-        report("demo data", render_times(db, args.repeat))
+        base_cold, base_warm = baseline_times(args.repeat)
+        print(f"baseline (a one-line page): cold {base_cold:.2f} s, warm {base_warm:.2f} s")
+        times = render_times(db, args.repeat)
+        report("demo data", times)
+        results.append(slowest("pages_demo_cold", "page render, demo data, cold", times, 0, base_cold, 2.0))
+        results.append(slowest("pages_demo_warm", "page render, demo data, warm", times, 1, base_warm, 0.3))
         if args.skip_big:
+            for result in results:
+                emit(result)
             return 0
         import bench_score
 
@@ -102,6 +146,10 @@ def main() -> int:
         kr = okrs.objectives[0].key_results[0].id
         times = render_times(big, max(1, args.repeat - 1), {"cycle": bench_score.CYCLE, "owner": owner, "kr": kr})
         report(f"10M product-day rows, {sum(len(o.key_results) for o in okrs.objectives)} KRs", times)
+        what = f"page render, {bench_score.SHOPS * bench_score.PRODUCTS * bench_score.DAYS:,} rows, 1,000 KRs, cold"
+        results.append(slowest("pages_big_cold", what, times, 0, base_cold, 3.0))
+    for result in results:
+        emit(result)
     return 0
 
 

@@ -11,9 +11,12 @@ Timed in the same process, each repeated (default 3 times, medians reported):
   (b) per_kr    one `SELECT sum(num), sum(den) ... WHERE filters AND date BETWEEN` per KR through a cursor
 and the two must give the same value for every KR.
 
-Usage: python bench/bench_score.py [--db FILE] [--keep] [--repeat 3] [--profile]
+Usage: python bench/bench_score.py [--db FILE] [--keep] [--repeat 3] [--products 20000] [--quick] [--profile]
   --db FILE   database to use (default: a temporary file); with --keep an existing bench database is reused
+  --products  products per shop (rows = 5 x products x 100)
+  --quick     200 products per shop (100,000 rows), one run each (for bench/run.py --quick)
   --profile   also run score_cycle once under cProfile and print where the time goes
+The last line is the machine-readable `BENCH {...}` result that bench/run.py collects (bench/common.py).
 """
 
 from __future__ import annotations
@@ -34,6 +37,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+if str(ROOT / "bench") not in sys.path:
+    sys.path.insert(0, str(ROOT / "bench"))
+
+from common import emit, record  # noqa: E402
 
 from shopkr.data import store  # noqa: E402
 from shopkr.domain import engine, metrics  # noqa: E402
@@ -57,8 +64,9 @@ def product_id(s: int, p: int) -> str:
     return str(100_000_000_000 + s * 1_000_000 + p)
 
 
-def generate(con) -> float:
-    """Fill product_daily (SHOPS x PRODUCTS x DAYS rows) and shop_daily (their sums); returns seconds."""
+def generate(con, products: int = PRODUCTS) -> float:
+    """Fill product_daily (SHOPS x `products` x DAYS rows), shop_daily (their sums) and the per-shop rollup of
+    product_daily (store.refresh_rollup); returns seconds."""
     t0 = time.perf_counter()
     store.run(con, "DELETE FROM product_daily")
     store.run(con, "DELETE FROM shop_daily")
@@ -90,7 +98,7 @@ def generate(con) -> float:
                 SELECT d, s, p, h, CAST(1 + h % 400 AS BIGINT) AS v
                 FROM (
                     SELECT d, s, p, CAST(hash(d, s, p) >> 1 AS BIGINT) AS h
-                    FROM range({DAYS}) r1(d), range({SHOPS}) r2(s), range({PRODUCTS}) r3(p)
+                    FROM range({DAYS}) r1(d), range({SHOPS}) r2(s), range({products}) r3(p)
                 )
             )
         )
@@ -105,12 +113,15 @@ def generate(con) -> float:
         FROM product_daily GROUP BY platform, shop, date
         """,
     )
+    # Rows written here bypass the import path: fill the per-shop rollup as that path would.
+    store.refresh_rollup(con, "product_daily")
     store.run(con, "CHECKPOINT")
     return time.perf_counter() - t0
 
 
-def make_okrs(seed: int = 11) -> OKRFile:
-    """1,000 KRs in one cycle, four per objective, validated like a loaded file."""
+def make_okrs(seed: int = 11, products: int = PRODUCTS) -> OKRFile:
+    """1,000 KRs in one cycle, four per objective, validated like a loaded file (product KRs pick among the
+    first `products` products of a shop)."""
     rng = random.Random(seed)
     cycle_start, cycle_end = dt.date(2026, 10, 1), dt.date(2026, 12, 31)
     krs = []
@@ -124,7 +135,7 @@ def make_okrs(seed: int = 11) -> OKRFile:
         elif i % 40 in (1, 2, 3):  # 75 KRs: shop totals from shop_daily
             kr["filters"] = {"shop": shop_name(s)}
         else:  # 900 KRs: one product
-            kr["filters"] = {"shop": shop_name(s), "product_id": product_id(s, rng.randrange(PRODUCTS))}
+            kr["filters"] = {"shop": shop_name(s), "product_id": product_id(s, rng.randrange(products))}
         if metric == "gmv":
             kr["target"] = float(rng.randrange(10_000, 1_000_000))
         else:
@@ -210,7 +221,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="reuse the bench data already in --db")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="profile one score_cycle run with cProfile")
+    parser.add_argument("--products", type=int, default=PRODUCTS, help="products per shop")
+    parser.add_argument("--quick", action="store_true", help="200 products per shop, one run each")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.products, args.repeat = 200, 1
 
     tmp = None
     if args.db:
@@ -218,19 +233,19 @@ def main(argv: list[str] | None = None) -> int:
     else:
         tmp = tempfile.TemporaryDirectory(prefix="shopkr-bench-")
         db = Path(tmp.name) / "bench.duckdb"
-    expected_rows = SHOPS * PRODUCTS * DAYS
+    expected_rows = SHOPS * args.products * DAYS
     with store.connect(db) as con:
         rows = store.one(con, "SELECT count(*) FROM product_daily")[0]
         if args.keep and rows == expected_rows:
             print(f"reusing {db}: {rows:,} product_daily rows")
         else:
-            seconds = generate(con)
+            seconds = generate(con, args.products)
             rows = store.one(con, "SELECT count(*) FROM product_daily")[0]
             print(f"generated {rows:,} product_daily rows in {seconds:.1f} s ({db})")
         assert rows == expected_rows, rows
 
         t0 = time.perf_counter()
-        okrs = make_okrs()
+        okrs = make_okrs(products=args.products)
         print(f"{N_KRS} KRs defined and validated in {time.perf_counter() - t0:.2f} s")
 
         grouped_times, grouped_cpu, grouped = timed(lambda: grouped_values(con, okrs, AS_OF), args.repeat)
@@ -263,6 +278,18 @@ def main(argv: list[str] | None = None) -> int:
             print(text.getvalue())
     if tmp is not None:
         tmp.cleanup()
+    emit(
+        record(
+            "score_engine",
+            f"engine.score_cycle (in process): {N_KRS:,} KRs over {expected_rows:,} product-day rows",
+            a,
+            baseline=b,
+            baseline_what="one query per KR through a cursor, in the same process",
+            repeat=args.repeat,
+            cpu=ac,
+            baseline_cpu=bc,
+        )
+    )
     return 0
 
 

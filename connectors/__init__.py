@@ -29,7 +29,7 @@ from connectors import (
 )
 from connectors.base import Source
 from connectors.canonical import PLATFORMS, TABLES, Table
-from connectors.errors import ImportFileError
+from connectors.errors import ImportFileError, Message
 from connectors.parsing import NoHeader, RawTable, new_parser_connection, read_tables
 
 SOURCES: tuple[Source, ...] = (
@@ -83,6 +83,18 @@ class Parsed:
         return out
 
     @property
+    def note_messages(self) -> list[Message]:
+        """The same notes as message codes, for the pages (translated in shopkr/app/i18n.py)."""
+        out = []
+        if self.date_from_name:
+            out.append(Message.make("file.note.date_from_name", date=f"{self.date_from_name:%Y-%m-%d}"))
+        if self.repeated_headers:
+            out.append(Message.make("file.note.repeated_headers", n=self.repeated_headers))
+        if self.ignored:
+            out.append(Message.make("file.note.ignored", columns=", ".join(self.ignored)))
+        return out
+
+    @property
     def date_range(self) -> tuple[object, object]:
         """(first, last) business date in the file, or (None, None) when it has no rows."""
         if self.rows.num_rows == 0:
@@ -127,6 +139,8 @@ def _pick(path: Path, tables: list[RawTable]) -> tuple[RawTable, Source] | None:
             path,
             f"the workbook has sheets {sheets} but no {'/'.join(source.sheets)} sheet with all rows. "
             f"Download the {source.label} export again with the {'/'.join(source.sheets)} sheet.",
+            code="file.missing_sheet",
+            params={"sheets": sheets, "wanted": "/".join(source.sheets), "label": source.label},
         )
     return table, source
 
@@ -164,12 +178,22 @@ def _dateless(path: Path, tables: list[RawTable]) -> tuple[RawTable, Source] | N
                     f"this {source.label} export has no {date} column and its name covers {period[0]} to "
                     f"{period[1]}: a summary over several days, which cannot be split into days. Download one "
                     f"day per file, or {source.per_day_hint}.",
+                    code="file.period_by_name",
+                    params={
+                        "label": source.label,
+                        "date": date,
+                        "first": str(period[0]),
+                        "last": str(period[1]),
+                        "hint": Message(source.per_day_code),
+                    },
                     sheet=table.sheet,
                 )
             raise ImportFileError(
                 path,
                 f"this {source.label} export has no {date} column: it is a summary over a period, which cannot be "
                 f"split into days. {source.per_day_hint[0].upper()}{source.per_day_hint[1:]}.",
+                code="file.period",
+                params={"label": source.label, "date": date, "hint": Message(source.per_day_code)},
                 sheet=table.sheet,
             )
     return None
@@ -177,11 +201,19 @@ def _dateless(path: Path, tables: list[RawTable]) -> tuple[RawTable, Source] | N
 
 def _unknown(path: Path, headers: list[str]) -> ImportFileError:
     tried = "; ".join(f"{s.label} lacks {', '.join(s.missing(headers))}" for s in SOURCES)
+    columns, more = ", ".join(h for h in headers[:12] if h), " ..." if len(headers) > 12 else ""
     return ImportFileError(
         path,
-        f"not a known export (columns: {', '.join(h for h in headers[:12] if h)}"
-        f"{' ...' if len(headers) > 12 else ''}). Tried: {tried}; generic files need a 'date' column and a "
+        f"not a known export (columns: {columns}{more}). Tried: {tried}; generic files need a 'date' column and a "
         "metric column named like gmv, visitors, buyers.",
+        code="file.unknown_export",
+        params={
+            "columns": columns,
+            "more": more,
+            "tried": [
+                Message.make("file.lacks", label=s.label, columns=", ".join(s.missing(headers))) for s in SOURCES
+            ],
+        },
     )
 
 
@@ -191,17 +223,30 @@ def load_file(
     platform: str | None = None,
     data: bytes | None = None,
     parser: duckdb.DuckDBPyConnection | None = None,
+    *,
+    on_disk: bool | None = None,
+    sha256: str | None = None,
 ) -> Parsed:
     """Read one export into canonical rows. Raises ImportFileError (file, row, column, value, expected).
 
-    `parser` is an in-memory connection from `new_parser_connection()`, reused across files for speed.
+    `data` are the file's bytes when the caller has them (an upload, or a file it has read already to hash
+    it); `on_disk` (default: `data` is None) says they are also the bytes of `path` on disk, so DuckDB may read
+    `path` itself, which is faster than handing over the bytes. `sha256` is their hex SHA-256 when the
+    caller computed it (it is not computed twice). `parser` is an in-memory connection from
+    `new_parser_connection()`, reused across files for speed.
     """
     path = Path(path)
-    on_disk = data is None  # only then may DuckDB read `path` itself instead of the bytes
+    if on_disk is None:
+        on_disk = data is None  # only then may DuckDB read `path` itself instead of the bytes
     if data is None:
         data = read_export(path)
     if platform is not None and platform not in PLATFORMS:
-        raise ImportFileError(path, f"unknown platform {platform!r}; use one of {', '.join(PLATFORMS)}.")
+        raise ImportFileError(
+            path,
+            f"unknown platform {platform!r}; use one of {', '.join(PLATFORMS)}.",
+            code="file.unknown_platform_option",
+            params={"platform": platform, "platforms": list(PLATFORMS)},
+        )
     with tempfile.TemporaryDirectory(prefix="shopkr-") as workdir:
         try:
             tables = read_tables(path, data, KNOWN_HEADERS, Path(workdir), on_disk=on_disk)
@@ -217,16 +262,21 @@ def load_file(
         except ImportFileError:
             raise
         except duckdb.Error as exc:  # a CSV DuckDB cannot split into rows, and similar
-            raise ImportFileError(path, f"cannot be read as a table ({str(exc).splitlines()[0]}).") from None
+            detail = (str(exc).splitlines() or [""])[0]
+            raise ImportFileError(
+                path, f"cannot be read as a table ({detail}).", code="file.not_a_table", params={"detail": detail}
+            ) from None
         finally:
             if parser is None:
                 con.close()
     ignored = generic.ignored_columns(raw.headers) if source.name == "generic" else []
     if rows.num_rows == 0:
-        raise ImportFileError(path, "the file has a header but no data rows. Export a day that has data.")
+        raise ImportFileError(
+            path, "the file has a header but no data rows. Export a day that has data.", code="file.no_rows"
+        )
     return Parsed(
         path,
-        sha256_of(data),
+        sha256 or sha256_of(data),
         source.name,
         source.label,
         source.table,
@@ -245,8 +295,12 @@ def read_export(path: Path) -> bytes:
         mode = os.stat(path).st_mode
         if not stat.S_ISREG(mode):
             raise ImportFileError(
-                path, "is not a regular file (a pipe, device or socket). Import a saved export file instead."
+                path,
+                "is not a regular file (a pipe, device or socket). Import a saved export file instead.",
+                code="file.not_regular",
             )
         return path.read_bytes()
     except OSError as exc:
-        raise ImportFileError(path, f"cannot be read ({exc.strerror}).") from None
+        raise ImportFileError(
+            path, f"cannot be read ({exc.strerror}).", code="file.os_error", params={"detail": exc.strerror}
+        ) from None

@@ -14,12 +14,13 @@ import duckdb
 import pyarrow as pa
 
 from connectors.canonical import PLATFORMS, SQL_TYPE, Table
-from connectors.errors import ImportFileError
+from connectors.errors import ImportFileError, Message
 from connectors.excel import column_letters
 from connectors.parsing import (
     DATE_MAX,
     DATE_MIN,
     EXPECTED,
+    EXPECTED_MESSAGES,
     MAX_CELL_CHARS,
     PARSE_SQL,
     RawTable,
@@ -59,6 +60,7 @@ class Source:
     date_from_name: bool = False
     # What to download instead when the file is a summary over a period (no date column).
     per_day_hint: str = "export the per-day report (按天/分日), one row per day"
+    per_day_code: str = "file.per_day.default"  # the same hint as a message code (translated on the pages)
 
     def missing(self, headers: list[str]) -> list[str]:
         """Required headers this table lacks (empty when it matches); '/' joins alternatives."""
@@ -131,10 +133,13 @@ def to_canonical(
     mapped = source.resolve(raw.headers)
     if not platform and "platform" not in mapped:
         raise ImportFileError(
-            raw.path, "the file has no platform column. Add one, or pass --platform (taobao, douyin, pdd, jd, other)."
+            raw.path,
+            "the file has no platform column. Add one, or pass --platform (taobao, douyin, pdd, jd, other).",
+            code="file.no_platform_column",
+            params={"platforms": list(PLATFORMS)},
         )
     if "date" not in mapped and raw.date_from_name is None:
-        raise ImportFileError(raw.path, "no date column found.", sheet=raw.sheet)
+        raise ImportFileError(raw.path, "no date column found.", code="file.no_date_column", sheet=raw.sheet)
     _check_duplicate_headers(raw, con, mapped)
     # Fast path without row numbers (numbering rows forces DuckDB to read a CSV on one thread). Only when a
     # check fails is the table built again with row numbers, to say which row as Excel shows it.
@@ -218,13 +223,21 @@ def _check_duplicate_headers(raw: RawTable, con: duckdb.DuckDBPyConnection, mapp
                         f"columns {column_letters(first)} and {column_letters(other)} are both headed {shown!r} but "
                         f"hold different values ({_short(left)} and {_short(right)}), so ShopKR cannot tell "
                         "which one is right. Delete or rename one of them and import again.",
+                        code="file.duplicate_headers",
+                        params={
+                            "first": column_letters(first),
+                            "other": column_letters(other),
+                            "header": shown,
+                            "left": _short(left, "''"),
+                            "right": _short(right, "''"),
+                        },
                         row=raw.excel_row(ordinal),
                         sheet=raw.sheet,
                     )
 
 
-def _short(value: object) -> str:
-    text = "empty" if value is None else repr(str(value))
+def _short(value: object, empty: str = "empty") -> str:
+    text = empty if value is None else repr(str(value))
     return text if len(text) <= 40 else text[:37] + "...'"
 
 
@@ -338,10 +351,12 @@ def _check(
         raise ImportFileError(
             raw.path,
             "unknown platform.",
+            code="file.unknown_platform",
             row=raw.excel_row(bad_platform[0]),
             column="platform",
             value=bad_platform[1],
             expected="one of " + ", ".join(PLATFORMS),
+            expected_message=Message.make("file.expected.platforms", platforms=list(PLATFORMS)),
             sheet=raw.sheet,
         )
     no_platform = _first(con, "SELECT _ord FROM parsed WHERE platform IS NULL ORDER BY _ord LIMIT 1")
@@ -349,6 +364,7 @@ def _check(
         raise ImportFileError(
             raw.path,
             "the platform cell is empty. Fill it in, or pass --platform.",
+            code="file.empty_platform",
             row=raw.excel_row(no_platform[0]),
             column="platform",
             sheet=raw.sheet,
@@ -356,7 +372,13 @@ def _check(
 
     for column in table.key:
         if column not in present and column != "shop":
-            raise ImportFileError(raw.path, f"no column for {column}.", sheet=raw.sheet)
+            raise ImportFileError(
+                raw.path,
+                f"no column for {column}.",
+                code="file.no_key_column",
+                params={"column": column},
+                sheet=raw.sheet,
+            )
     missing_keys = " OR ".join(f"{c} IS NULL" for c in table.key if c not in ("shop",))
     bad = _first(
         con,
@@ -369,6 +391,8 @@ def _check(
         raise ImportFileError(
             raw.path,
             f"the {header} cell is empty but the row has data.",
+            code="file.empty_key",
+            params={"column": header},
             row=raw.excel_row(bad[0]),
             column=header,
             sheet=raw.sheet,
@@ -382,10 +406,13 @@ def _check(
             GROUP BY ALL HAVING count(*) > 1 LIMIT 1""",
         )
         rows = ", ".join(str(raw.excel_row(o)) for o in dupes[-1][:5] if o is not None) if dupes else ""
+        names = "/".join(c for c in key if c not in ("shop", "platform"))
+        values = ", ".join(str(v) for v in dupes[1:-1]) if dupes else ""
         raise ImportFileError(
             raw.path,
-            f"rows {rows} have the same {'/'.join(c for c in key if c not in ('shop', 'platform'))} "
-            f"({', '.join(str(v) for v in dupes[1:-1])}). One row per key is expected; remove the copies.",
+            f"rows {rows} have the same {names} ({values}). One row per key is expected; remove the copies.",
+            code="file.duplicate_rows",
+            params={"rows": rows, "key": names, "values": values},
             sheet=raw.sheet,
         )
 
@@ -419,6 +446,8 @@ def _check_cells(
             f"the row has more cells than the header has columns ({len(raw.headers)}). A value written with an "
             "unquoted comma (such as 1,391 without quotes) splits into two cells and shifts the rest of the row. "
             "Export the file again, or open it in Excel and save it as .xlsx.",
+            code="file.extra_cells",
+            params={"columns": len(raw.headers)},
             row=raw.excel_row(ordinal),
             sheet=raw.sheet,
         )
@@ -426,31 +455,40 @@ def _check_cells(
     spec = mapped[column][1]
     k = int(part) if part else 0
     if ordinal is None:  # the fast path has no row numbers: to_canonical builds again with them
-        raise ImportFileError(raw.path, "a cell cannot be read.", column=spec.headers[k], sheet=raw.sheet)
+        raise ImportFileError(
+            raw.path, "a cell cannot be read.", code="file.unreadable_cell", column=spec.headers[k], sheet=raw.sheet
+        )
     # Only on the error path: read the cell's text back from the raw rows.
     value = _first(con, f"SELECT {names[spec.positions[k]]} FROM raw WHERE _ord = {int(ordinal)}")[0]
 
     kind = source.table.columns.get(column, "text")
     header = spec.headers[k]
-    reason = "this cell cannot be read."
+    reason, code, params = "this cell cannot be read.", "file.unreadable_cell", {}
     number = _number(con, value) if kind in ("int", "money") else None
     if kind == "date" and ("至" in value or "~" in value):
         reason = "the date is a period, so the file is a multi-day summary. Export one day per row (日/按天)."
+        code = "file.date_period"
     elif kind == "date" and _first(con, "SELECT skr_date(?)", [value])[0] is not None:
         reason = f"the date is outside {DATE_MIN}..{DATE_MAX}, so it cannot be a business day of an export."
+        code, params = "file.date_range", {"min": str(DATE_MIN), "max": str(DATE_MAX)}
     elif kind in ("int", "money") and "%" in value:
-        reason = "a percentage stands where a count or amount belongs."
+        reason, code = "a percentage stands where a count or amount belongs.", "file.percent_in_number"
     elif kind == "int" and number is not None and number < 0:
         reason = "a count (visitors, buyers, orders, impressions, clicks, ...) cannot be negative."
+        code = "file.negative_count"
     elif kind in ("text", "id") and len(value) > MAX_CELL_CHARS:
         reason = f"the cell is longer than {MAX_CELL_CHARS:,} characters; exports never have cells this long."
+        code, params = "file.cell_too_long", {"max": MAX_CELL_CHARS}
     raise ImportFileError(
         raw.path,
         reason,
+        code=code,
+        params=params,
         row=raw.excel_row(ordinal),
         column=header,
         value=value,
         expected=EXPECTED[kind],
+        expected_message=EXPECTED_MESSAGES[kind],
         sheet=raw.sheet,
     )
 

@@ -44,12 +44,18 @@ WORKBOOK_TIMEOUT_S = 120.0
 
 
 class WorkbookError(Exception):
-    """A workbook that cannot be read; `reason` is a sentence a shop operator can act on."""
+    """A workbook that cannot be read; `reason` is a sentence a shop operator can act on (English), `code` and
+    `params` the same as a message code (see connectors.errors.CODES). This module runs on its own in the worker
+    process, so it imports nothing from connectors: a nested message in `params` is a {"code", "params"} dict."""
 
-    def __init__(self, reason: str, sheet: str | None = None) -> None:
+    def __init__(
+        self, reason: str, sheet: str | None = None, *, code: str | None = None, params: dict | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.sheet = sheet
+        self.code = code
+        self.params = dict(params or {})
 
 
 @dataclass
@@ -91,12 +97,22 @@ def cell_text(value: object) -> str | None:
 
 
 def _too_large(name: str, rows: int, cols: int, far: tuple[int, int] | None) -> WorkbookError:
-    where = f" It has a value at {column_letters(far[1])}{far[0] + 1}, far outside any export's table." if far else ""
+    cell = f"{column_letters(far[1])}{far[0] + 1}" if far else None
+    where = f" It has a value at {cell}, far outside any export's table." if far else ""
     return WorkbookError(
         f"sheet {name!r} spans {rows:,} rows x {cols:,} columns, more than an export ever has (at most "
         f"{MAX_COLUMNS:,} columns and {MAX_CELLS:,} cells).{where} Delete what lies outside the table (in Excel, "
         "Ctrl+End jumps to the last cell), save, and import again; or download the export again.",
         sheet=name,
+        code="file.workbook_too_large",
+        params={
+            "sheet": name,
+            "rows": rows,
+            "columns": cols,
+            "max_columns": MAX_COLUMNS,
+            "max_cells": MAX_CELLS,
+            "far": {"code": "file.workbook_far_cell", "params": {"cell": cell}} if cell else "",
+        },
     )
 
 
@@ -149,13 +165,22 @@ def read_workbook(data: bytes) -> list[Sheet]:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several types for truncated or corrupt files
-        raise WorkbookError(f"the workbook is damaged or incomplete ({exc}). Download it again.") from None
+        raise WorkbookError(
+            f"the workbook is damaged or incomplete ({exc}). Download it again.",
+            code="file.workbook_damaged",
+            params={"detail": str(exc)},
+        ) from None
     sheets = []
     for name in workbook.sheet_names:
         try:
             sheet = workbook.get_sheet_by_name(name)
         except Exception as exc:
-            raise WorkbookError(f"sheet {name!r} cannot be read ({exc}). Download the file again.", name) from None
+            raise WorkbookError(
+                f"sheet {name!r} cannot be read ({exc}). Download the file again.",
+                name,
+                code="file.workbook_sheet",
+                params={"sheet": name, "detail": str(exc)},
+            ) from None
         try:
             sheets.append(Sheet(name, _sheet_rows(sheet, name)))
         except MemoryError:
@@ -163,6 +188,8 @@ def read_workbook(data: bytes) -> list[Sheet]:
                 f"sheet {name!r} is too large to read within {WORKER_MEMORY_BYTES // 1024**3} GB of memory. "
                 "Split the export into smaller date ranges.",
                 name,
+                code="file.workbook_sheet_memory",
+                params={"sheet": name, "gb": WORKER_MEMORY_BYTES // 1024**3},
             ) from None
     return sheets
 
@@ -270,15 +297,17 @@ def read_excel(data: bytes) -> list[Sheet]:
     try:
         answer = worker.ask(data, WORKBOOK_TIMEOUT_S)
     except _Died:
-        raise WorkbookError(_far_cell_reason(data)) from None
+        raise _far_cell_error(data) from None
     except TimeoutError:
         raise WorkbookError(
             f"reading the workbook took longer than {WORKBOOK_TIMEOUT_S:.0f} s and was stopped. Split the export "
-            "into smaller date ranges, or save it as CSV."
+            "into smaller date ranges, or save it as CSV.",
+            code="file.workbook_timeout",
+            params={"seconds": WORKBOOK_TIMEOUT_S},
         ) from None
     _give_back(worker)
     if "error" in answer:
-        raise WorkbookError(answer["error"], answer.get("sheet"))
+        raise WorkbookError(answer["error"], answer.get("sheet"), code=answer.get("code"), params=answer.get("params"))
     return [Sheet(name, rows) for name, rows in answer["sheets"]]
 
 
@@ -291,9 +320,13 @@ def _serve() -> None:
         try:
             answer: dict = {"sheets": [[s.name, s.rows] for s in read_workbook(data)]}
         except WorkbookError as exc:
-            answer = {"error": exc.reason, "sheet": exc.sheet}
+            answer = {"error": exc.reason, "sheet": exc.sheet, "code": exc.code, "params": exc.params}
         except MemoryError:
-            answer = {"error": f"the workbook needs more than {WORKER_MEMORY_BYTES // 1024**3} GB of memory to read."}
+            answer = {
+                "error": f"the workbook needs more than {WORKER_MEMORY_BYTES // 1024**3} GB of memory to read.",
+                "code": "file.workbook_memory",
+                "params": {"gb": WORKER_MEMORY_BYTES // 1024**3},
+            }
         body = json.dumps(answer, ensure_ascii=False).encode()
         stdout.write(_HEADER.pack(len(body)) + body)
         stdout.flush()
@@ -312,7 +345,7 @@ _CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z0-9:]+)"')
 
 
-def _far_cell_reason(data: bytes) -> str:
+def _far_cell_error(data: bytes) -> WorkbookError:
     """Why a workbook killed its reader, naming the far cell of an .xlsx when it can be found (error path)."""
     far = None
     try:
@@ -340,10 +373,13 @@ def _far_cell_reason(data: bytes) -> str:
     except (zipfile.BadZipFile, OSError, ValueError):
         pass
     where = f" a value at {far[0]}, far outside the table," if far else " cells far outside the table"
-    return (
-        f"the workbook has{where} so reading it would need more than {WORKER_MEMORY_BYTES // 1024**3} GB of "
+    gb = WORKER_MEMORY_BYTES // 1024**3
+    return WorkbookError(
+        f"the workbook has{where} so reading it would need more than {gb} GB of "
         "memory. Delete what lies outside the table (in Excel, Ctrl+End jumps to the last cell), save, and import "
-        "again; or download the export again."
+        "again; or download the export again.",
+        code="file.workbook_killed_at" if far else "file.workbook_killed",
+        params={"cell": far[0], "gb": gb} if far else {"gb": gb},
     )
 
 

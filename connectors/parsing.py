@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from connectors import excel
-from connectors.errors import ImportFileError
+from connectors.errors import ImportFileError, Message
 
 Container = Literal["xls", "xlsx", "csv", "html", "empty"]
 
@@ -155,12 +155,18 @@ def _head_records(path: Path, text: str, delimiter: str) -> list[Record]:
                     path,
                     f"a cell is longer than {MAX_CELL_CHARS // 1024} KB ({MAX_CELL_CHARS:,} characters); exports "
                     "never have cells this long, so the file is damaged or not an export. Download it again.",
+                    code="file.cell_too_long_kb",
+                    params={"kb": MAX_CELL_CHARS // 1024, "max": MAX_CELL_CHARS},
                     row=record.index + 1,
                 )
             out.append(record)
     except csv.Error as exc:
         raise ImportFileError(
-            path, f"the text cannot be split into cells ({exc}). Download the file again.", row=len(out) + 1
+            path,
+            f"the text cannot be split into cells ({exc}). Download the file again.",
+            code="file.unsplittable",
+            params={"detail": str(exc)},
+            row=len(out) + 1,
         ) from None
     return out
 
@@ -278,10 +284,12 @@ def read_tables(path: Path, data: bytes, known: set[str], workdir: Path, *, on_d
     """Every candidate table in a file (one per sheet for Excel), header located; errors name the file."""
     container = sniff_container(data)
     if container == "empty":
-        raise ImportFileError(path, "the file is empty (0 rows). Download the export again.")
+        raise ImportFileError(path, "the file is empty (0 rows). Download the export again.", code="file.empty")
     if container == "html":
         raise ImportFileError(
-            path, "the file is an HTML page, not an export. Open it in Excel and save it as .xlsx, then import that."
+            path,
+            "the file is an HTML page, not an export. Open it in Excel and save it as .xlsx, then import that.",
+            code="file.html",
         )
     if container == "csv":
         return [_read_csv_table(path, data, known, workdir, on_disk=on_disk)]
@@ -294,7 +302,9 @@ def _read_excel_tables(path: Path, data: bytes, container: Container, known: set
     except excel.WorkbookError as exc:
         kind = "Excel 97-2003 (.xls)" if container == "xls" else "Excel (.xlsx)"
         reason = exc.reason if exc.sheet else f"the {kind} file cannot be read: {exc.reason}"
-        raise ImportFileError(path, reason) from None
+        what = Message(exc.code or "file.workbook_damaged", _messages(exc.params) if exc.code else {"detail": reason})
+        code, params = (what.code, what.params) if exc.sheet else ("file.workbook", {"kind": kind, "reason": what})
+        raise ImportFileError(path, reason, code=code, params=params) from None
     tables: list[RawTable] = []
     for sheet in sheets:
         rows = sheet.rows
@@ -328,9 +338,12 @@ def _read_csv_table(path: Path, data: bytes, known: set[str], workdir: Path, *, 
         raise ImportFileError(
             path,
             "the text is neither UTF-8 nor GBK/GB18030 (nor UTF-16). Save it from Excel as 'CSV UTF-8' or as .xlsx.",
+            code="file.encoding",
         ) from None
     if "\x00" in text[:4096]:
-        raise ImportFileError(path, "the file is binary, not CSV text, and not an Excel file either.")
+        raise ImportFileError(
+            path, "the file is binary, not CSV text, and not an Excel file either.", code="file.binary"
+        )
     # The delimiter is the one under which a row looks most like a header.
     best: tuple[int, str, list[Record], int | None] = (0, ",", [], None)
     for delimiter in DELIMITERS:
@@ -348,6 +361,8 @@ def _read_csv_table(path: Path, data: bytes, known: set[str], workdir: Path, *, 
             path,
             f"the file looks cut off at row {cut} (the last row is incomplete): the download did not finish. "
             "Download it again.",
+            code="file.cut_off",
+            params={"row": cut},
             row=cut,
         )
     if on_disk and encoding in ("utf-8-sig",) and index == 0:
@@ -437,6 +452,24 @@ EXPECTED = {
     "text": f"text of at most {MAX_CELL_CHARS:,} characters",
     "platform": "a platform name",
 }
+# The same as message codes, for the pages (translated in shopkr/app/i18n.py).
+EXPECTED_MESSAGES = {
+    "date": Message.make("file.expected.date", min=str(DATE_MIN), max=str(DATE_MAX)),
+    "int": Message("file.expected.int"),
+    "money": Message("file.expected.money"),
+    "id": Message("file.expected.id"),
+    "text": Message.make("file.expected.text", max=MAX_CELL_CHARS),
+    "platform": Message("file.expected.platform"),
+}
+
+
+def _messages(params: dict) -> dict:
+    """Parameters from the Excel worker with nested {"code", "params"} dicts as Messages again."""
+    return {
+        k: Message(v["code"], v["params"]) if isinstance(v, dict) and set(v) == {"code", "params"} else v
+        for k, v in params.items()
+    }
+
 
 # Each kind is parsed in two layers so that no cell is cleaned twice: `inner` reads the raw text `{c}`,
 # `outer` finishes the inner value `{v}` (dates within DATE_MIN..DATE_MAX; whole, non-negative numbers for

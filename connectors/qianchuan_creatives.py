@@ -22,6 +22,7 @@ SOURCE = Source(
         "orders": Col(("整体成交订单数",)),
     },
     # The default 素材 download is one row per creative for the whole period.
+    per_day_code="file.per_day.qianchuan_creatives",
     per_day_hint="download the per-day (分日) report: in 千川 choose 分日 as the time granularity, then export",
 )
 detect = SOURCE.detect

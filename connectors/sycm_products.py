@@ -23,6 +23,7 @@ SOURCE = Source(
     },
     # 商品排行 downloads of one day often have no 统计日期; the file name says the day.
     date_from_name=True,
+    per_day_code="file.per_day.sycm_products",
     per_day_hint="download 商品排行 one day at a time (日), so that the file name names that day",
 )
 detect = SOURCE.detect

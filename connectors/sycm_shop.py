@@ -28,6 +28,7 @@ SOURCE = Source(
         "ad_spend": Col(("全站推广花费", "关键词推广花费", "精准人群推广花费"), combine="sum"),
     },
     date_from_name=True,
+    per_day_code="file.per_day.sycm_shop",
     per_day_hint="export 店铺整体 by day (按日), or one day per file",
 )
 detect = SOURCE.detect

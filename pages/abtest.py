@@ -100,8 +100,8 @@ def create() -> None:
     problems = st.session_state.get("ab_new_problems", {})
 
     def errors(field: str) -> None:
-        for message in problems.get(field, []):
-            st.error(ui.tr(message) if ui.has(message) else md(message))
+        for problem in problems.get(field, []):  # an i18n key, or a validation Problem (a message code)
+            st.error(ui.tr(problem) if isinstance(problem, str) else md(ui.message(problem)))
 
     every = ui.query("creatives")
     if every.empty:
@@ -117,7 +117,9 @@ def create() -> None:
     found = ui.query("creatives", shop, start, end, st.text_input(ui.tr("ab.new_search"), key="ab_new_search"))
     st.caption(ui.tr("ab.new_found", n=len(found)) if not found.empty else ui.tr("ab.new_no_creatives"))
     labels = {
-        r.creative_id: ui.tr("ab.creative_label", name=r.name, id=r.creative_id, impressions=f"{r.impressions:,.0f}")
+        r.creative_id: ui.tr(
+            "ab.creative_label", name=r.name, id=r.creative_id, impressions=ui.number(r.impressions, "count")
+        )
         for r in in_window.itertuples()
     }
     chosen = st.session_state.get("ab_new_variants", [])

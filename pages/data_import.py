@@ -84,8 +84,8 @@ if "import_results" in st.session_state:
         import_tables.styled(import_tables.results_frame(results, lang), ui.tr("import.col.result")), hide_index=True
     )
     for r in (r for r in results if r.status == "failed"):
-        hint = ui.tr(import_tables.failure_hint(r.error))
-        st.error(f"{md(r.error or r.path.name)}\n\n{hint}", icon=":material/error:")
+        hint = ui.tr(import_tables.failure_hint(r.detail))
+        st.error(f"{md(import_tables.result_message(r, lang) or r.path.name)}\n\n{hint}", icon=":material/error:")
 
 st.subheader(ui.tr("import.coverage"))
 days = ui.query("coverage_days")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from shopkr.app import charts, score_text, ui
+from shopkr.app import charts, numbers, ui
 from shopkr.app.escape import md
 from shopkr.domain import metrics
 
@@ -33,14 +33,14 @@ st.markdown(
     f"{ui.tr('type.' + objective.type)}"
 )
 cols = st.columns(5)
-cols[0].metric(ui.tr("ui.value"), score_text.fmt_value(k.value, k.unit) if k.kind != "manual" else "–")
-cols[1].metric(ui.tr("ui.start"), score_text.fmt_value(k.start, k.unit) if k.start is not None else "–")
-cols[2].metric(ui.tr("ui.target"), score_text.fmt_value(k.target, k.unit) if k.target is not None else "–")
-cols[3].metric(ui.tr("ui.score"), f"{k.score:.2f}")
-cols[4].metric(ui.tr("ui.projected"), f"{k.projected_score:.2f}")
+cols[0].metric(ui.tr("ui.value"), ui.number(k.value if k.kind != "manual" else None, k.unit, compact=True, symbol=True))
+cols[1].metric(ui.tr("ui.start"), ui.number(k.start, k.unit, compact=True, symbol=True))
+cols[2].metric(ui.tr("ui.target"), ui.number(k.target, k.unit, compact=True, symbol=True))
+cols[3].metric(ui.tr("ui.score"), ui.number(k.score, "score"))
+cols[4].metric(ui.tr("ui.projected"), ui.number(k.projected_score, "score"))
 st.markdown(f"{ui.tr('ui.status')}: {ui.status_badge(k.status)}")
 if k.message:
-    st.warning(md(k.message))
+    st.warning(md(ui.message(k.message)))
 if k.advice:
     st.info(ui.tr("advice." + k.advice))
 
@@ -65,19 +65,18 @@ series = ui.series(k.id, report.as_of)
 labels = {"value": ui.tr("ui.to_date"), "target": ui.tr("ui.target"), "pace": ui.tr("ui.pace")}
 gap = {"data_through": ui.tr("ui.data_through", date=f"{k.data_through:%m-%d}")} if k.data_through else {}
 st.plotly_chart(
-    charts.progress(series, k.unit, labels | gap, height=360, data_through=k.data_through, as_of=report.as_of)
+    charts.progress(
+        series, k.unit, labels | gap, height=360, data_through=k.data_through, as_of=report.as_of, lang=ui.lang()
+    )
 )
 if note := ui.series_note(series):
     st.warning(note)
 if k.kind in ("sum", "ratio"):
     st.subheader(ui.tr("detail.daily"))
     if k.kind == "ratio":
+        num_unit, den_unit = numbers.part_units(k.metric)  # aov: yuan / count
         st.caption(
-            ui.tr(
-                "detail.num_den",
-                num=score_text.fmt_value(k.numerator, "count"),
-                den=score_text.fmt_value(k.denominator, "count"),
-            )
+            ui.tr("detail.num_den", num=ui.number(k.numerator, num_unit), den=ui.number(k.denominator, den_unit))
         )
     columns = ["date", "numerator", "num_to_date", "value"]
     if k.kind == "ratio":
@@ -85,7 +84,7 @@ if k.kind in ("sum", "ratio"):
     st.dataframe(
         series.dropna(subset=["numerator"])[columns],
         hide_index=True,
-        column_config=ui.series_columns(k.unit),
+        column_config=ui.series_columns(k.unit, k.metric),
     )
 
 product = k.filters.get("product_id")

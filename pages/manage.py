@@ -51,9 +51,9 @@ def save(edit: okr_form.Edit, reason: str | None, select: dict, done: str | None
     try:
         changes = ui.save_okrs(okrs, checked.okrs, user=user.strip() or "unknown", reason=reason)
     except ui.LockedCycleError:
-        return [Problem(f"{edit.path}.reason" if edit.path else "reason", tr("manage.locked_error"))]
+        return [Problem(f"{edit.path}.reason" if edit.path else "reason", "manage.locked_error")]
     if changes is None:  # changed by someone else since this page was drawn
-        return [Problem("", tr("manage.changed_elsewhere"))]
+        return [Problem("", "manage.changed_elsewhere")]
     text = done or (tr("manage.saved", n=len(changes)) if changes else tr("manage.no_change"))
     st.session_state["manage_flash"] = (text, checked.warnings)
     st.session_state.update(after or {})

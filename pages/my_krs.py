@@ -32,7 +32,7 @@ labels = {"value": ui.tr("ui.to_date"), "target": ui.tr("ui.target"), "pace": ui
 for o in mine:
     st.subheader(md(f"{o.id} {o.title}"))
     st.markdown(
-        f"{ui.score_badge(o.score, o.status)} · {ui.tr('ui.projected')} {o.projected_score:.2f} · "
+        f"{ui.score_badge(o.score, o.status)} · {ui.tr('ui.projected')} {ui.number(o.projected_score, 'score')} · "
         f"{ui.status_text(o.status)} · {ui.tr('level.' + o.level)} · {ui.tr('type.' + o.type)}"
     )
     for k in o.key_results:
@@ -44,26 +44,32 @@ for o in mine:
             )
             cols = st.columns(5)
             if k.kind == "manual":
-                cols[0].metric(ui.tr("ui.score"), f"{k.score:.2f}")
+                cols[0].metric(ui.tr("ui.score"), ui.number(k.score, "score"))
                 cols[1].metric(ui.tr("ui.status"), ui.status_text(k.status))
                 st.caption(ui.tr("my.manual_note"))
                 continue
             change = None if k.previous_score is None else k.score - k.previous_score
-            delta = None if change is None or abs(change) < 0.005 else f"{change:+.2f} {ui.tr('ui.change_yesterday')}"
-            cols[0].metric(ui.tr("ui.value"), score_text.fmt_value(k.value, k.unit))
-            cols[1].metric(ui.tr("ui.target"), score_text.fmt_value(k.target, k.unit))
-            cols[2].metric(ui.tr("ui.score"), f"{k.score:.2f}", delta)
-            cols[3].metric(ui.tr("ui.projected"), f"{k.projected_score:.2f}")
+            delta = (
+                None
+                if change is None or abs(change) < 0.005
+                else f"{ui.number(change, 'score', signed=True)} {ui.tr('ui.change_yesterday')}"
+            )
+            cols[0].metric(ui.tr("ui.value"), ui.number(k.value, k.unit, compact=True, symbol=True))
+            cols[1].metric(ui.tr("ui.target"), ui.number(k.target, k.unit, compact=True, symbol=True))
+            cols[2].metric(ui.tr("ui.score"), ui.number(k.score, "score"), delta)
+            cols[3].metric(ui.tr("ui.projected"), ui.number(k.projected_score, "score"))
             cols[4].markdown(f"{ui.tr('ui.status')}  \n{ui.status_badge(k.status)}")
             if k.message:
-                st.warning(md(k.message))
+                st.warning(md(ui.message(k.message)))
             if k.advice:
                 st.caption(ui.tr("advice." + k.advice))
             if k.data_through:
                 st.caption(ui.tr("ui.data_through", date=f"{k.data_through:%m-%d}"))
             series = ui.series(k.id, report.as_of)
             gap = {"data_through": ui.tr("ui.data_through", date=f"{k.data_through:%m-%d}")} if k.data_through else {}
-            fig = charts.progress(series, k.unit, labels | gap, data_through=k.data_through, as_of=report.as_of)
+            fig = charts.progress(
+                series, k.unit, labels | gap, data_through=k.data_through, as_of=report.as_of, lang=lang
+            )
             st.plotly_chart(fig, key=f"chart-{k.id}")
             if k.kind in ("sum", "ratio"):
                 with st.expander(ui.tr("my.per_day")):
@@ -75,5 +81,5 @@ for o in mine:
                     st.dataframe(
                         series.dropna(subset=["numerator"])[columns],
                         hide_index=True,
-                        column_config=ui.series_columns(k.unit),
+                        column_config=ui.series_columns(k.unit, k.metric),
                     )

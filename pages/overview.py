@@ -27,11 +27,9 @@ company = [o for o in report.objectives if o.level == "company"]
 overall = cycle_tables.mean_score(list(report.objectives))
 share = cycle_tables.bottom_up_share(report)
 c1, c2, c3, c4 = st.columns(4)
-c1.metric(
-    ui.tr("overview.attainment"), "–" if overall is None else f"{overall:.2f}", help=ui.tr("overview.attainment_help")
-)
+c1.metric(ui.tr("overview.attainment"), ui.number(overall, "score"), help=ui.tr("overview.attainment_help"))
 company_score = cycle_tables.mean_score(company)
-c2.metric(ui.tr("overview.company"), "–" if company_score is None else f"{company_score:.2f}")
+c2.metric(ui.tr("overview.company"), ui.number(company_score, "score"))
 c3.metric(
     ui.tr("overview.kr_on_track"),
     f"{counts['on_track'] + counts['done']} / {sum(counts.values())}",
@@ -43,7 +41,7 @@ c3.metric(
         none=counts["no_data"] + counts["error"],
     ),
 )
-c4.metric(ui.tr("overview.bottom_up"), "–" if share is None else f"{share:.0%}")
+c4.metric(ui.tr("overview.bottom_up"), ui.number(share, "rate", digits=0))
 
 left, right = st.columns([3, 2])
 with left:
@@ -67,26 +65,29 @@ for col, row in zip(shop_cols, rates.itertuples(), strict=False):
         st.markdown(f"**{md(row.shop)}** · {md(row.platform)}")
         target = gmv[gmv["shop"] == row.shop]
         if target.empty:
-            st.metric(ui.tr("overview.gmv"), f"{row.gmv:,.0f}")
+            st.metric(ui.tr("overview.gmv"), ui.number(row.gmv, "yuan", compact=True, symbol=True))
             st.caption(ui.tr("overview.no_shop_kr"))
         else:
             kr = target.iloc[0]
-            st.metric(ui.tr("overview.gmv"), f"{kr.value:,.0f}")
+            st.metric(ui.tr("overview.gmv"), ui.number(kr.value, "yuan", compact=True, symbol=True))
             st.progress(
                 min(1.0, kr.share),
-                text=ui.tr("overview.of_target", share=kr.share, target=kr.target),
+                text=ui.tr(
+                    "numbers.of_target",
+                    share=ui.number(kr.share, "rate", digits=0),
+                    target=ui.number(kr.target, "yuan", compact=True, symbol=True),
+                ),
             )
         a, b = st.columns(2)
-        a.metric(
-            ui.tr("overview.conversion"),
-            "–" if row.conversion_rate != row.conversion_rate else f"{row.conversion_rate:.2%}",
-        )
-        b.metric(ui.tr("overview.refund_rate"), "–" if row.refund_rate != row.refund_rate else f"{row.refund_rate:.2%}")
+        a.metric(ui.tr("overview.conversion"), ui.number(row.conversion_rate, "rate"))
+        b.metric(ui.tr("overview.refund_rate"), ui.number(row.refund_rate, "rate"))
         st.caption(ui.tr("ui.data_through", date=f"{row.last_date:%m-%d}"))
 if not gmv.empty:
     st.plotly_chart(
         charts.shop_attainment(
-            gmv, {"value": ui.tr("ui.to_date"), "projected": ui.tr("ui.projected"), "target": ui.tr("ui.target")}
+            gmv,
+            {"value": ui.tr("ui.to_date"), "projected": ui.tr("ui.projected"), "target": ui.tr("ui.target")},
+            lang=lang,
         ),
     )
 

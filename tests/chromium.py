@@ -83,13 +83,16 @@ def launch() -> Iterator[object]:
 
 
 def settle(page: object, timeout: float = 120) -> None:
-    """Wait until Streamlit has finished running the script: no running indicator and no skeleton for 1.5 s."""
+    """Wait until Streamlit has finished running the script: no running indicator, no skeleton and no first-start
+    progress (the demo loading in the background, `.st-key-demo_loading`) for 1.5 s."""
     deadline = time.monotonic() + timeout
     page.wait_for_selector('[data-testid="stMain"]', timeout=timeout * 1000)
     quiet_since = None
     while time.monotonic() < deadline:
-        busy = page.query_selector('[data-testid="stStatusWidget"]') or page.query_selector(
-            '[data-testid="stSkeleton"]'
+        busy = (
+            page.query_selector('[data-testid="stStatusWidget"]')
+            or page.query_selector('[data-testid="stSkeleton"]')
+            or page.query_selector(".st-key-demo_loading")
         )
         if busy:
             quiet_since = None

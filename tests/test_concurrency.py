@@ -81,3 +81,31 @@ def test_data_version_changes_when_another_process_imports(tmp_path: Path) -> No
     results = importer.import_files([SAMPLE], "暖居抖音小店", db=db)
     assert results[0].status == "ok"
     assert store.data_version(db) != before
+
+
+def test_threads_of_one_process_opening_a_new_database_at_once_all_succeed(tmp_path: Path) -> None:
+    """The dashboard's first page and its demo loader open the new file together: each connection used to run
+    the migrations at the same time and all but one failed with "Catalog write-write conflict"."""
+    import threading
+
+    for attempt in range(5):
+        db = tmp_path / f"new{attempt}.duckdb"
+        start = threading.Barrier(3)
+        errors: list[BaseException] = []
+
+        def open_it(db: Path = db, start: threading.Barrier = start, errors: list = errors) -> None:
+            start.wait()
+            try:
+                with store.connect(db) as con:
+                    store.run(con, "SELECT count(*) FROM shop_daily")
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors[0]
+        with store.connect(db) as con:
+            assert store.one(con, "SELECT value FROM meta WHERE key = 'schema_version'")[0] == str(store.SCHEMA_VERSION)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from connectors.errors import ImportFileError
 from shopkr.app import import_tables
 from shopkr.data import coverage
 from shopkr.data.importer import FileResult
@@ -186,8 +187,12 @@ def test_results_frame_in_words(lang, texts):
 
 def test_counts_and_failure_hints():
     assert import_tables.counts([OK, SAME, BAD, BAD]) == {"ok": 1, "unchanged": 1, "failed": 2}
-    assert import_tables.failure_hint("x.csv: the file has no platform column. Add one") == "import.hint_platform"
-    assert import_tables.failure_hint(BAD.error) == "import.hint_fix"
+    # the hint follows the error's code (issue 9), no longer its English text
+    no_platform = ImportFileError("x.csv", "the file has no platform column.", code="file.no_platform_column")
+    bad_cell = ImportFileError("c.csv", "this cell cannot be read.", code="file.unreadable_cell", row=5)
+    assert import_tables.failure_hint(no_platform.detail) == "import.hint_platform"
+    assert import_tables.failure_hint(bad_cell.detail) == "import.hint_fix"
+    assert import_tables.failure_hint(BAD.detail) == "import.hint_fix"  # a result without a code
     assert import_tables.failure_hint(None) == "import.hint_fix"
 
 

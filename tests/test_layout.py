@@ -152,3 +152,29 @@ def test_the_sql_checker_fires() -> None:
     assert sql_in_page('x = "DELETE FROM okr_objectives"') == ["1: SQL text 'DELETE FROM okr_objectives'"]
     assert sql_in_page('st.caption(ui.tr("overview.select_hint"))\nui.query("shop_sums", a, b)') == []
     assert sql_in_page('st.write("Select a shop from the list")') == []
+
+
+def transactions_outside_the_helper(source: str) -> list[int]:
+    """Lines that open a transaction by hand (BEGIN / COMMIT / ROLLBACK in a string), for the store's rule that
+    writes go through store.transaction."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.match(r"\s*(BEGIN|COMMIT|ROLLBACK)\b", node.value)
+    ]
+
+
+def test_writes_open_transactions_only_through_the_store_helper() -> None:
+    found = {}
+    for path in [*_files("shopkr"), *_files("pages"), *_files("connectors")]:
+        lines = transactions_outside_the_helper(path.read_text(encoding="utf-8"))
+        if path.relative_to(ROOT).as_posix() == "shopkr/data/store.py":
+            lines = lines[3:]  # store.transaction itself: BEGIN, ROLLBACK, COMMIT
+        elif path.relative_to(ROOT).as_posix() == "shopkr/domain/metrics.py":
+            lines = lines[2:]  # custom KR SQL runs in its own READ ONLY transaction, rolled back
+        if lines:
+            found[str(path.relative_to(ROOT))] = lines
+    assert not found, f"use `with store.transaction(con):` instead of hand-written BEGIN/COMMIT blocks: {found}"
+    assert transactions_outside_the_helper('run(con, "BEGIN TRANSACTION")\nrun(con, "COMMIT")') == [1, 2]

@@ -122,7 +122,8 @@ def test_uploading_a_broken_file_shows_a_failure_and_writes_nothing(db):
     assert row[:2] == [BROKEN.name, "✗ 失败"]
     assert "访客数" in row[7] and "abc" in row[7]
     (error,) = texts(at.error)
-    assert "row 5" in error and "abc" in error  # the connector's own message, shown as is
+    # the connector's message in the reader's language (issue 9: it was shown in English as written)
+    assert "第 5 行" in error and "abc" in error and "row 5" not in error
     assert "没有写入任何数据" in error  # what to do next, translated
     assert dump_all(db) == data  # canonical tables unchanged
     assert at.dataframe[-1].value.iloc[0, 3] == "✗ 失败"  # and the failure is in the history

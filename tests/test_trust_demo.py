@@ -198,9 +198,9 @@ def test_the_demos_own_closing_lock_stays_while_the_user_has_objectives_in_that_
 
 
 def as_previous_schema(path: Path) -> None:
-    """The database as the previous ShopKR (schema 2) left it: the same data, no demo marks, no v3 tables."""
+    """The database as the previous ShopKR (schema 2) left it: the same data, no demo marks, no v3 or v4 tables."""
     with store.connect(path) as con:
-        for table in ("demo_imports", "demo_definitions", "demo_changes"):
+        for table in ("demo_imports", "demo_definitions", "demo_changes", "product_shop_daily"):
             store.run(con, f"DROP TABLE {table}")
         store.run(con, "UPDATE meta SET value = '2' WHERE key = 'schema_version'")
 

@@ -4,6 +4,7 @@ ui             Streamlit helpers shared by dashboard.py and pages/ (the only mod
 i18n           every user-visible string, 简体中文 first, English second
 escape         user text made safe for Streamlit Markdown and plotly labels
 charts         plotly figures for the pages
+numbers        one number formatter keyed on the unit (yuan, count, rate, ...): text, charts, tables
 okr_form       editing OKR definitions from the dashboard (OKR管理 forms, preview, history tables)
 score_text     scores as text: the terminal table, CSV, the 日报
 import_tables  import results, history and coverage as tables in words (数据导入)

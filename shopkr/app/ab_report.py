@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from shopkr.app.i18n import Lang, t
+from shopkr.app.numbers import fmt, formatter
 from shopkr.app.score_text import _pad  # terminal alignment that counts CJK characters as two columns
 from shopkr.data import queries, store
 from shopkr.domain import ab_stats
@@ -233,43 +234,29 @@ def find_test(okrs: OKRFile, test_id: str) -> ABTestDef | None:
 # --- plain-language verdict -----------------------------------------------------------------------------
 
 
-def fmt_rate(x: float | None) -> str:
-    """A rate as a percentage with two decimals: 0.02667 -> 2.67%."""
-    return "–" if x is None else f"{x * 100:.2f}%"
-
-
 def fmt_lift(x: float | None, signed: bool = True) -> str:
-    """A relative change: +33%, -4.1% (one decimal under 10%); signed=False drops the sign (33%)."""
-    if x is None:
-        return "–"
-    value = x * 100 if signed else abs(x) * 100
-    digits = 0 if abs(value) >= 10 else 1
-    return f"{value:+.{digits}f}%" if signed else f"{value:.{digits}f}%"
+    """A relative change (`numbers.fmt` unit "change"): +33%, -4.1% (one decimal under 10%); signed=False gives
+    the size without a sign (33%), for sentences that say "higher"."""
+    if x is None or signed:
+        return fmt(x, "change")
+    return fmt(abs(x), "change").removeprefix("+")
 
 
 def fmt_p(p: float | None) -> str:
-    """A p-value for people: < 0.001, else three decimals."""
-    if p is None:
-        return "–"
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+    """A p-value in a sentence, with its relation sign: "< 0.001", else "= 0.012" (`numbers.fmt` p_value)."""
+    text = fmt(p, "p_value", digits=3)
+    return text if p is None or text.startswith("<") else "= " + text
 
 
 def fmt_srm_p(p: float | None) -> str:
     """The SRM p-value with its relation sign, precise near the 0.001 threshold: "= 0.0779", "< 0.0001"."""
-    if p is None:
-        return "–"
-    return "< 0.0001" if p < 0.0001 else f"= {p:.4f}"
+    text = fmt(p, "p_value", digits=4)
+    return text if p is None or text.startswith("<") else "= " + text
 
 
 def fmt_count(n: float, lang: Lang) -> str:
-    """A large count as people say it: 41,000 -> 4.1 万 (zh) / 41,000 (en)."""
-    if lang == "zh":
-        if n >= 1e8:
-            return f"{n / 1e8:.1f} 亿"
-        if n >= 1e4:
-            return f"{n / 1e4:.1f} 万"
-        return f"{n:,.0f} "
-    return f"{round(n, -3 if n >= 1e4 else -2 if n >= 1e3 else 0):,.0f}"
+    """A traffic count as people say it (`numbers.fmt` count, compact): 41,000 -> 4.1万 (zh) / 41K (en)."""
+    return fmt(n, "count", lang, compact=True)
 
 
 def verdict(report: TestReport, lang: Lang = "zh", quote: Callable[[str], str] = str) -> VerdictText:
@@ -302,7 +289,7 @@ def verdict(report: TestReport, lang: Lang = "zh", quote: Callable[[str], str] =
             lang,
             name=names[w.id],
             metric=metric,
-            rate=fmt_rate(w.rate),
+            rate=fmt(w.rate, "rate"),
             lift=fmt_lift(w.lift, signed=False),
             p=fmt_p(w.p_adjusted),
         )
@@ -312,10 +299,10 @@ def verdict(report: TestReport, lang: Lang = "zh", quote: Callable[[str], str] =
                 lang,
                 low=fmt_lift(w.lift_ci_low),
                 high=fmt_lift(w.lift_ci_high),
-                beat=_pct(w.prob_beat_control),
-                best=_pct(w.prob_best),
+                beat=fmt(w.prob_beat_control, "probability"),
+                best=fmt(w.prob_best, "probability"),
                 control=names[control.id],
-                control_rate=fmt_rate(control.rate),
+                control_rate=fmt(control.rate, "rate"),
             )
         )
         if "suspicious_uplift" in r.notes:
@@ -349,26 +336,16 @@ def verdict(report: TestReport, lang: Lang = "zh", quote: Callable[[str], str] =
                 lang,
                 name=names[lead.id],
                 metric=metric,
-                rate=fmt_rate(lead.rate),
+                rate=fmt(lead.rate, "rate"),
                 lift=fmt_lift(lead.lift),
                 p=fmt_p(lead.p_adjusted),
-                best=_pct(lead.prob_best),
+                best=fmt(lead.prob_best, "probability"),
             ),
         )
     details[1:1] = _plan_lines(report, lang, wait=False)
     if r.days_needed is not None and r.days_needed > SLOW_TEST_DAYS:
         details.append(t("ab.fewer_images", lang))
     return VerdictText(tone, headline, tuple(details))  # type: ignore[arg-type]
-
-
-def _pct(x: float | None) -> str:
-    if x is None:
-        return "–"
-    if 0.995 <= x < 1:
-        return "> 99%"
-    if 0 < x < 0.005:
-        return "< 1%"
-    return f"{x * 100:.0f}%"
 
 
 def _remaining(report: TestReport) -> int | None:
@@ -421,8 +398,8 @@ def _share_lines(report: TestReport, lang: Lang, quote: Callable[[str], str] = s
             "ab.share_item",
             lang,
             name=quote(report.names[v]),
-            share=f"{report.impressions[v] / total * 100:.1f}%",
-            intended=f"{intended[v] * 100:.1f}%",
+            share=fmt(report.impressions[v] / total, "rate", digits=1),
+            intended=fmt(intended[v], "rate", digits=1),
         )
         for v in report.test.variants
     ]
@@ -462,19 +439,20 @@ def number_headers(metric: str) -> dict[str, str]:
     }
 
 
-# Display formats of the `numbers` columns (Python format strings; percentages are already in percent).
-NUMBER_FORMATS = {
-    "trials": "{:,}",
-    "successes": "{:,}",
-    "rate": "{:.2f}%",
-    "ci_low": "{:.2f}%",
-    "ci_high": "{:.2f}%",
-    "lift": "{:+.1f}%",
-    "lift_ci_low": "{:+.1f}%",
-    "lift_ci_high": "{:+.1f}%",
-    "prob_beat_control": "{:.1f}%",
-    "prob_best": "{:.1f}%",
-    "expected_loss": "{:.3f}",
+# Display of the `numbers` columns on the page (pandas Styler formatters from `shopkr.app.numbers`; the
+# percentage columns are already in percent, hence scale 0.01; expected loss is in percentage points).
+NUMBER_FORMATS: dict[str, Callable[[object], str]] = {
+    "trials": formatter("count"),
+    "successes": formatter("count"),
+    "rate": formatter("rate", scale=0.01),
+    "ci_low": formatter("rate", scale=0.01),
+    "ci_high": formatter("rate", scale=0.01),
+    "lift": formatter("change", scale=0.01, digits=1),
+    "lift_ci_low": formatter("change", scale=0.01, digits=1),
+    "lift_ci_high": formatter("change", scale=0.01, digits=1),
+    "prob_beat_control": formatter("probability", scale=0.01, digits=1),
+    "prob_best": formatter("probability", scale=0.01, digits=1),
+    "expected_loss": formatter("number", digits=3),
 }
 
 
@@ -607,14 +585,14 @@ def table_text(report: TestReport, lang: Lang = "zh") -> str:
             cells = [
                 mark,
                 v.name,
-                f"{v.trials:,}",
-                f"{v.successes:,}",
-                fmt_rate(v.rate),
-                f"{fmt_rate(v.ci_low)}-{fmt_rate(v.ci_high)}",
+                fmt(v.trials, "count"),
+                fmt(v.successes, "count"),
+                fmt(v.rate, "rate"),
+                f"{fmt(v.ci_low, 'rate')}-{fmt(v.ci_high, 'rate')}",
                 fmt_lift(v.lift) if v.lift is not None else "",
                 fmt_p(v.p_adjusted).removeprefix("= ") if v.p_adjusted is not None else "–",
-                _pct(v.prob_beat_control) if v.prob_beat_control is not None else "",
-                _pct(v.prob_best),
+                fmt(v.prob_beat_control, "probability") if v.prob_beat_control is not None else "",
+                fmt(v.prob_best, "probability"),
             ]
             lines.append(" ".join(_pad(c, w) for c, (_, w) in zip(cells, heads, strict=True)).rstrip())
         lines.append("")
@@ -641,11 +619,12 @@ def next_test_id(okrs: OKRFile) -> str:
 
 def add_test(
     con: duckdb.DuckDBPyConnection, draft: dict[str, Any], *, user: str
-) -> tuple[ABTestDef | None, dict[str, list[str]]]:
+) -> tuple[ABTestDef | None, dict[str, list[str | Problem]]]:
     """Validate a new test together with the stored definitions and store it; returns (test, {}) or
-    (None, {form field: [problems]}). `draft` holds the ABTestDef fields (empty strings mean not given)."""
+    (None, {form field: [problems]}), each problem an i18n key or a validation `Problem` (a message code, shown
+    with `i18n.render`). `draft` holds the ABTestDef fields (empty strings mean not given)."""
     doc_test = {k: v for k, v in draft.items() if v not in (None, "", [])}
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[str | Problem]] = {}
     for name in ("id", "title"):
         if not str(doc_test.get(name, "")).strip():
             problems.setdefault(name, []).append("ab.err_required")
@@ -660,7 +639,7 @@ def add_test(
     checked, found = validate(doc)
     problems = field_problems(found, index)
     if checked is None or problems:
-        return None, problems or {"": [str(p) for p in found if p.severity == "error"]}
+        return None, problems or {"": [p for p in found if p.severity == "error"]}
     store.save_okrs(con, checked, user=user)
     return find_test(checked, doc_test["id"]), {}
 
@@ -688,20 +667,21 @@ def common_product(creatives: pd.DataFrame, ids: list[str]) -> str | None:
     return str(products.pop()) if len(products) == 1 else None
 
 
-def field_problems(problems: list[Problem], index: int) -> dict[str, list[str]]:
-    """Errors of ab_tests[index] by form field ("" for errors elsewhere); "duplicate id" becomes an i18n key."""
-    out: dict[str, list[str]] = {}
+def field_problems(problems: list[Problem], index: int) -> dict[str, list[str | Problem]]:
+    """Errors of ab_tests[index] by form field ("" for errors elsewhere); a duplicate id becomes the i18n key
+    ab.err_id_taken, the others stay Problems (rendered in the reader's language by the page)."""
+    out: dict[str, list[str | Problem]] = {}
     prefix = f"ab_tests[{index}]"
     for p in problems:
         if p.severity != "error":
             continue
         if not p.path.startswith(prefix):
-            out.setdefault("", []).append(str(p))
+            out.setdefault("", []).append(p)
             continue
         rest = p.path[len(prefix) :].lstrip(".")
         name = re.split(r"[.\[]", rest)[0] if rest else ""
-        text = "ab.err_id_taken" if name == "id" and p.message.startswith("duplicate id") else p.message
-        out.setdefault(name if name in FORM_FIELDS else "", []).append(text)
+        found: str | Problem = "ab.err_id_taken" if name == "id" and p.code == "okr.duplicate_id" else p
+        out.setdefault(name if name in FORM_FIELDS else "", []).append(found)
     return out
 
 

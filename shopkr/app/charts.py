@@ -14,7 +14,9 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from shopkr.app import numbers
 from shopkr.app.escape import plain, plain_lines
+from shopkr.app.i18n import Lang
 
 BAND = {"red": "#d64545", "yellow": "#e0a100", "green": "#2e9d5b", "grey": "#b0b5ba"}
 INK = "#1f2933"
@@ -48,8 +50,14 @@ def _layout(fig: go.Figure, title: str | None = None, height: int = 320) -> go.F
 
 
 def tick_format(unit: str) -> str:
-    """Axis tick format for a KR unit."""
-    return {"rate": ".1%", "yuan": ",.0f", "multiple": ".2f", "score": ".2f"}.get(unit, ",.0f")
+    """Axis tick format (d3) for a KR unit, from `shopkr.app.numbers.plotly_format`: rates with one decimal
+    (3.8%), amounts and counts whole (12,345). An axis that needs 万 uses `numbers.axis` instead."""
+    return numbers.plotly_format(unit, digits=_axis_digits(unit))
+
+
+def _axis_digits(unit: str) -> int | None:
+    """Decimals of an axis: one for rates (3.8%), else as `numbers.plotly_format`."""
+    return 1 if unit == "rate" else None
 
 
 def progress(
@@ -60,15 +68,19 @@ def progress(
     height: int = 300,
     data_through: dt.date | None = None,
     as_of: dt.date | None = None,
+    lang: Lang = "zh",
 ) -> go.Figure:
     """To-date value per day against the target line and the linear pace line.
 
     `series` has date, value, target, pace; `labels` gives the names of "value", "target", "pace" and, for the
     gap mark, "data_through" (e.g. 数据截至 11-26). When the data stop before `as_of` (both given), the days from
     `data_through` to as_of (capped at the series' last date) are shaded with a dotted line at data_through.
+    Numbers follow `shopkr.app.numbers` for the KR's `unit` in `lang`: the y axis in 万/亿 (zh) or K/M (en) for
+    large amounts and counts, the hover text exactly as the page and the CLI write the value.
     """
     fig = go.Figure()
     known = series.dropna(subset=["value"]) if "value" in series else series.iloc[0:0]
+    hover = "%{x|%m-%d} %{customdata}<extra>%{fullData.name}</extra>"
     if "pace" in series and series["pace"].notna().any():
         fig.add_trace(
             go.Scatter(
@@ -77,6 +89,8 @@ def progress(
                 name=labels["pace"],
                 mode="lines",
                 line={"color": MUTED, "dash": "dot", "width": 1.5},
+                customdata=numbers.hover_texts(series["pace"], unit, lang),
+                hovertemplate=hover,
             )
         )
     if "target" in series and series["target"].notna().any():
@@ -87,6 +101,8 @@ def progress(
                 name=labels["target"],
                 mode="lines",
                 line={"color": BAND["green"], "dash": "dash", "width": 1.5},
+                customdata=numbers.hover_texts(series["target"], unit, lang),
+                hovertemplate=hover,
             )
         )
     fig.add_trace(
@@ -97,11 +113,14 @@ def progress(
             mode="lines+markers",
             line={"color": ACCENT, "width": 2.5},
             marker={"size": 4},
+            customdata=numbers.hover_texts(known["value"], unit, lang),
+            hovertemplate=hover,
         )
     )
     if data_through is not None and as_of is not None and len(series):
         _mark_data_gap(fig, data_through, min(as_of, max(series["date"])), labels.get("data_through"))
-    fig.update_yaxes(tickformat=tick_format(unit))
+    shown = [series[c] for c in ("value", "target", "pace") if c in series]
+    fig.update_yaxes(**numbers.axis(pd.concat(shown) if shown else [], unit, lang, digits=_axis_digits(unit)))
     fig.update_xaxes(tickformat="%m-%d")  # 11-26, as 生意参谋 and the pages write dates
     return _layout(fig, title, height)
 
@@ -162,7 +181,7 @@ def objective_bars(objectives: pd.DataFrame, score_label: str, height: int | Non
             text=df["text"],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{y}<br>" + score_label + " %{x:.2f}<extra></extra>",
+            hovertemplate="%{y}<br>" + score_label + " %{x:" + numbers.plotly_format("score") + "}<extra></extra>",
         )
     )
     for x in (0.4, 0.7):
@@ -195,17 +214,26 @@ def alignment_sunburst(nodes: pd.DataFrame, root_label: str, height: int = 420) 
     return _layout(fig, None, height)
 
 
-def shop_attainment(shops: pd.DataFrame, labels: Mapping[str, str], height: int = 300) -> go.Figure:
-    """Per shop: GMV to date, projected GMV and the target, side by side (columns shop, value, projected, target)."""
+def shop_attainment(shops: pd.DataFrame, labels: Mapping[str, str], height: int = 300, lang: Lang = "zh") -> go.Figure:
+    """Per shop: GMV to date, projected GMV and the target, side by side (columns shop, value, projected, target).
+    Amounts follow `shopkr.app.numbers` (unit yuan) in `lang`: a 万/亿 (zh) or K/M (en) axis, exact hover."""
     fig = go.Figure()
     names = [plain(x) for x in shops["shop"]]
-    fig.add_trace(go.Bar(x=names, y=shops["value"], name=labels["value"], marker_color=ACCENT))
-    fig.add_trace(go.Bar(x=names, y=shops["projected"], name=labels["projected"], marker_color="#9bb9f0"))
+    hover = "%{x}<br>%{customdata}<extra>%{fullData.name}</extra>"
+
+    def money(column: str) -> dict[str, object]:
+        return {"customdata": numbers.hover_texts(shops[column], "yuan", lang), "hovertemplate": hover}
+
+    fig.add_trace(go.Bar(x=names, y=shops["value"], name=labels["value"], marker_color=ACCENT, **money("value")))
+    fig.add_trace(
+        go.Bar(x=names, y=shops["projected"], name=labels["projected"], marker_color="#9bb9f0", **money("projected"))
+    )
     fig.add_trace(
         go.Scatter(
             x=names,
             y=shops["target"],
             name=labels["target"],
+            **money("target"),
             mode="markers",
             marker={
                 "symbol": "line-ew-open",
@@ -216,7 +244,8 @@ def shop_attainment(shops: pd.DataFrame, labels: Mapping[str, str], height: int 
         )
     )
     fig.update_layout(barmode="group")
-    fig.update_yaxes(tickformat=",.0f")
+    amounts = pd.concat([shops["value"], shops["projected"], shops["target"]])
+    fig.update_yaxes(**numbers.axis(amounts, "yuan", lang, zero=True))
     return _layout(fig, None, height)
 
 
@@ -288,7 +317,7 @@ def score_grid(grid: pd.DataFrame, labels: Mapping[str, str], height: int | None
     for r in grid.itertuples(index=False):
         colour = band(r.score, r.status)
         z.loc[r.person, str(r.cycle)] = order[colour]
-        text.loc[r.person, str(r.cycle)] = "–" if colour == "grey" else f"{r.score:.2f}"
+        text.loc[r.person, str(r.cycle)] = numbers.DASH if colour == "grey" else numbers.fmt(r.score, "score")
         count.loc[r.person, str(r.cycle)] = str(r.objectives)
     rows = people[::-1]  # first person on top
     scale = [[i / 3, BAND[name]] for name, i in order.items()]
@@ -340,6 +369,7 @@ def forest(
     (axis title) and "control" (the name of the dotted line)."""
     df = rows.iloc[::-1]
     known = df.dropna(subset=["rate"])
+    pct = numbers.plotly_format("rate")  # 2.67%, as the verdict and the tables write a rate
     symbols = ["diamond" if r == "control" else "star" if r == "winner" else "circle" for r in known["role"]]
     sizes = [13 if r in ("control", "winner") else 9 for r in known["role"]]
     fig = go.Figure(
@@ -348,7 +378,8 @@ def forest(
             y=[plain(x) for x in known["label"]],
             mode="markers+text",
             text=[
-                "" if role == "control" else f"{r:.2%}" for r, role in zip(known["rate"], known["role"], strict=True)
+                "" if role == "control" else numbers.fmt(r, "rate")
+                for r, role in zip(known["rate"], known["role"], strict=True)
             ],
             textposition="top center",
             textfont={"size": 11, "color": MUTED},
@@ -363,7 +394,8 @@ def forest(
                 "color": "#9aa5b1",
             },
             customdata=known[["ci_low", "ci_high"]].to_numpy(),
-            hovertemplate="%{y}<br>%{x:.2%} (95%: %{customdata[0]:.2%} – %{customdata[1]:.2%})<extra></extra>",
+            hovertemplate=f"%{{y}}<br>%{{x:{pct}}} (95%: %{{customdata[0]:{pct}}} – %{{customdata[1]:{pct}}})"
+            "<extra></extra>",
             showlegend=False,
         )
     )
@@ -377,11 +409,11 @@ def forest(
             yref="paper",
             yanchor="bottom",
             showarrow=False,
-            text=f"{labels['control']} {rate:.2%}",
+            text=f"{labels['control']} {numbers.fmt(rate, 'rate')}",
             font={"size": 11, "color": INK},
         )
     fig.update_yaxes(categoryorder="array", categoryarray=[plain(x) for x in df["label"]], showgrid=False)
-    fig.update_xaxes(tickformat=".1%", title=labels["rate"], showgrid=True, gridcolor="#eef1f4")
+    fig.update_xaxes(tickformat=tick_format("rate"), title=labels["rate"], showgrid=True, gridcolor="#eef1f4")
     fig = _layout(fig, None, height or max(220, 44 * len(df) + 80))
     fig.update_layout(margin={"t": 30})
     return fig
@@ -403,10 +435,10 @@ def daily_rates(daily: pd.DataFrame, colours: Mapping[str, str], control: str, h
                     "dash": "dash" if cid == control else "solid",
                 },
                 marker={"size": 4},
-                hovertemplate="%{x|%m-%d} %{y:.2%}<extra>%{fullData.name}</extra>",
+                hovertemplate="%{x|%m-%d} %{y:" + numbers.plotly_format("rate") + "}<extra>%{fullData.name}</extra>",
             )
         )
-    fig.update_yaxes(tickformat=".1%")
+    fig.update_yaxes(tickformat=tick_format("rate"))
     fig.update_xaxes(tickformat="%m-%d")
     return _layout(fig, None, height)
 
@@ -428,6 +460,7 @@ def daily_shares(daily: pd.DataFrame, colours: Mapping[str, str], intended_label
                 hoverinfo="skip",
             )
         )
+    share = numbers.plotly_format("rate", digits=1)  # 33.3%
     for cid, part in daily.groupby("creative_id", sort=False):
         colour = colours.get(cid, MUTED)
         if intended.nunique() > 1:
@@ -449,9 +482,9 @@ def daily_shares(daily: pd.DataFrame, colours: Mapping[str, str], intended_label
                 mode="lines+markers",
                 line={"color": colour, "width": 1.6},
                 marker={"size": 4},
-                hovertemplate="%{x|%m-%d} %{y:.1%}<extra>%{fullData.name}</extra>",
+                hovertemplate="%{x|%m-%d} %{y:" + share + "}<extra>%{fullData.name}</extra>",
             )
         )
-    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    fig.update_yaxes(tickformat=numbers.plotly_format("rate", digits=0), rangemode="tozero")
     fig.update_xaxes(tickformat="%m-%d")
     return _layout(fig, None, height)

@@ -1,4 +1,9 @@
-"""The commands behind `python -m shopkr` other than `import` (OKRs, scores, reports, A/B tests, status)."""
+"""The commands behind `python -m shopkr` other than `import` (OKRs, scores, reports, A/B tests, status).
+
+Each command imports what it uses inside its function, so a command pays only for its own modules:
+`score` never loads scipy/statsmodels (the A/B statistics) and `status` not pydantic (the OKR models).
+tests/test_cli_imports.py checks this in a fresh process.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +12,19 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from shopkr.app import ab_report, score_text
-from shopkr.data import closing, importer, queries, store
-from shopkr.domain import engine
-from shopkr.domain.okr import (
-    Cycle,
-    OKRFile,
-    Problem,
-    dump_yaml,
-    implied_cycle,
-    merge_file,
-    parse_yaml,
-    resolve_cycles,
-    validate,
-)
+from shopkr.data import importer, store
+
+if TYPE_CHECKING:
+    from shopkr.app import ab_report
+    from shopkr.domain.okr import Cycle, OKRFile, Problem
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Print the coverage of each table per shop and the last imports."""
+    from shopkr.data import queries
+
     with store.connect(args.db) as con:
         cov = queries.coverage(con)
         hist = queries.import_history(con, limit=10)
@@ -45,12 +44,14 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def _read_okr_file(path: str) -> tuple[OKRFile | None, list[Problem]]:
+    from shopkr.domain.okr import Problem, parse_yaml, validate
+
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
-        return None, [Problem(path, f"cannot be read ({exc.strerror})")]
+        return None, [Problem(path, "okr.unreadable", params={"detail": exc.strerror})]
     except UnicodeDecodeError:
-        return None, [Problem(path, "is not UTF-8 text; save the YAML as UTF-8")]
+        return None, [Problem(path, "okr.not_utf8")]
     doc, problems = parse_yaml(text)
     if doc is None:
         return None, problems
@@ -58,12 +59,14 @@ def _read_okr_file(path: str) -> tuple[OKRFile | None, list[Problem]]:
 
 
 def _print_problems(problems: list[Problem]) -> None:
+    from shopkr.app.i18n import problem_line  # English, from the one translation table
+
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     for p in errors:
-        print(f"✗ error    {p}", file=sys.stderr)
+        print(f"✗ error    {problem_line(p)}", file=sys.stderr)
     for p in warnings:
-        print(f"! warning  {p}", file=sys.stderr)
+        print(f"! warning  {problem_line(p)}", file=sys.stderr)
 
 
 def cmd_okrs_check(args: argparse.Namespace) -> int:
@@ -81,6 +84,8 @@ def cmd_okrs_check(args: argparse.Namespace) -> int:
 def cmd_okrs_load(args: argparse.Namespace) -> int:
     """Validate, then store: the objectives of the cycles that have objectives in the file, and its tests, replace
     the stored ones. A load that would delete stored objectives lists them and needs --replace (else exit 1)."""
+    from shopkr.domain.okr import merge_file, validate
+
     new, problems = _read_okr_file(args.file)
     _print_problems(problems)
     if new is None:
@@ -136,6 +141,8 @@ def _print_objectives(objectives: list, stream) -> None:
 
 def cmd_okrs_export(args: argparse.Namespace) -> int:
     """Write the stored definitions back as YAML."""
+    from shopkr.domain.okr import OKRFile, dump_yaml
+
     with store.connect(args.db) as con:
         okrs = store.read_okrs(con)
     if args.cycle:
@@ -154,6 +161,8 @@ def cmd_okrs_export(args: argparse.Namespace) -> int:
 
 
 def _cycle_or_exit(okrs: OKRFile, cycle_id: str, *, with_objectives: bool = False) -> Cycle | None:
+    from shopkr.domain.okr import implied_cycle, resolve_cycles
+
     cycles = resolve_cycles(okrs)
     cycle = cycles.get(cycle_id) or (None if with_objectives else implied_cycle(cycle_id))
     used = sorted({o.cycle for o in okrs.objectives})
@@ -177,6 +186,9 @@ def cmd_okrs_lock(args: argparse.Namespace) -> int:
 
 def cmd_okrs_close(args: argparse.Namespace) -> int:
     """Freeze final grades of a cycle and print them."""
+    from shopkr.app import score_text
+    from shopkr.data import closing
+
     with store.connect(args.db) as con:
         okrs = store.read_okrs(con)
         if _cycle_or_exit(okrs, args.cycle, with_objectives=True) is None:
@@ -189,6 +201,8 @@ def cmd_okrs_close(args: argparse.Namespace) -> int:
 
 def cmd_okrs_history(args: argparse.Namespace) -> int:
     """Print the change history, newest first."""
+    from shopkr.data import queries
+
     with store.connect(args.db) as con:
         hist = queries.okr_history(con, args.cycle, args.limit)
     if hist.empty:
@@ -311,6 +325,9 @@ def cmd_demo_clear(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Print the owner's daily report (the same text as the 日报 button on My KRs)."""
+    from shopkr.app import score_text
+    from shopkr.domain import engine
+
     with store.connect(args.db) as con:
         okrs = store.read_okrs(con)
         day = args.as_of or dt.date.today()
@@ -329,6 +346,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     """Score a cycle and print a table, JSON or CSV (JSON and CSV at full precision; JSON never holds
     Infinity or NaN: allow_nan=False guards engine.to_json, which turns such numbers into null)."""
+    from shopkr.app import score_text
+    from shopkr.domain import engine
+
     with store.connect(args.db) as con:
         okrs = store.read_okrs(con)
         if not okrs.objectives:
@@ -340,7 +360,9 @@ def cmd_score(args: argparse.Namespace) -> int:
             return 1
         report = engine.score_cycle(con, okrs, cycle_id, args.as_of or today)
     if args.format == "json":
-        print(json.dumps(engine.to_json(report), ensure_ascii=False, indent=2, allow_nan=False))
+        from shopkr.app.i18n import cli_text
+
+        print(json.dumps(engine.to_json(report, cli_text), ensure_ascii=False, indent=2, allow_nan=False))
     elif args.format == "csv":
         sys.stdout.write(score_text.score_csv(report))
     else:
@@ -350,6 +372,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def cmd_abtest(args: argparse.Namespace) -> int:
     """Print one A/B test's numbers and verdict (table or JSON), or the list of tests. Exit 1 for an unknown id."""
+    from shopkr.app import ab_report
+
     with store.connect(args.db) as con:
         tests = store.read_okrs(con).ab_tests
         if args.list or not args.test_id:
@@ -369,6 +393,8 @@ def cmd_abtest(args: argparse.Namespace) -> int:
 
 
 def _print_test_list(reports: list[ab_report.TestReport], fmt: str, lang: str) -> int:
+    from shopkr.app import ab_report
+
     if fmt == "json":
         rows = [
             {

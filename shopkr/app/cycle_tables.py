@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from shopkr.app.i18n import Lang, t
+from shopkr.app.i18n import Lang, render, t
+from shopkr.app.numbers import fmt
 from shopkr.domain.engine import CycleReport, KRResult, ObjectiveResult
 
 STALE_AFTER_DAYS = 2
@@ -43,7 +44,7 @@ def objective_frame(report: CycleReport, levels: tuple[str, ...], lang: Lang) ->
                 "score": o.score,
                 "projected": o.projected_score,
                 "status": o.status,
-                "text": f"{o.score:.2f} · {t('status.' + o.status, lang)}",
+                "text": f"{fmt(o.score, 'score')} · {t('status.' + o.status, lang)}",
                 "level": t("level." + o.level, lang),
             }
         )
@@ -58,13 +59,13 @@ def alignment_nodes(report: CycleReport, lang: Lang) -> pd.DataFrame:
         # Plain text, one line per "\n": charts.alignment_sunburst escapes it for plotly and draws the breaks.
         hover = (
             f"{o.title}\n{o.owner} · {t('level.' + o.level, lang)}\n"
-            f"{t('ui.score', lang)} {o.score:.2f} · {t('status.' + o.status, lang)}"
+            f"{t('ui.score', lang)} {fmt(o.score, 'score')} · {t('status.' + o.status, lang)}"
         )
         rows.append(
             {
                 "id": o.id,
                 "parent": o.parent if o.parent in ids else "",
-                "label": f"{o.owner}\n{o.score:.2f}",
+                "label": f"{o.owner}\n{fmt(o.score, 'score')}",
                 "score": o.score,
                 "status": o.status,
                 "hover": hover,
@@ -125,7 +126,7 @@ def attention(report: CycleReport, today: dt.date, lang: Lang) -> list[Attention
         (k for k in report.key_results if k.status in order), key=lambda k: (order[k.status], k.projected_score)
     )
     for k in krs:
-        detail = k.message if k.status in ("no_data", "error") and k.message else _kr_line(k, lang)
+        detail = render(k.message, lang) if k.status in ("no_data", "error") and k.message else _kr_line(k, lang)
         items.append(
             Attention(k.status, f"{k.id} {k.title}：{detail}" if lang == "zh" else f"{k.id} {k.title}: {detail}", k.id)
         )
@@ -139,9 +140,9 @@ def attention(report: CycleReport, today: dt.date, lang: Lang) -> list[Attention
 
 def _kr_line(k: KRResult, lang: Lang) -> str:
     return (
-        f"{t('ui.score', lang)} {k.score:.2f}，{t('ui.projected', lang)} {k.projected_score:.2f}"
+        f"{t('ui.score', lang)} {fmt(k.score, 'score')}，{t('ui.projected', lang)} {fmt(k.projected_score, 'score')}"
         if lang == "zh"
-        else f"score {k.score:.2f}, projected {k.projected_score:.2f}"
+        else f"score {fmt(k.score, 'score')}, projected {fmt(k.projected_score, 'score')}"
     )
 
 

@@ -2,11 +2,18 @@
 
 `t(key, lang, **values)` formats the string for the language; unknown keys fall back to the key itself so a
 missing translation shows up in review instead of crashing a page.
+
+Messages from the lower layers are codes with parameters (`shopkr.domain.messages.Message`, `Problem`,
+`connectors.errors.ImportFileError.detail`): their texts are in this table too, keyed by code, and `render`
+turns one into words; the command line prints English through the same table (`problem_line`).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal, Protocol
+
+from shopkr.domain.messages import Message
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -432,119 +439,403 @@ STRINGS: dict[str, tuple[str, str]] = {
     "manage.problem.allowed": ("允许：{allowed}", "allowed: {allowed}"),
     "manage.problem.extras": ("（{extras}）", " ({extras})"),
     "manage.problem.sep": ("；", "; "),
-    "manage.problem.target_eq_start": (
-        "目标值等于起点，没有需要达成的进度",
-        "The target equals the start, so there is nothing to achieve",
-    ),
-    "manage.problem.rate_needs_start": (
-        "{metric} 是比率指标：请填写起点（例如 0.03）",
-        "{metric} is a rate: give its start (e.g. 0.03)",
-    ),
-    "manage.problem.sql_needs_start": ("SQL 类 KR 需要填写起点", "A SQL KR needs a start value"),
-    "manage.problem.needs_target": ("指标或 SQL 类 KR 需要填写目标值", "A metric or SQL KR needs a target"),
-    "manage.problem.one_measure": (
-        "KR 只能有一种衡量方式：指标、SQL 或手动评分（当前：{found}）",
-        "A KR needs exactly one of metric, SQL or manual score (found: {found})",
-    ),
-    "manage.problem.manual_range": ("手动评分必须在 0.0 到 1.0 之间", "A manual score must be between 0.0 and 1.0"),
-    "manage.problem.unknown_metric": ("指标库中没有这个指标", "Not a catalogue metric"),
-    "manage.problem.metric_level": (
-        "{metric} 不在 {table} 表中：换一个数据层级或指标",
-        "{metric} is not in {table}: pick another data level or metric",
-    ),
-    "manage.problem.unknown_filter": ("未知的筛选条件", "Unknown filter"),
-    "manage.problem.deadline_outside": ("截止日期不在周期内", "The deadline is outside its cycle"),
-    "manage.problem.ends_before": ("结束日期早于开始日期", "Ends before it starts"),
-    "manage.problem.duplicate_id": ("编号重复（{other} 也用了这个编号）", "Duplicate ID (also used at {other})"),
-    "manage.problem.id_taken": (
-        "这个编号已被其他目标、KR 或主图测试使用，请换一个",
-        "This ID is already used by another objective, KR or test: pick another",
-    ),
-    "manage.problem.unknown_cycle": ("无法识别的周期", "Unknown cycle"),
-    "manage.problem.no_objective": ("没有这个编号的目标", "No objective has this ID"),
-    "manage.problem.no_kr": ("没有这个编号的 KR", "No KR has this ID"),
-    "manage.problem.gone": (
-        "要修改的内容已不存在（可能刚被其他人删除），请刷新页面",
-        "What you are editing no longer exists (deleted elsewhere?); reload the page",
-    ),
-    "manage.problem.parent_level": (
-        "上级目标是{plevel}目标，层级不高于这个{level}目标",
-        "The parent is a {plevel} objective, not on a higher level than this {level} objective",
-    ),
-    "manage.problem.is_parent": (
-        "它是 {children} 的上级目标，不能删除：先为它们换一个上级目标或先删除它们",
-        "It is the parent of {children}: give them another parent or delete them first",
-    ),
-    "manage.problem.sql_empty": ("SQL 查询为空", "The query is empty"),
-    "manage.problem.sql_parse": ("SQL 无法解析：{detail}", "The query does not parse: {detail}"),
-    "manage.problem.sql_one": (
-        "只能写一条 SELECT 语句（当前 {n} 条）",
-        "Write exactly one SELECT statement (found {n})",
-    ),
-    "manage.problem.sql_select": (
-        "只允许 SELECT（或 WITH … SELECT），不能是 {kind}",
-        "Only SELECT (or WITH … SELECT) is allowed, not {kind}",
-    ),
-    "manage.problem.sql_param": ("未知参数 ${name}；可用：{allowed}", "Unknown parameter ${name}; allowed: {allowed}"),
-    "manage.problem.w_owner": (
-        "{owner} 在 {cycle} 有 {n} 个目标，OKR 方法建议最多 {max} 个：聚焦",
-        "{owner} has {n} objectives in {cycle}; the method says at most {max}: focus",
-    ),
-    "manage.problem.w_bottom_up": (
-        "{cycle} 的 {n} 个目标中只有 {k} 个自下而上，方法建议约一半",
-        "Only {k} of {n} objectives in {cycle} come bottom-up; the method suggests about half",
-    ),
-    "manage.problem.w_short": ("周期只有 {days} 天，短于一个月", "The cycle is {days} days, shorter than a month"),
-    "manage.problem.w_long": (
-        "周期有 {days} 天，长于一个季度：年度 OKR 只作方向，KR 请按季度或月度打分",
-        "The cycle is {days} days, longer than a quarter: annual OKRs are guidance; score KRs quarterly or monthly",
-    ),
-    "manage.problem.w_krs": ("有 {n} 个 KR，OKR 方法建议最多 {max} 个", "{n} KRs; the method says at most {max}"),
-    "manage.problem.w_repeat": (
-        "照搬了上级目标的 KR {kr}：说明本团队要改变什么，而不是把上级 KR 抄下来",
-        "Repeats KR {kr} of the parent: say what this team will change instead of copying the KR down",
-    ),
-    "manage.problem.w_same_kr": ("与上级 KR {kr} 的指标和目标完全相同", "Same measure and target as parent KR {kr}"),
-    "manage.problem.unknown_field": ("未知字段", "Unknown field"),
-    "manage.problem.unknown_section": ("未知的部分", "Unknown section"),
-    "manage.problem.not_list": ("必须是列表", "Must be a list"),
-    "manage.problem.required": ("必填", "Required"),
-    "manage.problem.not_number": ("应为数字", "Must be a number"),
-    "manage.problem.not_date": ("应为日期，例如 2026-12-15", "Must be a date such as 2026-12-15"),
-    "manage.problem.wrong_type": ("格式不对", "Wrong kind of value"),
-    "manage.problem.greater_than": ("必须大于 {limit}", "Must be greater than {limit}"),
-    "manage.problem.not_allowed": ("不是允许的取值", "Not an allowed value"),
-    "manage.problem.bad_yaml": ("不是有效的 YAML：{detail}", "Not valid YAML: {detail}"),
-    "manage.problem.not_mapping": (
+    # --- messages: codes with parameters (shopkr/domain/messages.CODES, connectors/errors.CODES), see render() ---
+    # OKR file validation (shopkr/domain/okr.py)
+    "okr.bad_yaml": ("不是有效的 YAML：{detail}", "not valid YAML: {detail}"),
+    "okr.not_mapping": (
         "文件必须是包含 cycles/objectives/ab_tests 的映射",
-        "The file must be a mapping with cycles/objectives/ab_tests",
+        "the file must be a mapping with cycles/objectives/ab_tests",
     ),
-    "manage.problem.not_utf8": ("不是 UTF-8 文本：请把 YAML 另存为 UTF-8", "Not UTF-8 text: save the YAML as UTF-8"),
-    "manage.problem.rate_percent": (
-        "{metric} 是比率：请写成 0 到 1 之间的小数（3.5% 写 0.035）；是不是想写 {suggestion}？",
-        "{metric} is a rate: write it as a fraction between 0 and 1 (0.035 for 3.5%); did you mean {suggestion}?",
+    "okr.unknown_section": ("未知的部分", "unknown section"),
+    "okr.not_list": ("必须是列表", "must be a list"),
+    "okr.not_utf8": ("不是 UTF-8 文本：请把 YAML 另存为 UTF-8", "is not UTF-8 text; save the YAML as UTF-8"),
+    "okr.unreadable": ("无法读取（{detail}）", "cannot be read ({detail})"),
+    "okr.ends_before": ("结束日期早于开始日期", "ends before it starts"),
+    "okr.duplicate_id": ("编号重复（{other} 也用了这个编号）", "duplicate id (also at {other})"),
+    "okr.unknown_cycle": ("无法识别的周期", "unknown cycle"),
+    "okr.no_objective": ("没有这个编号的目标", "no objective has this id"),
+    "okr.parent_level": (
+        "上级目标是{plevel}目标，层级不高于这个{level}目标",
+        "the parent is a {plevel} objective, not on a higher level than this {level} objective",
     ),
-    "manage.problem.rate_fraction": (
+    "okr.variant_twice": ("同一个素材ID列了两次", "a creative id is listed twice"),
+    "okr.control_not_variant": ("对照图不在参与测试的图中", "is not one of the variants"),
+    "okr.weights": ("每张图需要一个大于 0 的权重", "needs one positive weight per variant"),
+    "okr.one_measure": (
+        "KR 只能有一种衡量方式：指标、SQL 或手动评分（当前：{found}）",
+        "a KR needs exactly one of metric, sql or manual (found: {found})",
+    ),
+    "okr.found_none": ("无", "none"),
+    "okr.unknown_filter": ("未知的筛选条件", "unknown filter"),
+    "okr.manual_range": ("手动评分必须在 0.0 到 1.0 之间", "a manual score must be between 0.0 and 1.0"),
+    "okr.needs_target": ("指标或 SQL 类 KR 需要填写目标值", "a metric or SQL KR needs a target (amount)"),
+    "okr.unknown_metric": ("指标库中没有这个指标", "unknown metric"),
+    "okr.filter_not_in_table": (
+        "{table} 表没有 {name}：去掉这个筛选条件，或设置数据层级",
+        "{table} has no {name}: remove the filter or set level",
+    ),
+    "okr.metric_level": ("{metric} 不在 {table} 表中：换一个数据层级或指标", "{metric} is not in {table}"),
+    "okr.rate_needs_start": (
+        "{metric} 是比率指标：请填写起点（例如 0.03）",
+        "{metric} is a rate: say where it starts (e.g. start: 0.03)",
+    ),
+    "okr.rate_fraction": (
         "{metric} 是比率：请写成 0 到 1 之间的小数（3.5% 写 0.035）",
         "{metric} is a rate: write it as a fraction between 0 and 1 (0.035 for 3.5%)",
     ),
-    "manage.problem.sql_start_default": (
-        "SQL 类 KR {kr} 没有填写起点，按 0 计分；如果查询返回的是比率，请填写起点（例如 0.03）",
-        "SQL KR {kr} has no start, so it is scored from 0; set a start when the query returns a rate (e.g. 0.03)",
+    "okr.rate_percent": (
+        "{metric} 是比率：请写成 0 到 1 之间的小数（3.5% 写 0.035）；是不是想写 {suggestion:.10g}？",
+        "{metric} is a rate: write it as a fraction between 0 and 1 (0.035 for 3.5%); did you mean {suggestion:.10g}?",
     ),
-    "manage.problem.sql_too_long": (
-        "SQL 查询有 {n} 个字符，超过上限 {max}：请写得更短（在 SQL 里求和，而不是逐个列出数值）",
-        "The query is {n} characters long, over the limit of {max}: write it shorter (sum in SQL instead of "
+    "okr.sql_start_default": (
+        "SQL 类 KR {kr} 没有填写起点，按 0 计分；如果查询返回的是比率，请填写起点（例如 0.03）",
+        "SQL KR {kr} has no start, so it is scored from 0; set start when the query returns a rate (e.g. start: 0.03)",
+    ),
+    "okr.target_eq_start": (
+        "目标值等于起点，没有需要达成的进度",
+        "the target equals the start, so there is nothing to achieve",
+    ),
+    "okr.deadline_outside": ("截止日期不在周期内", "is outside its cycle"),
+    "okr.w_owner": (
+        "{owner} 在 {cycle} 有 {n} 个目标，OKR 方法建议最多 {max} 个：聚焦",
+        "{owner} has {n} objectives in {cycle}; the method says at most {max}: focus",
+    ),
+    "okr.w_bottom_up": (
+        "{cycle} 的 {n} 个目标中只有 {k} 个自下而上，方法建议约一半",
+        "only {k} of {n} objectives in {cycle} come bottom-up; the method suggests about half",
+    ),
+    "okr.w_short": ("周期只有 {days} 天，短于一个月", "is {days} days, shorter than a month"),
+    "okr.w_long": (
+        "周期有 {days} 天，长于一个季度：年度 OKR 只作方向，KR 请按季度或月度打分",
+        "is {days} days, longer than a quarter: annual OKRs are guidance; score KRs in quarterly or monthly cycles",
+    ),
+    "okr.w_krs": ("有 {n} 个 KR，OKR 方法建议最多 {max} 个", "{n} KRs; the method says at most {max}"),
+    "okr.w_repeat": (
+        "照搬了上级目标的 KR {kr}：说明本团队要改变什么，而不是把上级 KR 抄下来",
+        "repeats KR {kr} of the parent objective; a KR of the level above is not copied down as an objective: say "
+        "what this team will change",
+    ),
+    "okr.w_same_kr": ("与上级 KR {kr} 的指标和目标完全相同", "is the same measure and target as parent KR {kr}"),
+    "okr.allowed_cycle": (
+        "在 cycles: 下声明的周期，或 2026-Q4、2026-11、2026 这样的编号",
+        "a cycle declared under cycles:, or an id like 2026-Q4, 2026-11, 2026",
+    ),
+    "okr.allowed_level_order": ("公司 > 部门 > 团队 > 个人", "company > department > team > individual"),
+    "okr.allowed_filter_level": (
+        "按商品ID筛选用 level: product，按素材ID筛选用 level: creative",
+        "level: product for product_id, level: creative for creative_id",
+    ),
+    "okr.allowed_metric_levels": ("数据层级 {levels}", "levels {levels}"),
+    "okr.allowed_dates": ("{start} 至 {end}", "{start} to {end}"),
+    # pydantic's error types in the OKR file (shopkr/domain/messages.pydantic_message)
+    "pydantic.missing": ("必填", "Field required"),
+    "pydantic.extra_forbidden": ("未知字段", "unknown field"),
+    "pydantic.literal_error": ("不是允许的取值", "Input should be {expected}"),
+    "pydantic.number": ("应为数字", "Input should be a valid number"),
+    "pydantic.finite_number": ("应为有限的数字（不能是 .inf 或 .nan）", "Input should be a finite number"),
+    "pydantic.date": ("应为日期，例如 2026-12-15", "Input should be a valid date such as 2026-12-15"),
+    "pydantic.string": ("应为文字", "Input should be a valid string"),
+    "pydantic.list": ("应为列表", "Input should be a valid list"),
+    "pydantic.mapping": ("应为映射（名称: 值）", "Input should be a valid dictionary"),
+    "pydantic.bool": ("应为 true 或 false", "Input should be a valid boolean"),
+    "pydantic.greater_than": ("必须大于 {gt}", "Input should be greater than {gt}"),
+    "pydantic.greater_than_equal": ("必须大于或等于 {ge}", "Input should be greater than or equal to {ge}"),
+    "pydantic.less_than": ("必须小于 {lt}", "Input should be less than {lt}"),
+    "pydantic.less_than_equal": ("必须小于或等于 {le}", "Input should be less than or equal to {le}"),
+    "pydantic.too_short": (
+        "至少需要 {min_length} 项（当前 {actual_length} 项）",
+        "List should have at least {min_length} items, not {actual_length}",
+    ),
+    "pydantic.too_long": (
+        "最多 {max_length} 项（当前 {actual_length} 项）",
+        "List should have at most {max_length} items, not {actual_length}",
+    ),
+    "pydantic.other": ("格式不对（{type}）", "Wrong kind of value ({type})"),
+    # edits on OKR管理 (shopkr/app/okr_form.py)
+    "edit.id_taken": (
+        "这个编号已被其他目标、KR 或主图测试使用，请换一个",
+        "the id is already used by another {what}, objective, KR or test",
+    ),
+    "edit.what_objective": ("目标", "objective"),
+    "edit.what_kr": ("KR", "KR"),
+    "edit.objective_gone": (
+        "要修改的目标已不存在（可能刚被其他人删除），请刷新页面",
+        "this objective no longer exists (changed elsewhere)",
+    ),
+    "edit.kr_gone": (
+        "要修改的 KR 已不存在（可能刚被其他人删除），请刷新页面",
+        "this KR no longer exists (changed elsewhere)",
+    ),
+    "edit.no_kr": ("没有这个编号的 KR", "no KR has this id"),
+    "edit.is_parent": (
+        "它是 {children} 的上级目标，不能删除：先为它们换一个上级目标或先删除它们",
+        "is the parent of {children}: give them another parent or delete them first",
+    ),
+    # custom KR SQL (shopkr/domain/metrics.py)
+    "sql.empty": ("SQL 查询为空", "the query is empty"),
+    "sql.too_long": (
+        "SQL 查询有 {n:,} 个字符，超过上限 {max:,}：请写得更短（在 SQL 里求和，而不是逐个列出数值）",
+        "the query is {n:,} characters long, over the limit of {max:,}: write it shorter (sum in SQL instead of "
         "listing values)",
     ),
-    "manage.problem.sql_joins": (
+    "sql.parse": ("SQL 无法解析：{detail}", "the query does not parse: {detail}"),
+    "sql.one_statement": ("只能写一条 SELECT 语句（当前 {n} 条）", "write exactly one SELECT statement (found {n})"),
+    "sql.select_only": (
+        "只允许 SELECT（或 WITH … SELECT），不能是 {kind}",
+        "only SELECT (or WITH ... SELECT) is allowed, not {kind}",
+    ),
+    "sql.unknown_param": ("未知参数 ${name}；可用：{allowed}", "unknown parameter ${name}; allowed: {allowed}"),
+    "sql.joins": (
         "SQL 查询有 {n} 个连接和子查询，超过上限 {max}：请少连接几张表（KR 需要的数据通常在一张标准表里）",
-        "The query has {n} joins and subqueries, over the limit of {max}: join fewer tables (one canonical table "
+        "the query has {n} joins and subqueries, over the limit of {max}: join fewer tables (one canonical table "
         "usually holds what a KR needs)",
     ),
-    "manage.problem.not_finite": (
-        "应为有限的数字（不能是 .inf 或 .nan）",
-        "Must be a finite number (not .inf or .nan)",
+    "sql.timeout": (
+        "SQL 查询超过 {seconds:g} 秒，已停止：请简化查询或缩小数据范围",
+        "the query took longer than {seconds:g} s and was stopped",
+    ),
+    "sql.failed": ("SQL 查询出错：{detail}", "the query failed: {detail}"),
+    "sql.shape": (
+        "SQL 查询必须只返回一个数字（一行一列），实际返回 {rows} 行 × {columns} 列",
+        "the query must return exactly one number (one row, one column); it returned {rows} rows x {columns} columns",
+    ),
+    "sql.not_number": ("SQL 查询返回了 {value}，不是数字", "the query returned {value}, not a number"),
+    "sql.not_finite": ("SQL 查询返回了 {value}，不是有限的数字", "the query returned {value}, not a finite number"),
+    # why a KR has no value (shopkr/domain/engine.py)
+    "kr.no_rows": (
+        "{start} 至 {end} 没有 {scope} 的数据（{table} 表）：请导入导出文件",
+        "no {table} rows for {scope} between {start} and {end}: import the exports",
+    ),
+    "kr.no_values": (
+        "{scope} 的数据（{table} 表）没有 {columns} 的值",
+        "{table} rows for {scope} have no {columns} values",
+    ),
+    "kr.all_shops": ("全部店铺", "all shops"),
+    "kr.sql_null": ("SQL 查询在这段时间没有返回值（NULL）", "the query returned no value (NULL) for this window"),
+    "kr.not_finite": (
+        "{fields} 不是有限的数字（合计溢出）：请检查导入的金额",
+        "{fields} is not a finite number (the sums overflow): check the imported amounts",
+    ),
+    "kr.frozen": ("周期结算时冻结的最终成绩", "final grade frozen when the cycle was closed"),
+    # imports beyond the connectors (shopkr/data/importer.py)
+    "import.note.identical": ("与 {at} 导入的 {name} 完全相同", "identical to {name} imported {at}"),
+    "import.note.already": ("已经导入过", "already imported"),
+    "import.error.unexpected": ("{file}：意外错误（{detail}）", "{file}: unexpected error ({detail})"),
+    "import.error.write_failed": ("{file}：写入数据库失败（{detail}）", "{file}: writing failed ({detail})"),
+    # a file that cannot be imported (connectors/): file (place): reason Found 'value', expected ...
+    "file.error": ("{file}{place}：{reason}{found}", "{file}{place}: {reason}{found}"),
+    "file.place": ("（{parts}）", " ({parts})"),
+    "file.sheet": ("工作表 {sheet}", "sheet {sheet}"),
+    "file.row": ("第 {row} 行", "row {row}"),
+    "file.column": ("列 {column}", "column {column}"),
+    "file.found": ("当前值：{value!r}。", " Found {value!r}."),
+    "file.found_expected": ("当前值：{value!r}，应为{expected}。", " Found {value!r}, expected {expected}."),
+    "file.expected.date": (
+        "日期，例如 2026-11-07、2026/11/7、20261107 或 Excel 日期，每行一天（不是时间段），在 {min} 至 {max} 之间",
+        "a date such as 2026-11-07, 2026/11/7, 20261107 or an Excel date, one day per row (not a period), from "
+        "{min} to {max}",
+    ),
+    "file.expected.int": (
+        "大于或等于 0 的整数，例如 1,391（没有数据写 -）",
+        "a whole number of zero or more such as 1,391 (or - for none)",
+    ),
+    "file.expected.money": (
+        "以元为单位的金额，例如 1,391.50（没有数据写 -）",
+        "an amount in yuan such as 1,391.50 (or - for none)",
+    ),
+    "file.expected.id": (
+        "文本形式的 ID；像 7.6E+18 这样的值说明 Excel 已经把它四舍五入了：请重新导出，或把这一列设为文本格式",
+        "an ID kept as text; a value like 7.6E+18 means Excel rounded it: re-export or format the column as text",
+    ),
+    "file.expected.text": ("最多 {max:,} 个字符的文字", "text of at most {max:,} characters"),
+    "file.expected.platform": ("平台名称", "a platform name"),
+    "file.expected.platforms": ("以下之一：{platforms}", "one of {platforms}"),
+    "file.no_platform_column": (
+        "文件没有 platform 列。请添加这一列，或指定平台（{platforms}）。",
+        "the file has no platform column. Add one, or pass --platform ({platforms}).",
+    ),
+    "file.no_date_column": ("没有找到日期列。", "no date column found."),
+    "file.duplicate_headers": (
+        "{first} 列和 {other} 列的表头都是 {header!r}，但数值不同（{left} 和 {right}），无法判断哪一列是对的。"
+        "删除或重命名其中一列后再导入。",
+        "columns {first} and {other} are both headed {header!r} but hold different values ({left} and {right}), so "
+        "ShopKR cannot tell which one is right. Delete or rename one of them and import again.",
+    ),
+    "file.unknown_platform": ("未知的平台。", "unknown platform."),
+    "file.empty_platform": (
+        "platform 单元格为空。请填写，或指定平台。",
+        "the platform cell is empty. Fill it in, or pass --platform.",
+    ),
+    "file.no_key_column": ("没有 {column} 列。", "no column for {column}."),
+    "file.empty_key": ("{column} 单元格为空，但这一行有数据。", "the {column} cell is empty but the row has data."),
+    "file.duplicate_rows": (
+        "第 {rows} 行的 {key} 相同（{values}）。每个键只能有一行：请删除重复的行。",
+        "rows {rows} have the same {key} ({values}). One row per key is expected; remove the copies.",
+    ),
+    "file.extra_cells": (
+        "这一行的单元格比表头的 {columns} 列多。没加引号的逗号（例如 1,391）会把一个值拆成两格，使后面的数据错位。"
+        "请重新导出，或用 Excel 打开后另存为 .xlsx。",
+        "the row has more cells than the header has columns ({columns}). A value written with an unquoted comma "
+        "(such as 1,391 without quotes) splits into two cells and shifts the rest of the row. Export the file again, "
+        "or open it in Excel and save it as .xlsx.",
+    ),
+    "file.unreadable_cell": ("这个单元格无法读取。", "this cell cannot be read."),
+    "file.date_period": (
+        "日期是一个时间段，说明文件是多天的汇总。请按天导出，每行一天（日/按天）。",
+        "the date is a period, so the file is a multi-day summary. Export one day per row (日/按天).",
+    ),
+    "file.date_range": (
+        "日期不在 {min} 至 {max} 之间，不可能是导出文件里的业务日期。",
+        "the date is outside {min}..{max}, so it cannot be a business day of an export.",
+    ),
+    "file.percent_in_number": (
+        "应为数量或金额的地方是一个百分比。",
+        "a percentage stands where a count or amount belongs.",
+    ),
+    "file.negative_count": (
+        "数量（访客、买家、订单、曝光、点击……）不能是负数。",
+        "a count (visitors, buyers, orders, impressions, clicks, ...) cannot be negative.",
+    ),
+    "file.cell_too_long": (
+        "单元格超过 {max:,} 个字符；导出文件不会有这么长的单元格。",
+        "the cell is longer than {max:,} characters; exports never have cells this long.",
+    ),
+    "file.cell_too_long_kb": (
+        "有单元格超过 {kb} KB（{max:,} 个字符）；导出文件不会有这么长的单元格，文件已损坏或不是导出文件。请重新下载。",
+        "a cell is longer than {kb} KB ({max:,} characters); exports never have cells this long, so the file is "
+        "damaged or not an export. Download it again.",
+    ),
+    "file.unsplittable": (
+        "文字无法拆分成单元格（{detail}）。请重新下载文件。",
+        "the text cannot be split into cells ({detail}). Download the file again.",
+    ),
+    "file.empty": (
+        "文件是空的（0 行）。请重新下载导出文件。",
+        "the file is empty (0 rows). Download the export again.",
+    ),
+    "file.html": (
+        "文件是一个 HTML 网页，不是导出文件。用 Excel 打开并另存为 .xlsx，再导入。",
+        "the file is an HTML page, not an export. Open it in Excel and save it as .xlsx, then import that.",
+    ),
+    "file.workbook": ("{kind} 文件无法读取：{reason}", "the {kind} file cannot be read: {reason}"),
+    "file.encoding": (
+        "文字编码既不是 UTF-8 也不是 GBK/GB18030（也不是 UTF-16）。请在 Excel 里另存为「CSV UTF-8」或 .xlsx。",
+        "the text is neither UTF-8 nor GBK/GB18030 (nor UTF-16). Save it from Excel as 'CSV UTF-8' or as .xlsx.",
+    ),
+    "file.binary": (
+        "文件是二进制内容，既不是 CSV 文字，也不是 Excel 文件。",
+        "the file is binary, not CSV text, and not an Excel file either.",
+    ),
+    "file.cut_off": (
+        "文件在第 {row} 行被截断（最后一行不完整）：下载没有完成。请重新下载。",
+        "the file looks cut off at row {row} (the last row is incomplete): the download did not finish. Download it "
+        "again.",
+    ),
+    "file.missing_sheet": (
+        "工作簿有工作表 {sheets}，但没有包含全部行的 {wanted} 工作表。请重新下载带 {wanted} 工作表的{label}导出。",
+        "the workbook has sheets {sheets} but no {wanted} sheet with all rows. Download the {label} export again "
+        "with the {wanted} sheet.",
+    ),
+    "file.period_by_name": (
+        "这个{label}导出没有{date}列，文件名覆盖 {first} 至 {last}：这是多天的汇总，无法拆分到每一天。"
+        "请每个文件只下载一天，或{hint}。",
+        "this {label} export has no {date} column and its name covers {first} to {last}: a summary over several "
+        "days, which cannot be split into days. Download one day per file, or {hint}.",
+    ),
+    "file.period": (
+        "这个{label}导出没有{date}列：这是一段时间的汇总，无法拆分到每一天。请{hint}。",
+        "this {label} export has no {date} column: it is a summary over a period, which cannot be split into days. "
+        "Instead, {hint}.",
+    ),
+    "file.per_day.default": (
+        "导出按天（按天/分日）的报表，每行一天",
+        "export the per-day report (按天/分日), one row per day",
+    ),
+    "file.per_day.sycm_shop": (
+        "按日导出店铺整体（按日），或每个文件一天",
+        "export 店铺整体 by day (按日), or one day per file",
+    ),
+    "file.per_day.sycm_products": (
+        "每次只下载一天（日）的商品排行，让文件名写明那一天",
+        "download 商品排行 one day at a time (日), so that the file name names that day",
+    ),
+    "file.per_day.qianchuan_creatives": (
+        "下载分日报表：在千川里把时间粒度选为「分日」，再导出",
+        "download the per-day (分日) report: in 千川 choose 分日 as the time granularity, then export",
+    ),
+    "file.unknown_export": (
+        "不是能识别的导出文件（列：{columns}{more}）。已尝试：{tried}；通用文件需要 date 列和一个指标列，"
+        "例如 gmv、visitors、buyers。",
+        "not a known export (columns: {columns}{more}). Tried: {tried}; generic files need a 'date' column and a "
+        "metric column named like gmv, visitors, buyers.",
+    ),
+    "file.lacks": ("{label} 缺少 {columns}", "{label} lacks {columns}"),
+    "file.unknown_platform_option": (
+        "未知的平台 {platform!r}；请使用以下之一：{platforms}。",
+        "unknown platform {platform!r}; use one of {platforms}.",
+    ),
+    "file.not_a_table": ("无法作为表格读取（{detail}）。", "cannot be read as a table ({detail})."),
+    "file.no_rows": (
+        "文件只有表头，没有数据行。请导出有数据的日期。",
+        "the file has a header but no data rows. Export a day that has data.",
+    ),
+    "file.not_regular": (
+        "不是普通文件（而是管道、设备或套接字）。请导入保存好的导出文件。",
+        "is not a regular file (a pipe, device or socket). Import a saved export file instead.",
+    ),
+    "file.os_error": ("无法读取（{detail}）。", "cannot be read ({detail})."),
+    "file.note.date_from_name": (
+        "日期 {date} 取自文件名（文件里没有日期列）",
+        "date {date} taken from the file name (the file has no date column)",
+    ),
+    "file.note.repeated_headers": ("跳过了 {n} 行重复的表头", "{n} repeated header rows skipped"),
+    "file.note.ignored": ("忽略的列：{columns}", "ignored columns: {columns}"),
+    "file.workbook_too_large": (
+        "工作表 {sheet!r} 有 {rows:,} 行 × {columns:,} 列，超过任何导出文件的大小（最多 {max_columns:,} 列、"
+        "{max_cells:,} 个单元格）。{far}请删除表格以外的内容（在 Excel 里按 Ctrl+End 跳到最后一个单元格），保存后"
+        "再导入；或重新下载导出文件。",
+        "sheet {sheet!r} spans {rows:,} rows x {columns:,} columns, more than an export ever has (at most "
+        "{max_columns:,} columns and {max_cells:,} cells).{far} Delete what lies outside the table (in Excel, Ctrl+End "
+        "jumps to the last cell), save, and import again; or download the export again.",
+    ),
+    "file.workbook_far_cell": (
+        "{cell} 有一个值，远在导出表格之外。",
+        " It has a value at {cell}, far outside any export's table.",
+    ),
+    "file.workbook_damaged": (
+        "工作簿已损坏或不完整（{detail}）。请重新下载。",
+        "the workbook is damaged or incomplete ({detail}). Download it again.",
+    ),
+    "file.workbook_sheet": (
+        "工作表 {sheet!r} 无法读取（{detail}）。请重新下载文件。",
+        "sheet {sheet!r} cannot be read ({detail}). Download the file again.",
+    ),
+    "file.workbook_memory": (
+        "读取工作簿需要超过 {gb} GB 内存。",
+        "the workbook needs more than {gb} GB of memory to read.",
+    ),
+    "file.workbook_sheet_memory": (
+        "工作表 {sheet!r} 太大，{gb} GB 内存内读不完。请把导出拆成较短的日期范围。",
+        "sheet {sheet!r} is too large to read within {gb} GB of memory. Split the export into smaller date ranges.",
+    ),
+    "file.workbook_timeout": (
+        "读取工作簿超过 {seconds:.0f} 秒，已停止。请把导出拆成较短的日期范围，或另存为 CSV。",
+        "reading the workbook took longer than {seconds:.0f} s and was stopped. Split the export into smaller date "
+        "ranges, or save it as CSV.",
+    ),
+    "file.workbook_killed": (
+        "工作簿在表格以外很远的地方有单元格，读取需要超过 {gb} GB 内存。请删除表格以外的内容（在 Excel 里按 Ctrl+End "
+        "跳到最后一个单元格），保存后再导入；或重新下载导出文件。",
+        "the workbook has cells far outside the table so reading it would need more than {gb} GB of memory. Delete "
+        "what lies outside the table (in Excel, Ctrl+End jumps to the last cell), save, and import again; or "
+        "download the export again.",
+    ),
+    "file.workbook_killed_at": (
+        "工作簿在 {cell} 有一个值，远在表格之外，读取需要超过 {gb} GB 内存。请删除表格以外的内容（在 Excel 里按 "
+        "Ctrl+End 跳到最后一个单元格），保存后再导入；或重新下载导出文件。",
+        "the workbook has a value at {cell}, far outside the table, so reading it would need more than {gb} GB of "
+        "memory. Delete what lies outside the table (in Excel, Ctrl+End jumps to the last cell), save, and import "
+        "again; or download the export again.",
     ),
     # main-image A/B tests (shopkr/app/ab_report.py, pages/abtest.py, python -m shopkr abtest)
     "ab.metric_ctr": ("点击率", "CTR"),
@@ -897,6 +1188,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "people.col.objectives": ("目标数", "Objectives"),
     "people.col.score": ("平均得分", "Mean score"),
     "people.col.graded": ("成绩", "Grades"),
+    # --- numbers (issue 9): values arrive already formatted by shopkr.app.numbers ---
+    "numbers.of_target": ("目标 {target} 的 {share}", "{share} of the {target} target"),
+    # --- first start (issue 9): the demo loads in the background while the page shows its progress ---
+    "ui.demo_loading_files": ("{shop}：已读取 {done}/{total} 个文件", "{shop}: {done}/{total} files read"),
+    "ui.demo_loading_note": (
+        "示例数据（三家店铺的导出和 OKR）正在后台载入，约需十秒；载入完成后本页自动显示，无需刷新。",
+        "The demo data (three shops' exports and their OKRs) is loading in the background (about ten seconds);"
+        " this page appears by itself when it is in, no need to reload.",
+    ),
+    "ui.demo_failed": (
+        "示例数据没有载入成功：{reason}。可以直接导入自己的数据；或在终端运行 `python -m shopkr demo clear --yes`"
+        "，再运行 `python -m shopkr demo load` 重试并查看详情。",
+        "The demo data did not load: {reason}. Import your own data, or retry in a terminal with "
+        "`python -m shopkr demo clear --yes` and then `python -m shopkr demo load` to see the details.",
+    ),
 }
 
 
@@ -907,6 +1213,70 @@ def t(key: str, lang: Lang = "zh", **values: object) -> str:
         return key
     text = pair[0] if lang == "zh" else pair[1]
     return text.format(**values) if values else text
+
+
+class Coded(Protocol):
+    """Anything that says what happened as a code and its parameters (Message, Problem, metrics.SQLError)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def params(self) -> Mapping[str, object]: ...
+
+
+def _is_message(value: object) -> bool:
+    return isinstance(value, Message) or (hasattr(value, "code") and hasattr(value, "params"))  # connectors' too
+
+
+def _param(value: object, lang: Lang) -> object:
+    if _is_message(value):
+        return render(value, lang)  # type: ignore[arg-type]
+    if isinstance(value, list | tuple):
+        # values are listed with commas; messages (which may hold commas themselves) with semicolons
+        sep = ("；" if lang == "zh" else "; ") if any(map(_is_message, value)) else ", "
+        return sep.join(str(_param(v, lang)) for v in value)
+    return value
+
+
+def render(message: Coded, lang: Lang = "zh") -> str:
+    """A message in `lang`: the text of its `code` (a key of STRINGS) with its `params` filled in; a parameter
+    that is itself a Message is rendered too, a list of values is joined with ", " and a list of messages with
+    "; " (zh "；"). An unknown code shows as the code and
+    a text whose placeholders the parameters do not fill shows unfilled, followed by the parameters, so a page
+    never fails on a message (tests/test_messages.py renders every code in both languages)."""
+    params = {k: _param(v, lang) for k, v in message.params.items()}
+    pair = STRINGS.get(message.code)
+    if pair is None:
+        return message.code
+    text = pair[0] if lang == "zh" else pair[1]
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return f"{text} {params}"
+
+
+def allowed_text(allowed: str | Message | None, lang: Lang = "zh") -> str:
+    """A problem's `allowed` in words: a list of values stays as written, a Message is rendered."""
+    if allowed is None:
+        return ""
+    return str(allowed) if isinstance(allowed, str) else render(allowed, lang)
+
+
+def problem_line(problem: Any, lang: Lang = "en") -> str:
+    """A validation problem as the command line prints it: `path: message (found value); allowed: ...`
+    (`okrs check`, `okrs load`, the warnings under `score`)."""
+    text = f"{problem.path}: {render(problem, lang)}"
+    if problem.value is not None:
+        text += f" (found {problem.value!r})"
+    if problem.allowed:
+        text += f"; allowed: {allowed_text(problem.allowed, lang)}"
+    return text
+
+
+def cli_text(item: Any) -> str:
+    """A message, or a validation problem with its path (`problem_line`), as the command line prints it: English."""
+    return problem_line(item) if hasattr(item, "path") else render(item, "en")
 
 
 def status_label(status: str, lang: Lang = "zh") -> str:

@@ -1,7 +1,8 @@
 """Import results, import history and coverage as tables in plain words, for the import page.
 
-Pure: results, frames and a language in, translated frames out. The error text of a failed file comes from
-the connector and is shown as is; a translated hint says what to do next.
+Pure: results, frames and a language in, translated frames out. What the connector says about a failed file (and
+how a file was read) comes as message codes, rendered in the reader's language; a translated hint says what to do
+next. The import history shows the English text stored in the import log.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from pandas.io.formats.style import Styler
 
 from connectors import SOURCES
 from connectors.canonical import TABLES
+from connectors.errors import Message
 from shopkr.app.escape import md
-from shopkr.app.i18n import Lang, t
+from shopkr.app.i18n import Lang, render, t
 from shopkr.data.importer import FileResult
 
 # Plain symbols (✓ – ✗) rather than emoji: the table is drawn on a canvas and servers often lack an emoji font.
@@ -57,9 +59,23 @@ def counts(results: Sequence[FileResult]) -> Counter[str]:
     return Counter(r.status for r in results)
 
 
-def failure_hint(error: str | None) -> str:
-    """The i18n key of what to do after a failed file: pick a platform, or fix the file and upload it again."""
-    return "import.hint_platform" if error and "no platform column" in error else "import.hint_fix"
+def failure_hint(detail: Message | None) -> str:
+    """The i18n key of what to do after a failed file (`FileResult.detail`, a `file.error` message): pick a
+    platform when the file has no platform column, else fix the file and upload it again."""
+    reason = detail.params.get("reason") if detail is not None else None
+    return "import.hint_platform" if getattr(reason, "code", None) == "file.no_platform_column" else "import.hint_fix"
+
+
+def result_message(r: FileResult, lang: Lang) -> str:
+    """What a file's result says in `lang`: the error of a failed file, else the notes on how it was read. A
+    result without message codes (made by older code) shows its English text."""
+    if r.detail is not None:
+        return render(r.detail, lang)
+    if r.status == "failed":
+        return r.error or ""
+    if r.notes:
+        return "; ".join(render(n, lang) for n in r.notes)
+    return r.note or ""
 
 
 # Kept for callers of the old name; the one escape rule for Markdown lives in shopkr.app.escape.
@@ -89,7 +105,7 @@ def results_frame(results: Sequence[FileResult], lang: Lang) -> pd.DataFrame:
             t("import.col.new", lang): r.new,
             t("import.col.replaced", lang): r.replaced,
             t("import.col.dates", lang): date_range_text(r.first, r.last),
-            t("import.col.message", lang): r.error or r.note or "",
+            t("import.col.message", lang): result_message(r, lang),
         }
         for r in results
     ]

@@ -16,8 +16,9 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from shopkr.app.i18n import Lang, t
+from shopkr.app.i18n import STRINGS, Lang, allowed_text, render, t
 from shopkr.data.store import Change, diff_okrs, removed_objectives
+from shopkr.domain.messages import Message
 from shopkr.domain.metrics import CATALOGUE
 from shopkr.domain.okr import (
     LEVEL_RANK,
@@ -129,7 +130,7 @@ def _index(doc: dict, objective_id: str) -> int | None:
 
 def _taken(doc: dict, path: str, new_id: str, old_id: str | None, what: str) -> Problem | None:
     if new_id != old_id and new_id in _all_ids(doc):
-        return Problem(f"{path}.id", f"the id is already used by another {what}, objective, KR or test", new_id)
+        return Problem(f"{path}.id", "edit.id_taken", new_id, params={"what": Message(what)})
     return None
 
 
@@ -153,11 +154,9 @@ def upsert_objective(
     else:
         found = _index(doc, original_id)
         if found is None:
-            return Edit(
-                doc, "", (Problem("objectives", "this objective no longer exists (changed elsewhere)", original_id),)
-            )
+            return Edit(doc, "", (Problem("objectives", "edit.objective_gone", original_id),))
         i = found
-    if problem := _taken(doc, f"objectives[{i}]", new_id, original_id, "objective"):
+    if problem := _taken(doc, f"objectives[{i}]", new_id, original_id, "edit.what_objective"):
         return Edit(doc, f"objectives[{i}]", (problem,))
     if original_id is None:
         doc["objectives"].append(new)
@@ -177,11 +176,11 @@ def delete_objective(okrs: OKRFile | Mapping, objective_id: str) -> Edit:
     doc = to_doc(okrs)
     i = _index(doc, objective_id)
     if i is None:
-        return Edit(doc, "", (Problem("objectives", "no objective has this id", objective_id),))
+        return Edit(doc, "", (Problem("objectives", "okr.no_objective", objective_id),))
     children = [o["id"] for o in doc["objectives"] if o.get("parent") == objective_id]
     if children:
-        message = f"is the parent of {', '.join(children)}: give them another parent or delete them first"
-        return Edit(doc, f"objectives[{i}]", (Problem(f"objectives[{i}].id", message, objective_id),))
+        problem = Problem(f"objectives[{i}].id", "edit.is_parent", objective_id, params={"children": children})
+        return Edit(doc, f"objectives[{i}]", (problem,))
     del doc["objectives"][i]
     return Edit(doc, f"objectives[{i}]")
 
@@ -196,7 +195,7 @@ def upsert_kr(
     doc = to_doc(okrs)
     i = _index(doc, objective_id)
     if i is None:
-        return Edit(doc, "", (Problem("objectives", "no objective has this id", objective_id),))
+        return Edit(doc, "", (Problem("objectives", "okr.no_objective", objective_id),))
     krs = doc["objectives"][i].setdefault("key_results", [])
     new = _item(kr)
     if original_id is None:
@@ -205,9 +204,9 @@ def upsert_kr(
         j = next((n for n, k in enumerate(krs) if k.get("id") == original_id), None)
         if j is None:
             path = f"objectives[{i}].key_results"
-            return Edit(doc, path, (Problem(path, "this KR no longer exists (changed elsewhere)", original_id),))
+            return Edit(doc, path, (Problem(path, "edit.kr_gone", original_id),))
     path = f"objectives[{i}].key_results[{j}]"
-    if problem := _taken(doc, path, str(new.get("id", "")), original_id, "KR"):
+    if problem := _taken(doc, path, str(new.get("id", "")), original_id, "edit.what_kr"):
         return Edit(doc, path, (problem,))
     if original_id is None:
         krs.append(new)
@@ -221,12 +220,12 @@ def delete_kr(okrs: OKRFile | Mapping, objective_id: str, kr_id: str) -> Edit:
     doc = to_doc(okrs)
     i = _index(doc, objective_id)
     if i is None:
-        return Edit(doc, "", (Problem("objectives", "no objective has this id", objective_id),))
+        return Edit(doc, "", (Problem("objectives", "okr.no_objective", objective_id),))
     krs = doc["objectives"][i].get("key_results") or []
     j = next((n for n, k in enumerate(krs) if k.get("id") == kr_id), None)
     if j is None:
         path = f"objectives[{i}].key_results"
-        return Edit(doc, path, (Problem(path, "no KR has this id", kr_id),))
+        return Edit(doc, path, (Problem(path, "edit.no_kr", kr_id),))
     del krs[j]
     return Edit(doc, f"objectives[{i}].key_results[{j}]")
 
@@ -539,7 +538,8 @@ def only_cycle(okrs: OKRFile, cycle: str) -> OKRFile:
 
 
 def cycle_warnings(okrs: OKRFile, cycle: str) -> list[Problem]:
-    """The OKR-method warnings that concern one cycle of the stored definitions."""
+    """The OKR-method warnings that concern one cycle of the stored definitions: those at one of its objectives
+    (by path) and those about the cycle as a whole (their `cycle` parameter)."""
     _, problems = validate(to_doc(okrs))
     out = []
     for p in problems:
@@ -549,7 +549,7 @@ def cycle_warnings(okrs: OKRFile, cycle: str) -> list[Problem]:
         if m and int(m[1]) < len(okrs.objectives):
             if okrs.objectives[int(m[1])].cycle == cycle:
                 out.append(p)
-        elif re.search(rf"(?<![\w-]){re.escape(cycle)}(?![\w-])", f"{p.path} {p.message}"):
+        elif p.params.get("cycle") == cycle:
             out.append(p)
     return out
 
@@ -562,7 +562,7 @@ def read_upload(data: bytes) -> tuple[OKRFile | None, list[Problem]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return None, [Problem("(file)", "is not UTF-8 text; save the YAML as UTF-8")]
+        return None, [Problem("(file)", "okr.not_utf8")]
     doc, problems = parse_yaml(text)
     if doc is None:
         return None, problems
@@ -702,72 +702,6 @@ def metric_label(metric: str, lang: Lang) -> str:
 
 # --- problems in words --------------------------------------------------------------------------------
 
-# The messages `okr.validate` writes (in English, for the CLI and the YAML file), matched to i18n keys so the
-# dashboard shows them in the reader's language. A message without a pattern is shown as written.
-_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"the target equals the start, so there is nothing to achieve", "target_eq_start"),
-    (r"(?P<metric>\w+) is a rate: say where it starts.*", "rate_needs_start"),
-    (
-        r"(?P<metric>\w+) is a rate: write it as a fraction between 0 and 1 \(0\.035 for 3\.5%\); "
-        r"did you mean (?P<suggestion>\S+)\?",
-        "rate_percent",
-    ),
-    (r"(?P<metric>\w+) is a rate: write it as a fraction between 0 and 1 \(0\.035 for 3\.5%\)", "rate_fraction"),
-    (
-        r"SQL KR (?P<kr>.+) has no start, so it is scored from 0; set start when the query returns a rate.*",
-        "sql_start_default",
-    ),
-    (r"a metric or SQL KR needs a target.*", "needs_target"),
-    (r"a KR needs exactly one of metric, sql or manual \(found: (?P<found>.+)\)", "one_measure"),
-    (r"a manual score must be between 0\.0 and 1\.0", "manual_range"),
-    (r"unknown metric", "unknown_metric"),
-    (r"(?P<metric>\w+) is not in (?P<table>\w+)", "metric_level"),
-    (r"unknown filter", "unknown_filter"),
-    (r"is outside its cycle", "deadline_outside"),
-    (r"ends before it starts", "ends_before"),
-    (r"duplicate id \(also at (?P<other>.+)\)", "duplicate_id"),
-    (r"the id is already used by another .*", "id_taken"),
-    (r"unknown cycle", "unknown_cycle"),
-    (r"no objective has this id", "no_objective"),
-    (r"no KR has this id", "no_kr"),
-    (r"this (objective|KR) no longer exists.*", "gone"),
-    (
-        r"the parent is a (?P<plevel>\w+) objective, not on a higher level than this (?P<level>\w+) objective",
-        "parent_level",
-    ),
-    (r"is the parent of (?P<children>.+): give them another parent or delete them first", "is_parent"),
-    (r"the query is empty", "sql_empty"),
-    (r"the query does not parse: (?P<detail>.+)", "sql_parse"),
-    (r"write exactly one SELECT statement \(found (?P<n>\d+)\)", "sql_one"),
-    (r"only SELECT \(or WITH \.\.\. SELECT\) is allowed, not (?P<kind>\w+)", "sql_select"),
-    (r"unknown parameter \$(?P<name>\w+); allowed: (?P<allowed>.+)", "sql_param"),
-    (r"the query is (?P<n>[\d,]+) characters long, over the limit of (?P<max>[\d,]+):.*", "sql_too_long"),
-    (r"the query has (?P<n>\d+) joins and subqueries, over the limit of (?P<max>\d+):.*", "sql_joins"),
-    (
-        r"(?P<owner>.+) has (?P<n>\d+) objectives in (?P<cycle>\S+); the method says at most (?P<max>\d+): focus",
-        "w_owner",
-    ),
-    (r"only (?P<k>\d+) of (?P<n>\d+) objectives in (?P<cycle>\S+) come bottom-up.*", "w_bottom_up"),
-    (r"is (?P<days>\d+) days, shorter than a month", "w_short"),
-    (r"is (?P<days>\d+) days, longer than a quarter.*", "w_long"),
-    (r"(?P<n>\d+) KRs; the method says at most (?P<max>\d+)", "w_krs"),
-    (r"repeats KR (?P<kr>\S+) of the parent objective.*", "w_repeat"),
-    (r"is the same measure and target as parent KR (?P<kr>\S+)", "w_same_kr"),
-    (r"unknown field", "unknown_field"),
-    (r"unknown section", "unknown_section"),
-    (r"must be a list", "not_list"),
-    (r"Field required", "required"),
-    (r"Input should be a valid (number|integer|float).*", "not_number"),
-    (r"Input should be a valid date.*", "not_date"),
-    (r"Input should be a valid (string|list|dictionary).*", "wrong_type"),
-    (r"Input should be greater than (?P<limit>\S+)", "greater_than"),
-    (r"Input should be a finite number", "not_finite"),
-    (r"Input should be (?!a valid).*", "not_allowed"),
-    (r"not valid YAML: (?P<detail>.+)", "bad_yaml"),
-    (r"the file must be a mapping.*", "not_mapping"),
-    (r"is not UTF-8 text.*", "not_utf8"),
-)
-
 
 def _shown(value: object) -> str:
     """A found value as a person would write it: 5500000 rather than 5500000.0; lists without brackets."""
@@ -781,18 +715,17 @@ def _shown(value: object) -> str:
 
 
 def describe(problem: Problem, lang: Lang, *, with_path: bool = False) -> str:
-    """A problem in the reader's language: the message, the value found and what is allowed."""
-    text = problem.message
-    for pattern, key in _PATTERNS:
-        if m := re.fullmatch(pattern, problem.message, flags=re.S):
-            values = {k: (t(f"level.{v}", lang) if k in ("level", "plevel") else v) for k, v in m.groupdict().items()}
-            text = t(f"manage.problem.{key}", lang, **values)
-            break
+    """A problem in the reader's language: its message (rendered from its code, `i18n.render`; English starts
+    with a capital as a sentence on the page does), the value found and what is allowed."""
+    text = render(problem, lang)
+    template = STRINGS.get(problem.code, ("", ""))[1]
+    if lang == "en" and template[:1].islower():
+        text = text[:1].upper() + text[1:]
     extras = []
     if problem.value is not None and problem.value != "" and not isinstance(problem.value, Mapping):
         extras.append(t("manage.problem.found", lang, value=_shown(problem.value)))
     if problem.allowed:
-        extras.append(t("manage.problem.allowed", lang, allowed=problem.allowed))
+        extras.append(t("manage.problem.allowed", lang, allowed=allowed_text(problem.allowed, lang)))
     if extras:
         text += t("manage.problem.extras", lang, extras=t("manage.problem.sep", lang).join(extras))
     if with_path and problem.path:

@@ -7,32 +7,11 @@ import datetime as dt
 import io
 import unicodedata
 
-from shopkr.app.i18n import Lang, status_label, t
+from shopkr.app.i18n import Lang, problem_line, render, status_label, t
+from shopkr.app.numbers import fmt
 from shopkr.domain.engine import CycleReport, KRResult
 
 STATUS_MARK = {"on_track": "🟢", "at_risk": "🟡", "off_track": "🔴", "no_data": "⚪", "error": "⚠", "done": "✔"}
-
-
-def fmt_value(value: float | None, unit: str) -> str:
-    """A KR value as a person reads it: 2,687,129 元, 3.75%, 1.37x, 0.50."""
-    if value is None:
-        return "-"
-    if unit == "rate":
-        return f"{value * 100:.2f}%"
-    if unit == "yuan":
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
-    if unit == "multiple":
-        return f"{value:.2f}"
-    if unit == "score":
-        return f"{value:.2f}"
-    if float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
-
-
-def fmt_score(score: float | None) -> str:
-    """A score on the 0.0-1.0 scale with two decimals."""
-    return "-" if score is None else f"{score:.2f}"
 
 
 def _width(text: str) -> int:
@@ -62,25 +41,26 @@ def score_table(report: CycleReport, lang: Lang = "zh") -> str:
     for o in report.objectives:
         lines.append(
             f"{o.id}  {o.title}  [{o.owner} · {t('level.' + o.level, lang)} · {t('type.' + o.type, lang)}]  "
-            f"score {fmt_score(o.score)}  projected {fmt_score(o.projected_score)}  {status_label(o.status, lang)}"
+            f"score {fmt(o.score, 'score')}  projected {fmt(o.projected_score, 'score')}  "
+            f"{status_label(o.status, lang)}"
         )
         lines.append(header)
         for k in o.key_results:
-            value = fmt_value(k.value, k.unit) if k.kind != "manual" else "manual"
-            target = fmt_value(k.target, k.unit) if k.target is not None else ""
+            value = fmt(k.value, k.unit, lang) if k.kind != "manual" else "manual"
+            target = fmt(k.target, k.unit, lang) if k.target is not None else ""
             note = ""
             if k.advice:
                 note = "  " + t("advice." + k.advice, lang)
             if k.message and k.status in ("no_data", "error"):
-                note = "  " + k.message
+                note = "  " + render(k.message, "en")  # the command line speaks English
             through = f"  {k.data_through:%m-%d}" if k.data_through else ""
             lines.append(
-                f"  {_pad(k.id + ' ' + k.title, 40)} {value:>13} {target:>13} {fmt_score(k.score):>5} "
-                f"{fmt_score(k.projected_score):>5}  {status_label(k.status, lang)}{through}{note}"
+                f"  {_pad(k.id + ' ' + k.title, 40)} {value:>13} {target:>13} {fmt(k.score, 'score'):>5} "
+                f"{fmt(k.projected_score, 'score'):>5}  {status_label(k.status, lang)}{through}{note}"
             )
         lines.append("")
     for w in report.warnings:
-        lines.append(f"! {w}")
+        lines.append(f"! {problem_line(w)}")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -180,7 +160,7 @@ def daily_report(report: CycleReport, owner: str, lang: Lang = "zh") -> str:
                 lang,
                 id=o.id,
                 title=o.title,
-                score=fmt_score(o.score),
+                score=fmt(o.score, "score"),
                 status=status_label(o.status, lang),
             )
         )
@@ -195,7 +175,7 @@ def daily_report(report: CycleReport, owner: str, lang: Lang = "zh") -> str:
                         lang,
                         mark=mark,
                         title=k.title,
-                        score=fmt_score(k.score),
+                        score=fmt(k.score, "score"),
                         status=status_label(k.status, lang),
                     )
                 )
@@ -205,7 +185,7 @@ def daily_report(report: CycleReport, owner: str, lang: Lang = "zh") -> str:
             elif abs(k.score - k.previous_score) < 0.005:
                 change = t("report.no_change", lang)
             else:
-                change = t("report.change", lang, delta=f"{k.score - k.previous_score:+.2f}")
+                change = t("report.change", lang, delta=fmt(k.score - k.previous_score, "score", signed=True))
             lines.append(
                 "  "
                 + t(
@@ -213,11 +193,11 @@ def daily_report(report: CycleReport, owner: str, lang: Lang = "zh") -> str:
                     lang,
                     mark=mark,
                     title=k.title,
-                    value=fmt_value(k.value, k.unit),
-                    target=fmt_value(k.target, k.unit),
-                    score=fmt_score(k.score),
+                    value=fmt(k.value, k.unit, lang, compact=True),
+                    target=fmt(k.target, k.unit, lang, compact=True),
+                    score=fmt(k.score, "score"),
                     change=change,
-                    projected=fmt_score(k.projected_score),
+                    projected=fmt(k.projected_score, "score"),
                     status=status_label(k.status, lang),
                 )
             )
@@ -225,8 +205,10 @@ def daily_report(report: CycleReport, owner: str, lang: Lang = "zh") -> str:
     if worst is None:
         lines.append(t("report.all_good", lang))
     else:
-        reason = worst.message or (
-            t("advice." + worst.advice, lang) if worst.advice else status_label(worst.status, lang)
+        reason = (
+            render(worst.message, lang)
+            if worst.message
+            else (t("advice." + worst.advice, lang) if worst.advice else status_label(worst.status, lang))
         )
         lines.append(t("report.attention", lang, title=f"{worst.id} {worst.title}", reason=reason))
     shops = sorted({k.filters.get("shop") for k in krs if k.filters.get("shop")})

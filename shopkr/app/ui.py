@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from shopkr.app.i18n import STRINGS, Lang, t
+from shopkr.app import numbers
+from shopkr.app.i18n import STRINGS, Coded, Lang, render, t
 from shopkr.data import queries, store
 from shopkr.domain import engine
 from shopkr.domain.okr import Cycle, OKRFile, resolve_cycles
@@ -26,10 +27,20 @@ def require_app() -> None:
     """Pages run inside dashboard.py's st.navigation. A fresh server (or AppTest) starts in Streamlit's legacy
     pages/ mode until st.navigation has run once: a page URL would run the page alone (no page config, no
     sidebar) and widget ids of that first run would not match later runs. Switch the mode off and rerun.
-    Called first by dashboard.py and by every page."""
+    Called first by dashboard.py and by every page.
+
+    The mode is a process-wide flag that Streamlit reads when a run starts: two first visits at once (a newcomer
+    with two tabs) both start in the legacy mode, and the first to get here switches it off before the other's
+    page gets here. So a run is also recognised as legacy by Streamlit's legacy runner (`_mpa_v1`) on the stack;
+    without that, the second page stayed in the legacy mode, without the app's sidebar and first start."""
+    import sys
+
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_name != "_mpa_v1":
+        frame = frame.f_back
+    if PagesManager.uses_pages_directory or frame is not None:
         PagesManager.uses_pages_directory = False
         st.rerun()
 
@@ -60,6 +71,17 @@ def lang() -> Lang:
 def tr(key: str, **values: object) -> str:
     """Translate a key of the i18n table into the current language."""
     return t(key, lang(), **values)
+
+
+def number(value: object, unit: str, **options: Any) -> str:
+    """`value` in `unit` as `shopkr.app.numbers.fmt` writes it in the current language (options: compact,
+    digits, signed, symbol): ¥268.7万 for a yuan amount with compact=True, symbol=True in 简体中文."""
+    return numbers.fmt(value, unit, lang(), **options)
+
+
+def message(m: Coded) -> str:
+    """A message (code and parameters, e.g. a KR's `message` or a Problem) in the current language."""
+    return render(m, lang())
 
 
 def has(key: str) -> bool:
@@ -250,15 +272,15 @@ def demo_sidebar() -> None:
         st.session_state.pop("demo_confirm", None)
         return
     counts = {
-        "rows": f"{plan.row_count:,}",
-        "imports": f"{len(plan.imports):,}",
+        "rows": number(plan.row_count, "count"),
+        "imports": number(len(plan.imports), "count"),
         "objectives": len(plan.objectives),
         "tests": len(plan.tests),
         "changes": len(plan.changes),
     }
     st.markdown(tr("ui.demo_clear_plan", **counts))
     kept = len(plan.kept_objectives) + len(plan.kept_tests)
-    st.markdown(tr("ui.demo_clear_keep", kept_rows=f"{plan.kept_rows:,}", kept=kept))
+    st.markdown(tr("ui.demo_clear_keep", kept_rows=number(plan.kept_rows, "count"), kept=kept))
     if not plan.recorded:
         st.caption(tr("ui.demo_clear_old"))
     yes, no = st.columns(2)
@@ -267,7 +289,7 @@ def demo_sidebar() -> None:
         st.session_state.pop("demo_confirm", None)
         if done is not None:
             st.session_state["demo_cleared"] = {
-                "rows": f"{done.row_count:,}",
+                "rows": number(done.row_count, "count"),
                 "objectives": len(done.objectives),
                 "tests": len(done.tests),
             }
@@ -276,6 +298,59 @@ def demo_sidebar() -> None:
     if no.button(tr("ui.demo_clear_no"), key="demo_clear_no"):
         st.session_state.pop("demo_confirm", None)
         st.rerun()
+
+
+def first_start(title: str) -> bool:
+    """The first start on an empty database: the first session starts loading the demo in the background (once
+    per server, `shopkr.data.demo.start_load`); while it loads, every session draws `title` and the progress,
+    updated every second, and the page appears by itself when the demo is in. Returns True while the demo is
+    loading: the caller then runs neither the page nor anything else that reads the database. A failed load
+    is said once per session (why, and what to do), then the app runs on what is there."""
+    import gc
+
+    from shopkr.app.escape import md
+    from shopkr.data import demo
+
+    if "demo_checked" not in st.session_state:
+        if demo.start_load() is not None:
+            # Every script run, the progress's too, ends in Streamlit's full garbage collection (runner.postScriptGC):
+            # about 100 ms holding the GIL over the ~170,000 objects of the imported libraries, which the loading
+            # thread waits for. Frozen out of the collector until the load has ended, they cost nothing.
+            gc.freeze()
+        st.session_state["demo_checked"] = True
+    job = demo.current_load()
+    if job is None:
+        return False
+    status = job.status()
+    if status.state == "running":
+        st.title(title)
+        _demo_progress()
+        return True
+    if gc.get_freeze_count():
+        gc.unfreeze()
+    if status.state == "failed" and st.session_state.get("demo_failure_said") != id(job):
+        st.session_state["demo_failure_said"] = id(job)
+        error = status.error
+        reason = str(error)[:300] or type(error).__name__
+        st.error(tr("ui.demo_failed", reason=md(reason)), icon=":material/error:")
+    return False
+
+
+@st.fragment(run_every=1.0)
+def _demo_progress() -> None:
+    """The demo's progress, redrawn alone every second; the whole app reruns once the load has ended."""
+    from shopkr.data import demo
+
+    job = demo.current_load()
+    status = job.status() if job is not None else None
+    if status is None or status.state != "running":
+        st.rerun(scope="app")  # cached reads are keyed on the file's fingerprint: the page reads the new data
+    step = status.step
+    if status.files is not None:
+        step = tr("ui.demo_loading_files", shop=status.step, done=status.files[0], total=status.files[1])
+    with st.container(key="demo_loading"):
+        st.progress(min(max(status.fraction, 0.0), 1.0), text=tr("ui.demo_loading", step=step))
+        st.caption(tr("ui.demo_loading_note"))
 
 
 def refresh() -> None:
@@ -330,7 +405,7 @@ def band(score: float | None, status: str | None = None) -> str:
 def score_badge(score: float | None, status: str | None = None) -> str:
     """Markdown for a coloured score with two decimals."""
     colour = band(score, status)
-    text = "–" if score is None or status in ("no_data", "not_started") else f"{score:.2f}"
+    text = numbers.DASH if status in ("no_data", "not_started") else numbers.fmt(score, "score")
     markdown_colour = {"red": "red", "yellow": "orange", "green": "green"}.get(colour, "gray")
     return f":{markdown_colour}[**{text}**]"
 
@@ -351,17 +426,19 @@ def status_badge(status: str) -> str:
     return f":{STATUS_COLOUR.get(status, 'gray')}-badge[{status_text(status)}]"
 
 
-def series_columns(unit: str) -> dict[str, Any]:
-    """Column labels and number formats for a KR's daily series table."""
-    value_format = "percent" if unit == "rate" else "localized"
-    number = st.column_config.NumberColumn
+def series_columns(unit: str, metric: str | None = None) -> dict[str, Any]:
+    """Column labels and number formats (`shopkr.app.numbers.column_format`) for a KR's daily series table: the
+    value in the KR's `unit`, numerator and denominator in the units of the catalogue `metric`'s parts
+    (aov: yuan / count; without a metric, numbers)."""
+    num_unit, den_unit = numbers.part_units(metric)
+    column = st.column_config.NumberColumn
     return {
         "date": st.column_config.DateColumn(tr("ui.date"), format="YYYY-MM-DD"),
-        "numerator": number(tr("ui.numerator"), format="localized"),
-        "denominator": number(tr("ui.denominator"), format="localized"),
-        "num_to_date": number(tr("detail.num_to_date"), format="localized"),
-        "den_to_date": number(tr("detail.den_to_date"), format="localized"),
-        "value": number(tr("ui.to_date"), format=value_format),
+        "numerator": column(tr("ui.numerator"), format=numbers.column_format(num_unit)),
+        "denominator": column(tr("ui.denominator"), format=numbers.column_format(den_unit)),
+        "num_to_date": column(tr("detail.num_to_date"), format=numbers.column_format(num_unit)),
+        "den_to_date": column(tr("detail.den_to_date"), format=numbers.column_format(den_unit)),
+        "value": column(tr("ui.to_date"), format=numbers.column_format(unit)),
     }
 
 

@@ -9,9 +9,12 @@ history, locks and cycle definitions someone set (`store.demo_plan` lists what g
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 
@@ -86,27 +89,45 @@ def conflicts(con: duckdb.DuckDBPyConnection, okrs: OKRFile | None = None) -> li
     return found
 
 
-def load(db: str | Path | None = None, progress: Callable[[float, str], None] | None = None) -> None:
+def load(
+    db: str | Path | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    *,
+    on_file: Callable[[float, str, int, int], None] | None = None,
+) -> None:
     """Import every demo shop folder, load the demo OKRs and close the past quarter, marking all of it as the
-    demo's. Raises DemoConflict (writing nothing) when that would overwrite or change data already stored."""
+    demo's. `progress(fraction 0-1, step)` is called as each shop starts (step: the shop name), before the OKRs
+    (step "OKR") and at the end (1.0, ""); `on_file(fraction, shop, done, total)` after each file of a shop is
+    read. Raises DemoConflict (writing nothing) when that would overwrite or change data already stored, and
+    RuntimeError naming up to three files when a demo export fails to import (the shops before stay loaded)."""
     okrs = definitions()
     with store.connect(db) as con:
         found = conflicts(con, okrs)
     if found:
         raise DemoConflict(found)
-    shops = list(SHOPS.items())
-    for n, (shop, platform) in enumerate(shops):
+    # The fraction follows the files (the shops differ tenfold in size); the OKRs take the last 5%.
+    folders = [(shop, platform, importer.expand([SAMPLES / shop])) for shop, platform in SHOPS.items()]
+    all_files = sum(len(files) for _, _, files in folders)
+    before = 0
+    for shop, platform, files in folders:
         if progress:
-            progress(n / (len(shops) + 1), shop)
-        files = importer.expand([SAMPLES / shop])
-        results = importer.import_files(files, shop, platform=platform, db=db, user=USER)
+            progress(0.95 * before / all_files, shop)
+
+        def read(
+            done: int, total: int, _name: str, before: int = before, shop: str = shop, n: int = len(files)
+        ) -> None:
+            if on_file:
+                on_file(0.95 * (before + n * done / max(total, 1)) / all_files, shop, done, total)
+
+        results = importer.import_files(files, shop, platform=platform, db=db, user=USER, progress=read)
+        before += len(files)
         with store.connect(db) as con:  # marked at once: whatever else happens, these rows are known as the demo's
             store.mark_demo(con, import_ids=[i for r in results for i in r.import_ids])
         failed = [r.error for r in results if r.status == "failed"]
         if failed:
             raise RuntimeError("demo import failed: " + "; ".join(failed[:3]))
     if progress:
-        progress(len(shops) / (len(shops) + 1), "OKR")
+        progress(0.95, "OKR")
     with store.connect(db) as con:
         since = store.last_change_id(con)
         store.save_okrs(con, merge_file(store.read_okrs(con), okrs), user=USER)
@@ -123,6 +144,95 @@ def load(db: str | Path | None = None, progress: Callable[[float, str], None] | 
         store.run(con, "CHECKPOINT")  # everything in the main file: the database can be copied as one file
     if progress:
         progress(1.0, "")
+
+
+# --- the first start: the demo loaded in the background, once per database file and process ------------------
+
+
+@dataclass(frozen=True)
+class LoadStatus:
+    """A look at a background load: `state` running | done | failed, `fraction` 0-1, `step` (a shop name, "OKR"
+    or ""), `files` (read, total) of the shop being read or None, `error` what made it fail (failed only)."""
+
+    state: Literal["running", "done", "failed"]
+    fraction: float = 0.0
+    step: str = ""
+    files: tuple[int, int] | None = None
+    error: Exception | None = None
+
+
+class LoadJob:
+    """One load of the demo into one database file, in a thread of this process (see `start_load`). The thread
+    is not a daemon (a thread started by a Streamlit script would inherit daemon=True, and the interpreter would
+    abort in DuckDB's code at exit): a server stopped during the load exits cleanly once the shop being imported
+    is written (the importer can start no new work after the interpreter began shutting down)."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self._lock = threading.Lock()
+        self._status = LoadStatus("running")
+        self._thread = threading.Thread(target=self._run, name="shopkr-demo-load", daemon=False)
+
+    def status(self) -> LoadStatus:
+        """The state and progress now."""
+        with self._lock:
+            return self._status
+
+    def wait(self, timeout: float | None = None) -> LoadStatus:
+        """Block until the load has finished (or `timeout` seconds passed); the status then."""
+        self._thread.join(timeout)
+        return self.status()
+
+    def _set(self, **changes: object) -> None:
+        with self._lock:
+            self._status = replace(self._status, **changes)
+
+    def _run(self) -> None:
+        try:
+            load(
+                self.db,
+                progress=lambda fraction, step: self._set(fraction=fraction, step=step, files=None),
+                on_file=lambda fraction, shop, done, total: self._set(
+                    fraction=fraction, step=shop, files=(done, total)
+                ),
+            )
+        except Exception as exc:  # the pages say why; the traceback goes to the server's log
+            logging.getLogger(__name__).exception("loading the demo into %s failed", self.db)
+            self._set(state="failed", error=exc)
+        else:
+            self._set(state="done", fraction=1.0, step="", files=None)
+
+
+_jobs: dict[Path, LoadJob] = {}
+_jobs_lock = threading.Lock()
+
+
+def _key(db: str | Path | None) -> Path:
+    return store.db_path(db).resolve()
+
+
+def start_load(db: str | Path | None = None) -> LoadJob | None:
+    """Start loading the demo in a background thread when the database is empty and the demo was never cleared
+    (`should_load`). Once per database file in this process: while a load runs, every caller gets that same job
+    (a second load never starts beside it; `load` itself refuses a database that already has the demo's data).
+    Returns the running job, or None when there is nothing to load. Raises store.DatabaseBusy when another
+    process keeps the file locked."""
+    key = _key(db)
+    with _jobs_lock:
+        job = _jobs.get(key)
+        if job is not None and job.status().state == "running":
+            return job
+        if not should_load(key):
+            return None
+        job = _jobs[key] = LoadJob(key)
+        job._thread.start()
+        return job
+
+
+def current_load(db: str | Path | None = None) -> LoadJob | None:
+    """The latest background load into the database in this process (running, done or failed), or None."""
+    with _jobs_lock:
+        return _jobs.get(_key(db))
 
 
 def marks(con: duckdb.DuckDBPyConnection) -> store.DemoMarks | None:

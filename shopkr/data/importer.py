@@ -13,15 +13,23 @@ import hashlib
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from connectors import ImportFileError, Parsed, load_file, new_parser_connection, read_export
 from shopkr.data import store
+
+if TYPE_CHECKING:  # the connectors are imported when files are imported, not with this module
+    from connectors import Parsed
+    from connectors.errors import Message
 
 SUFFIXES = {".csv", ".xls", ".xlsx", ".txt"}
 Status = Literal["ok", "unchanged", "failed"]
+
+# What one run may parse while holding its database connection: text files of at most this many bytes in all
+# (a 37 MB CSV of 736,000 rows parses in about 0.5 s on two cores; the dashboard waits that long at most).
+# Excel files (a worker process, up to 120 s) and bigger runs parse with the database closed.
+HOLD_BYTES = 64_000_000
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,10 @@ class FileResult:
     error: str | None = None
     note: str | None = None
     import_ids: tuple[int, ...] = ()  # the import_log ids this file wrote (one per platform in the file)
+    # `error` and `note` as message codes (connectors.errors.Message), for the pages (translated in
+    # shopkr/app/i18n.py); `error` and `note` stay the English text of the command line and the import log.
+    detail: Message | None = None
+    notes: tuple[Message, ...] = ()
 
 
 def expand(paths: Iterable[str | Path]) -> list[Path]:
@@ -73,7 +85,17 @@ def import_files(
     progress: Callable[[int, int, str], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
 ) -> list[FileResult]:
-    """Import files (paths, or (name, bytes) from an upload) for one shop; returns one result per file."""
+    """Import files (paths, or (name, bytes) from an upload) for one shop; returns one result per file, in order.
+
+    Each file is read and hashed once; a file whose bytes were imported for this shop before is `unchanged`
+    without being parsed. The run opens the database once when what it parses is at most HOLD_BYTES of text
+    (the file lock is then held while parsing, about half a second for a 37 MB CSV); bigger runs, and runs
+    with Excel files, parse with the database closed and open it again to write, so the dashboard never waits
+    for a long parse. Raises ValueError for an empty shop name and store.DatabaseBusy when the file stays locked
+    by another process; every problem with a file is a `failed` result instead.
+    """
+    from connectors import ImportFileError, read_export, sha256_of  # here: `python -m shopkr score` needs none
+
     user = user or default_user()
     shop = shop.strip()
     if not shop:
@@ -83,69 +105,141 @@ def import_files(
     ]
     from_disk = [not isinstance(f, tuple) for f in files]
     results: dict[int, FileResult] = {}
-    parsed: list[tuple[int, Parsed]] = []
+    hashes: dict[int, str] = {}
+    for i, (path, data) in enumerate(items):
+        if data is None:
+            try:
+                data = read_export(path)
+            except ImportFileError as exc:
+                results[i] = FileResult(path, "failed", error=exc.message, detail=exc.detail)
+                continue
+        items[i] = (path, data)
+        hashes[i] = sha256_of(data)
+    run = _Run(items, from_disk, hashes, results, shop, platform, user, progress)
     with store.connect(db, on_wait=on_wait) as con:
-        known = {}
-        for i, (path, data) in enumerate(items):
-            if data is None:
-                try:
-                    data = read_export(path)
-                except ImportFileError as exc:
-                    results[i] = FileResult(path, "failed", error=exc.message)
-                    continue
-            items[i] = (path, data)
-            sha = hashlib.sha256(data).hexdigest()
-            earlier = store.find_import(con, sha, shop)
+        run.find_known(con)
+        if run.parse_is_short():
+            run.parse()
+            return run.write(con)
+    run.parse()
+    with store.connect(db, on_wait=on_wait) as con:
+        return run.write(con)
+
+
+@dataclass
+class _Run:
+    """The state of one `import_files` run between its steps: find known files, parse the others, write."""
+
+    items: list[tuple[Path, bytes | None]]
+    from_disk: list[bool]
+    hashes: dict[int, str]
+    results: dict[int, FileResult]
+    shop: str
+    platform: str | None
+    user: str
+    progress: Callable[[int, int, str], None] | None
+    known: dict[int, tuple[str, tuple]] = field(default_factory=dict)
+    todo: list[int] = field(default_factory=list)
+    parsed: list[tuple[int, Parsed]] = field(default_factory=list)
+    closing: threading.Thread | None = None
+
+    def find_known(self, con) -> None:
+        """Files whose bytes were imported for this shop before are `unchanged`; the rest are to be parsed."""
+        for i, sha in self.hashes.items():
+            earlier = store.find_import(con, sha, self.shop)
             if earlier:
-                known[i] = (sha, earlier)
-    # Parse outside any database connection (the file lock is held only while writing), two files at a time:
-    # DuckDB and calamine release the GIL, so the two cores both work.
-    todo = [i for i in range(len(items)) if i not in results and i not in known]
-    for i in known:
-        path = items[i][0]
-        sha, (_, name, at) = known[i]
-        note = f"identical to {name} imported {at:%Y-%m-%d %H:%M}" if name != path.name else "already imported"
-        results[i] = FileResult(path, "unchanged", note=note)
-    local = threading.local()
-    parsers: list = []
+                self.known[i] = (sha, earlier)
+        from connectors.errors import Message
 
-    def parse(i: int) -> tuple[int, Parsed | FileResult]:
-        path, data = items[i]
-        if not hasattr(local, "parser"):
-            local.parser = new_parser_connection()
-            parsers.append(local.parser)
+        for i, (_, (_, name, at)) in self.known.items():
+            path = self.items[i][0]
+            note = f"identical to {name} imported {at:%Y-%m-%d %H:%M}" if name != path.name else "already imported"
+            said = (
+                Message.make("import.note.identical", name=name, at=f"{at:%Y-%m-%d %H:%M}")
+                if name != path.name
+                else Message("import.note.already")
+            )
+            self.results[i] = FileResult(path, "unchanged", note=note, notes=(said,))
+        self.todo = [i for i in range(len(self.items)) if i not in self.results]
+
+    def parse_is_short(self) -> bool:
+        """Whether the files to parse are text (no Excel workbook) of at most HOLD_BYTES in all."""
+        from connectors.parsing import sniff_container
+
+        data = [self.items[i][1] or b"" for i in self.todo]
+        return sum(map(len, data)) <= HOLD_BYTES and not any(sniff_container(d) in ("xls", "xlsx") for d in data)
+
+    def parse(self) -> None:
+        """Parse the files to import, two at a time (DuckDB and calamine release the GIL, so both cores work),
+        each thread on its own in-memory parser connection, reused across its files. The parsers are closed in
+        the background (freeing a big file's parsed rows takes a while) while the rows are written."""
+        from connectors import ImportFileError, load_file, new_parser_connection
+        from connectors.errors import Message
+
+        local = threading.local()
+        parsers: list = []
+
+        def parse(i: int) -> tuple[int, Parsed | FileResult]:
+            path, data = self.items[i]
+            if not hasattr(local, "parser"):
+                local.parser = new_parser_connection()
+                parsers.append(local.parser)
+            try:
+                # Files on disk are read by DuckDB straight from disk where it can (a UTF-8 CSV): their bytes
+                # were read once already, to hash them; uploads hand over their bytes.
+                parsed = load_file(
+                    path,
+                    self.shop,
+                    self.platform,
+                    data=data,
+                    parser=local.parser,
+                    on_disk=self.from_disk[i],
+                    sha256=self.hashes[i],
+                )
+                parsed.date_range  # noqa: B018 - the run is ordered by it: a date Python cannot hold fails this file only
+                return i, parsed
+            except ImportFileError as exc:
+                return i, FileResult(path, "failed", error=exc.message, detail=exc.detail)
+            except Exception as exc:  # a bug must fail this file with a message, not abort the whole run
+                what = f"{type(exc).__name__}: {exc}"
+                said = Message.make("import.error.unexpected", file=path.name, detail=what)
+                return i, FileResult(path, "failed", error=f"{path.name}: unexpected error ({what})", detail=said)
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for done, (i, outcome) in enumerate(pool.map(parse, self.todo), start=1):
+                if isinstance(outcome, FileResult):
+                    self.results[i] = outcome
+                else:
+                    self.parsed.append((i, outcome))
+                if self.progress:
+                    self.progress(done, len(self.todo), self.items[i][0].name)
+        self.closing = threading.Thread(target=lambda: [p.close() for p in parsers], name="close parsers")
+        self.closing.start()
+
+    def write(self, con) -> list[FileResult]:
+        """Write the parsed files in order of their last business date (then file name), log the others,
+        and return one result per file, in the order given."""
         try:
-            # Files on disk are read again by the parser (DuckDB reads a UTF-8 CSV straight from disk);
-            # uploads hand over their bytes.
-            source = None if from_disk[i] else data
-            parsed = load_file(path, shop, platform, data=source, parser=local.parser)
-            parsed.date_range  # noqa: B018 - the run is ordered by it: a date Python cannot hold fails this file only
-            return i, parsed
-        except ImportFileError as exc:
-            return i, FileResult(path, "failed", error=exc.message)
-        except Exception as exc:  # a bug must fail this file with a message, not abort the whole run
-            return i, FileResult(path, "failed", error=f"{path.name}: unexpected error ({type(exc).__name__}: {exc})")
+            self._write(con)
+        finally:
+            if self.closing is not None:
+                self.closing.join()
+        return [self.results[i] for i in range(len(self.items))]
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for done, (i, outcome) in enumerate(pool.map(parse, todo), start=1):
-            if isinstance(outcome, FileResult):
-                results[i] = outcome
-            else:
-                parsed.append((i, outcome))
-            if progress:
-                progress(done, len(todo), items[i][0].name)
-    for parser in parsers:
-        parser.close()
-    parsed.sort(key=lambda item: (item[1].date_range[1], item[1].path.name))
-    with store.connect(db, on_wait=on_wait) as con:
-        written = store.write_many(con, [p for _, p in parsed], user=user)
+    def _write(self, con) -> None:
+        from connectors.errors import Message
+
+        parsed = sorted(self.parsed, key=lambda item: (item[1].date_range[1], item[1].path.name))
+        written = store.write_many(con, [p for _, p in parsed], user=self.user)
         for (i, p), w in zip(parsed, written, strict=True):
             if isinstance(w, Exception):  # its transaction was rolled back: nothing from this file is written
-                results[i] = FileResult(p.path, "failed", source=p.label, error=f"{p.path.name}: {w}")
+                said = Message.make("import.error.write_failed", file=p.path.name, detail=str(w))
+                error = f"{p.path.name}: {w}"
+                self.results[i] = FileResult(p.path, "failed", source=p.label, error=error, detail=said)
                 continue
             first, last = p.date_range
             note = "; ".join(p.notes) or None
-            results[i] = FileResult(
+            self.results[i] = FileResult(
                 p.path,
                 "ok" if w.new or w.replaced else "unchanged",
                 p.label,
@@ -158,10 +252,11 @@ def import_files(
                 last,
                 note=note,
                 import_ids=w.import_ids,
+                notes=tuple(p.note_messages),
             )
-        for i, r in results.items():
+        for i, r in self.results.items():
             if r.status == "failed":
-                store.log_skip(con, r.path, hashlib.sha256(items[i][1] or b"").hexdigest(), shop, user, error=r.error)
-            elif i in known:
-                store.log_skip(con, r.path, known[i][0], shop, user, error=None)
-    return [results[i] for i in range(len(items))]
+                sha = self.hashes.get(i) or hashlib.sha256(self.items[i][1] or b"").hexdigest()
+                store.log_skip(con, r.path, sha, self.shop, self.user, error=r.error)
+            elif i in self.known:
+                store.log_skip(con, r.path, self.known[i][0], self.shop, self.user, error=None)

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from connectors.canonical import SQL_TYPE, TABLES, Table
+from connectors.canonical import ROLLUPS, SQL_TYPE, TABLES, Table
 
 if TYPE_CHECKING:  # imported lazily below: an import run needs neither pydantic nor pandas
     import pyarrow as pa
@@ -105,15 +106,36 @@ def connect(
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
     try:
-        migrate(con)
+        with _MIGRATING:
+            migrate(con)
         yield con
     finally:
         con.close()
 
 
+# The connections of one process share one database instance per file (DuckDB's instance cache): two threads
+# migrating at once (the dashboard's first page and its demo loader) both run the same CREATE TABLEs and one
+# fails with "Catalog write-write conflict". So one migrates at a time; the others then find the schema current.
+# Other processes cannot race: the file lock lets only one process open the file at a time.
+_MIGRATING = threading.Lock()
+
+
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
     """Execute and fetch everything (DuckDB 2 refuses other work on a connection with a pending result)."""
     return con.execute(sql, params or []).fetchall()
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The one way this module writes: BEGIN, run the block, COMMIT; if the block raises, ROLLBACK and re-raise,
+    so the database is exactly as before (datasette's execute_write_fn does the same around a function)."""
+    run(con, "BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        run(con, "ROLLBACK")
+        raise
+    run(con, "COMMIT")
 
 
 def one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
@@ -193,8 +215,21 @@ def _v3(con: duckdb.DuckDBPyConnection) -> None:
     run(con, "CREATE TABLE demo_changes (change_id BIGINT PRIMARY KEY)")
 
 
+# --- schema v4: per-shop rollups of product rows ------------------------------------------------------------
+
+
+def _v4(con: duckdb.DuckDBPyConnection) -> None:
+    """The per-(platform, shop, date) rollups the engine reads for shop-wide product KRs (metrics.ROLLUPS),
+    filled from the rows already there."""
+    for rollup in ROLLUPS.values():
+        source = TABLES[rollup.source]
+        sums = ", ".join(f"{c} {SQL_TYPE[source.columns[c]]}" for c in source.metrics)
+        run(con, f"CREATE TABLE {rollup.table} (platform VARCHAR, shop VARCHAR, date DATE, rows BIGINT, {sums})")
+        refresh_rollup(con, rollup.source)
+
+
 # Append-only: migration n brings the schema from version n-1 to n. Never edit a released step.
-MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -208,14 +243,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             f"the database has schema version {found}, newer than this ShopKR ({SCHEMA_VERSION}). Update ShopKR."
         )
     for version in range(found + 1, SCHEMA_VERSION + 1):
-        run(con, "BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             MIGRATIONS[version - 1](con)
             run(con, "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)])
-            run(con, "COMMIT")
-        except Exception:
-            run(con, "ROLLBACK")
-            raise
     return found
 
 
@@ -277,14 +307,8 @@ def next_import_id(con: duckdb.DuckDBPyConnection) -> int:
 
 def write_parsed(con: duckdb.DuckDBPyConnection, parsed: Parsed, *, user: str) -> WriteResult:
     """Upsert one file's rows on the natural key, atomically, and log it. Later writes win."""
-    run(con, "BEGIN TRANSACTION")
-    try:
-        result = _write(con, parsed, user=user)
-        run(con, "COMMIT")
-    except Exception:
-        run(con, "ROLLBACK")
-        raise
-    return result
+    with transaction(con):
+        return _write(con, parsed, user=user)
 
 
 def write_many(con: duckdb.DuckDBPyConnection, files: list[Parsed], *, user: str) -> list[WriteResult | Exception]:
@@ -292,13 +316,12 @@ def write_many(con: duckdb.DuckDBPyConnection, files: list[Parsed], *, user: str
     folder import). If anything fails, that transaction is rolled back and every file is written in its own
     transaction instead, so each file stays atomic and one failure does not stop the others."""
     if len(files) > 1:
-        run(con, "BEGIN TRANSACTION")
         try:
-            results: list[WriteResult | Exception] = [_write(con, p, user=user) for p in files]
-            run(con, "COMMIT")
+            with transaction(con):
+                results: list[WriteResult | Exception] = [_write(con, p, user=user) for p in files]
             return results
-        except Exception:
-            run(con, "ROLLBACK")
+        except Exception:  # rolled back: write each file in its own transaction below
+            pass
     out: list[WriteResult | Exception] = []
     for p in files:
         try:
@@ -366,6 +389,7 @@ def _write_pair(con: duckdb.DuckDBPyConnection, parsed: Parsed, rows: pa.Table, 
                 run(con, f"INSERT INTO {table.name} SELECT {', '.join(cols)}, ? FROM stage", [import_id])
             run(con, "DROP TABLE stage")
         if changed:
+            refresh_rollup(con, table.name, (platform, shop, first, last))
             bump_data_version(con)
         total = rows.num_rows
         result = WriteResult((import_id,), changed - replaced, replaced, total - changed)
@@ -374,6 +398,30 @@ def _write_pair(con: duckdb.DuckDBPyConnection, parsed: Parsed, rows: pa.Table, 
         with contextlib.suppress(Exception):
             con.unregister("stage_rows")
     return result
+
+
+def refresh_rollup(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    scope: tuple[str, str, dt.date, dt.date] | None = None,
+) -> None:
+    """Recompute the rollup of `table` (metrics.ROLLUPS; nothing when it has none) for one (platform, shop,
+    first date, last date) scope, or entirely when scope is None. Called inside the writer's transaction after
+    every change to the source rows, so the rollup always equals the source's sums."""
+    rollup = ROLLUPS.get(table)
+    if rollup is None:
+        return
+    source = TABLES[table]
+    # Counts stay BIGINT, amounts DOUBLE: the column types of the source table.
+    sums = ", ".join(f"CAST(sum({c}) AS {SQL_TYPE[source.columns[c]]})" for c in source.metrics)
+    where, params = ("WHERE platform = ? AND shop = ? AND date BETWEEN ? AND ?", list(scope)) if scope else ("", [])
+    run(con, f"DELETE FROM {rollup.table} {where}", params)
+    run(
+        con,
+        f"INSERT INTO {rollup.table} SELECT platform, shop, date, count(*), {sums} FROM {table} {where} "
+        "GROUP BY platform, shop, date",
+        params,
+    )
 
 
 def _date_range(rows: pa.Table) -> tuple[dt.date, dt.date]:
@@ -560,8 +608,7 @@ def save_okrs(con: duckdb.DuckDBPyConnection, new: OKRFile, *, user: str, reason
     if not changes:
         return []
     now = dt.datetime.now()
-    run(con, "BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for c in new.cycles:
             run(
                 con,
@@ -589,17 +636,12 @@ def save_okrs(con: duckdb.DuckDBPyConnection, new: OKRFile, *, user: str, reason
                 [now, user, c.cycle, c.entity, c.entity_id, c.field, c.old, c.new, reason],
             )
         bump_data_version(con)
-        run(con, "COMMIT")
-    except Exception:
-        run(con, "ROLLBACK")
-        raise
     return changes
 
 
 def set_lock(con: duckdb.DuckDBPyConnection, cycle: Cycle, *, user: str, locked: bool) -> None:
     """Lock (or unlock) a cycle: after locking, start/target changes need a reason and are logged."""
-    run(con, "BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         run(
             con,
             'INSERT INTO okr_cycles (id, start, "end") VALUES (?, NULL, NULL) ON CONFLICT (id) DO NOTHING',
@@ -616,10 +658,6 @@ def set_lock(con: duckdb.DuckDBPyConnection, cycle: Cycle, *, user: str, locked:
             [dt.datetime.now(), user, cycle.id, cycle.id, str(not locked).lower(), str(locked).lower()],
         )
         bump_data_version(con)
-        run(con, "COMMIT")
-    except Exception:
-        run(con, "ROLLBACK")
-        raise
 
 
 def save_closing(con: duckdb.DuckDBPyConnection, grades: Closing, *, user: str) -> None:
@@ -627,8 +665,7 @@ def save_closing(con: duckdb.DuckDBPyConnection, grades: Closing, *, user: str) 
     lock it, in one transaction."""
     cycle = grades.cycle
     now = dt.datetime.now()
-    run(con, "BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         run(con, "DELETE FROM kr_closings WHERE cycle = ?", [cycle])
         run(con, "DELETE FROM objective_closings WHERE cycle = ?", [cycle])
         for k in grades.krs.values():
@@ -658,10 +695,6 @@ def save_closing(con: duckdb.DuckDBPyConnection, grades: Closing, *, user: str) 
             [now, user, cycle, cycle, now.isoformat(timespec="seconds")],
         )
         bump_data_version(con)
-        run(con, "COMMIT")
-    except Exception:
-        run(con, "ROLLBACK")
-        raise
 
 
 # --- meta flags and demo data -------------------------------------------------------------------------
@@ -777,8 +810,7 @@ def mark_demo(
 ) -> None:
     """Record what the demo has just written: import ids, and the objectives, A/B tests and cycle rows as they are
     stored now (bodies and lock fields), and its history rows."""
-    run(con, "BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         run(con, "INSERT OR IGNORE INTO demo_imports SELECT unnest(?::BIGINT[])", [list(import_ids)])
         run(con, "INSERT OR IGNORE INTO demo_changes SELECT unnest(?::BIGINT[])", [list(change_ids)])
         for entity, table, ids in (("objective", "okr_objectives", objective_ids), ("ab_test", "ab_tests", test_ids)):
@@ -790,10 +822,6 @@ def mark_demo(
             )
         for cid, row in cycle_rows(con, list(cycle_ids)).items():
             run(con, "INSERT OR REPLACE INTO demo_definitions VALUES ('cycle', ?, ?)", [cid, json.dumps(row)])
-        run(con, "COMMIT")
-    except Exception:
-        run(con, "ROLLBACK")
-        raise
 
 
 def demo_marks(con: duckdb.DuckDBPyConnection) -> DemoMarks | None:
@@ -946,12 +974,12 @@ def clear_demo(con: duckdb.DuckDBPyConnection, marks: DemoMarks) -> DemoPlan:
     """Remove exactly what the demo wrote and nobody changed since (see `demo_plan`, computed again inside the
     transaction), forget the marks, and set meta demo = cleared (an empty database does not load it again).
     Returns what was removed."""
-    run(con, "BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         plan = demo_plan(con, marks)
         ids = sorted(marks.imports)
         for table in TABLES:
             run(con, f"DELETE FROM {table} WHERE import_id IN (SELECT unnest(?::BIGINT[]))", [ids])
+            refresh_rollup(con, table)
         run(con, "DELETE FROM import_log WHERE list_contains(?::BIGINT[], id)", [ids])
         run(con, "DELETE FROM okr_objectives WHERE list_contains(?::VARCHAR[], id)", [list(plan.objectives)])
         run(con, "DELETE FROM ab_tests WHERE list_contains(?::VARCHAR[], id)", [list(plan.tests)])
@@ -970,10 +998,6 @@ def clear_demo(con: duckdb.DuckDBPyConnection, marks: DemoMarks) -> DemoPlan:
             run(con, f"DELETE FROM {table}")
         set_meta(con, "demo", "cleared")
         bump_data_version(con)
-        run(con, "COMMIT")
-    except Exception:
-        run(con, "ROLLBACK")
-        raise
     return plan
 
 

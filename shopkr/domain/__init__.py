@@ -5,6 +5,7 @@ metrics     the metric catalogue and the SQL that reduces a KR's scope to daily 
 scoring     pure maths: progress, score, pace, projection, objective scores
 engine      scores a cycle on an open connection: few grouped queries, then `scoring`
 ab_stats    A/B statistics (frequentist + Bayesian, SRM), pure
+messages    messages as codes with parameters (Message), every code listed, pydantic errors as codes
 
 Never imports Streamlit, the app layer or the data layer: code here gets a DuckDB connection from its caller.
 """

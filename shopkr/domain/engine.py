@@ -18,7 +18,8 @@ import duckdb
 import pandas as pd
 
 from shopkr.domain import metrics, scoring
-from shopkr.domain.okr import Cycle, KeyResult, Objective, OKRFile, resolve_cycles, validate
+from shopkr.domain.messages import Message
+from shopkr.domain.okr import Cycle, KeyResult, Objective, OKRFile, Problem, cycle_warnings, resolve_cycles
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class KRResult:
     data_through: dt.date | None
     covered_days: int
     previous_score: float | None = None  # the score one day earlier, for "change since yesterday"
-    message: str | None = None  # why there is no value (no data, SQL error), in plain words
+    message: Message | None = None  # why there is no value (no data, SQL error): a code, words in app/i18n.py
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class CycleReport:
     cycle: Cycle
     as_of: dt.date
     objectives: tuple[ObjectiveResult, ...]
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()  # the OKR-method warnings of the cycle
     closed_at: dt.datetime | None = None
     freshness: dict[str, dt.date] = field(default_factory=dict)  # shop -> last date with data
 
@@ -178,17 +179,9 @@ def score_cycle(
                 kr_results,
             )
         )
-    _, problems = validate(_doc_for_cycle(okrs, cycle_id))
-    warnings = tuple(str(p) for p in problems if p.severity == "warning")
+    warnings = tuple(p for p in cycle_warnings(okrs, cycle_id) if p.severity == "warning")
     closed_at = closing.closed_at if closing else None
     return CycleReport(cycle, as_of, tuple(out), warnings, closed_at, freshness(con, as_of))
-
-
-def _doc_for_cycle(okrs: OKRFile, cycle_id: str) -> dict:
-    data = okrs.model_dump(mode="json", exclude_none=True)
-    data["objectives"] = [o for o in data["objectives"] if o["cycle"] == cycle_id]
-    data["ab_tests"] = []
-    return data
 
 
 def _as_score(k: KRResult) -> scoring.KRScore:
@@ -254,7 +247,7 @@ def _score_kr(
             try:
                 value = metrics.run_sql(con, kr.sql, _sql_params(kr, cycle.start, end))
             except metrics.SQLError as exc:
-                message = str(exc)
+                message = exc.message
         covered = (end - cycle.start).days + 1 if value is not None else 0
         s = scoring.score_kr(
             kind="sql",
@@ -270,7 +263,7 @@ def _score_kr(
         if message:
             s = scoring.KRScore(None, None, 0.0, None, 0.0, "error", None)
         elif value is None and started:
-            message = "the query returned no value (NULL) for this window"
+            message = Message("kr.sql_null")
         return KRResult(
             **base,
             definition=kr.sql,
@@ -313,12 +306,12 @@ def _score_kr(
         previous = prev.score if prev.status != "no_data" else None
     message = None
     if s.status == "no_data" and started:
-        scope = ", ".join(f"{k}={v}" for k, v in kr.filters.items()) or "all shops"
+        scope = ", ".join(f"{k}={v}" for k, v in kr.filters.items()) or Message("kr.all_shops")
         table = metrics.LEVEL_TABLE[metrics.level_for(kr.filters, kr.level)]
         if reading.covered_days:
-            message = f"{table} rows for {scope} have no {metric.numerator}/{metric.denominator or ''} values"
+            message = Message.make("kr.no_values", table=table, scope=scope, columns="/".join(metric.columns))
         else:
-            message = f"no {table} rows for {scope} between {cycle.start} and {end}: import the exports"
+            message = Message.make("kr.no_rows", table=table, scope=scope, start=str(cycle.start), end=str(end))
     return KRResult(
         **base,
         definition=metric.formula,
@@ -356,7 +349,7 @@ def _finite(k: KRResult) -> KRResult:
         status="error",
         advice=None,
         previous_score=None,
-        message=f"{', '.join(bad)} is not a finite number (the sums overflow): check the imported amounts",
+        message=Message.make("kr.not_finite", fields=", ".join(bad)),
     )
 
 
@@ -376,7 +369,7 @@ def freshness(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> d
     rows = _fetch(
         con,
         "SELECT shop, max(date) FROM (SELECT shop, date FROM shop_daily UNION ALL SELECT shop, date FROM "
-        "product_daily) WHERE ? IS NULL OR date <= ? GROUP BY shop ORDER BY shop",
+        f"{metrics.ROLLUPS['product_daily'].table}) WHERE ? IS NULL OR date <= ? GROUP BY shop ORDER BY shop",
         [as_of, as_of],
     )
     return {r[0]: r[1] for r in rows}
@@ -601,7 +594,7 @@ def _from_closing(o: Objective, kr: KeyResult, cycle: Cycle, frozen: FrozenKR) -
         data_through=frozen.data_through,
         covered_days=0,
         previous_score=frozen.score,
-        message="final grade frozen when the cycle was closed",
+        message=Message("kr.frozen"),
     )
 
 
@@ -685,11 +678,17 @@ KR_JSON_FIELDS = (
 )
 
 
-def to_json(report: CycleReport) -> dict:
+def to_json(report: CycleReport, text: Callable[[Message | Problem], str] | None = None) -> dict:
     """The `score --format json` document (see the README for its shape): numbers at full float precision
     (only the table and pages round), dates as ISO text, and never Infinity or NaN (such a KR is already an
     `error` from `score_cycle`; a non-finite number left anywhere becomes null), so
-    `json.dumps(..., allow_nan=False)` always succeeds."""
+    `json.dumps(..., allow_nan=False)` always succeeds.
+
+    `text` turns a KR's message and each warning into words (the CLI passes English from shopkr/app/i18n.py);
+    without it they are given as their codes. Each KR also has `message_code` (null without a message)."""
+
+    def words(m: Message | Problem) -> str:
+        return text(m) if text is not None else (m.code if isinstance(m, Message) else str(m))
 
     def clean(v: Any) -> Any:
         if isinstance(v, dt.date):
@@ -704,7 +703,9 @@ def to_json(report: CycleReport) -> dict:
         for k in o.key_results:
             d = asdict(k)
             item = {f: clean(d[f]) for f in KR_JSON_FIELDS}
-            item.update({"kind": k.kind, "advice": k.advice, "message": k.message, "weight": clean(k.weight)})
+            message = words(k.message) if k.message is not None else None
+            item.update({"kind": k.kind, "advice": k.advice, "message": message, "weight": clean(k.weight)})
+            item["message_code"] = k.message.code if k.message is not None else None
             if k.kind == "manual":
                 item["value"] = None
             krs.append(item)
@@ -730,5 +731,5 @@ def to_json(report: CycleReport) -> dict:
         "as_of": report.as_of.isoformat(),
         "closed": report.closed_at is not None,
         "objectives": objectives,
-        "warnings": list(report.warnings),
+        "warnings": [words(w) for w in report.warnings],
     }

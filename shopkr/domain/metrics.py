@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import math
 import re
 import threading
@@ -21,7 +22,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from connectors.canonical import TABLES
+from connectors.canonical import ROLLUPS, TABLES
+from shopkr.domain.messages import Message
 
 Level = Literal["shop", "product", "creative"]
 LEVEL_TABLE: dict[str, str] = {"shop": "shop_daily", "product": "product_daily", "creative": "creative_daily"}
@@ -39,6 +41,7 @@ class Metric:
     denominator: str | None = None
     unit: Literal["yuan", "count", "rate", "multiple"] = "count"
 
+    @functools.cache  # noqa: B019 (a few catalogue metrics, alive for the whole process anyway)
     def levels(self) -> tuple[Level, ...]:
         """Levels whose table has the columns this metric needs."""
         cols = {self.numerator, self.denominator} - {None}
@@ -165,8 +168,13 @@ def _grouped(
             on = " AND ".join([*(f"t.{c} = k.{c}" for c in names), "t.date BETWEEN k.d0 AND k.d1"])
             metrics = tuple(c for c in TABLES[table].metrics if columns is None or c in columns)
             sums = "".join(f", CAST(sum(t.{c}) AS DOUBLE) AS {c}" for c in metrics)
+            rollup = ROLLUPS.get(table)
+            if rollup is not None and rollup.serves(table, names):  # the same sums from the per-shop rollup
+                source, rows = rollup.table, "CAST(sum(t.rows) AS BIGINT)"
+            else:
+                source, rows = table, "count(*)"
             daily = (
-                f"SELECT k.rep, t.date, count(*) AS rows{sums} FROM {table} t JOIN kr_scopes_{n} k ON {on} "
+                f"SELECT k.rep, t.date, {rows} AS rows{sums} FROM {source} t JOIN kr_scopes_{n} k ON {on} "
                 "GROUP BY k.rep, t.date"
             )
             out.append(cur.execute(select(daily, f"kr_ends_{n}", metrics)).df())
@@ -288,7 +296,14 @@ SHOWN_CHARS = 300  # an error message quotes at most this much of a query's text
 
 
 class SQLError(ValueError):
-    """A custom KR query that is not allowed or did not give one number."""
+    """A custom KR query that is not allowed or did not give one number: `message` says why as a message code
+    ("sql.failed", "sql.shape", ...; the words are in shopkr/app/i18n.py), `code` and `params` are its parts."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.code = message.code
+        self.params = message.params
 
 
 class SQLTimeout(SQLError):
@@ -308,31 +323,29 @@ def _failure(exc: duckdb.Error) -> str:
     return shorten(re.sub(r"^\w+ Error: ", "", lines[0]))
 
 
-def _parse(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[duckdb.Statement | None, list[str]]:
+def _parse(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[duckdb.Statement | None, list[Message]]:
     """The one statement of a custom KR query, or the problems with it. The size is checked before DuckDB
     sees the text; parsing and the join count run on `con` (the caller's interruptible cursor)."""
     text = sql.strip()
     if not text.rstrip(";").strip():
-        return None, ["the query is empty"]
+        return None, [Message("sql.empty")]
     if len(text) > MAX_SQL_CHARS:
-        return None, [
-            f"the query is {len(text):,} characters long, over the limit of {MAX_SQL_CHARS:,}: "
-            "write it shorter (sum in SQL instead of listing values)"
-        ]
+        return None, [Message.make("sql.too_long", n=len(text), max=MAX_SQL_CHARS)]
     try:
         statements = con.extract_statements(text)
     except duckdb.InterruptException:
         raise
     except duckdb.Error as exc:
-        return None, [f"the query does not parse: {_failure(exc)}"]
+        return None, [Message.make("sql.parse", detail=_failure(exc))]
     if len(statements) != 1:
-        return None, [f"write exactly one SELECT statement (found {len(statements)})"]
+        return None, [Message.make("sql.one_statement", n=len(statements))]
     statement = statements[0]
     if statement.type != duckdb.StatementType.SELECT:
-        return None, [f"only SELECT (or WITH ... SELECT) is allowed, not {statement.type.name}"]
+        return None, [Message.make("sql.select_only", kind=statement.type.name)]
     unknown = sorted(set(statement.named_parameters) - set(SQL_PARAMS))
     if unknown:
-        return None, [f"unknown parameter ${unknown[0]}; allowed: " + ", ".join("$" + p for p in SQL_PARAMS)]
+        allowed = ", ".join("$" + p for p in SQL_PARAMS)
+        return None, [Message.make("sql.unknown_param", name=unknown[0], allowed=allowed)]
     # The parse tree as JSON (parsing only, nothing is bound or planned). A user's text inside it is
     # JSON-escaped, so the exact text "type":"JOIN" only ever comes from a join node (a subquery likewise).
     try:
@@ -343,17 +356,15 @@ def _parse(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[duckdb.Statement |
         tree = ""
     joins = tree.count('"type":"JOIN"') + tree.count('"type":"SUBQUERY"')
     if joins > MAX_SQL_JOINS:
-        return None, [
-            f"the query has {joins} joins and subqueries, over the limit of {MAX_SQL_JOINS}: join fewer tables "
-            "(one canonical table usually holds what a KR needs)"
-        ]
+        return None, [Message.make("sql.joins", n=joins, max=MAX_SQL_JOINS)]
     return statement, []
 
 
-def check_sql(sql: str) -> list[str]:
+def check_sql(sql: str) -> list[Message]:
     """Problems with a custom KR query without running it (empty list: fine): at most MAX_SQL_CHARS
     characters (checked before parsing), one SELECT/WITH statement, only the parameters in SQL_PARAMS, at most
-    MAX_SQL_JOINS joins plus subqueries. Messages are English sentences; quoted DuckDB text is cut to SHOWN_CHARS."""
+    MAX_SQL_JOINS joins plus subqueries. Each problem is a message code (sql.empty, sql.too_long, sql.parse,
+    sql.one_statement, sql.select_only, sql.unknown_param, sql.joins); quoted DuckDB text is cut to SHOWN_CHARS."""
     con = duckdb.connect(":memory:")
     try:
         return _parse(con, sql)[1]
@@ -413,7 +424,8 @@ def run_sql(
     the query uses are bound. `timeout` (seconds) covers everything from parsing to the last row: the timer
     starts before the first DuckDB call on the query's own cursor. Raises SQLTimeout when stopped by the
     limit, SQLError when the query is not allowed (see check_sql), fails, or does not give one finite number;
-    messages quote at most SHOWN_CHARS characters of a value or DuckDB message.
+    each carries a message code (sql.timeout, sql.failed, sql.shape, sql.not_number, sql.not_finite or one of
+    check_sql's) whose parameters quote at most SHOWN_CHARS characters of a value or DuckDB message.
 
     The database connection has external access disabled, its memory and temporary disk capped and its
     configuration locked (store.CONFIG), so the query cannot read or write files; the READ ONLY transaction
@@ -443,9 +455,9 @@ def run_sql(
         rows = cur.execute(f"SELECT * FROM (\n{query}\n) AS kr_query LIMIT 2", values).fetchall()
         description = cur.description
     except duckdb.InterruptException:
-        raise SQLTimeout(f"the query took longer than {timeout:g} s and was stopped") from None
+        raise SQLTimeout(Message.make("sql.timeout", seconds=timeout)) from None
     except duckdb.Error as exc:
-        raise SQLError(f"the query failed: {_failure(exc)}") from None
+        raise SQLError(Message.make("sql.failed", detail=_failure(exc))) from None
     finally:
         deadline.stop()
         if began:
@@ -453,17 +465,17 @@ def run_sql(
                 cur.execute("ROLLBACK")
         cur.close()
     if len(rows) != 1 or len(description or []) != 1:
-        shape = f"{len(rows)}{'+' if len(rows) == 2 else ''} rows x {len(description or [])} columns"
-        raise SQLError(f"the query must return exactly one number (one row, one column); it returned {shape}")
+        rows_found = f"{len(rows)}{'+' if len(rows) == 2 else ''}"
+        raise SQLError(Message.make("sql.shape", rows=rows_found, columns=len(description or [])))
     value = rows[0][0]
     if value is None:
         return None
     if isinstance(value, bool) or (not isinstance(value, int | float) and not hasattr(value, "__float__")):
-        raise SQLError(f"the query returned {shorten(repr(value))}, not a number")
+        raise SQLError(Message.make("sql.not_number", value=shorten(repr(value))))
     try:
         number = float(value)
     except (OverflowError, ValueError):
         number = math.inf
     if not math.isfinite(number):
-        raise SQLError(f"the query returned {shorten(str(value))}, not a finite number")
+        raise SQLError(Message.make("sql.not_finite", value=shorten(str(value))))
     return number

@@ -10,13 +10,15 @@ import calendar
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connectors.canonical import TABLES
+from shopkr.domain.messages import Message, pydantic_message
 from shopkr.domain.metrics import CATALOGUE, FILTERS, LEVEL_TABLE, check_sql, level_for
 
 ObjectiveLevel = Literal["company", "department", "team", "individual"]
@@ -149,15 +151,24 @@ class OKRFile(_Model):
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding: where, what, the value, what is allowed. `severity` is error or warning."""
+    """One finding: where (`path`, as in the YAML file), what (`code` with its `params`, a message code; the words
+    are in shopkr/app/i18n.py, see `i18n.problem_text`), the value found, and what is allowed (`allowed`: values
+    as text such as "0-1", or a Message when it takes words). `severity` is error or warning."""
 
     path: str
-    message: str
+    code: str
     value: Any = None
-    allowed: str | None = None
+    allowed: str | Message | None = None
     severity: Literal["error", "warning"] = "error"
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def message(self) -> Message:
+        """What is wrong as a message: the code and its parameters."""
+        return Message(self.code, self.params)
 
     def __str__(self) -> str:
+        """Path, code and parameters (for logs and test output; people read `i18n.problem_text`)."""
         text = f"{self.path}: {self.message}"
         if self.value is not None:
             text += f" (found {self.value!r})"
@@ -210,16 +221,15 @@ def _loc(prefix: str, loc: tuple) -> str:
 
 
 def _pydantic_problems(prefix: str, exc: ValidationError) -> list[Problem]:
+    """pydantic's errors as problems, translated from each error's `type` and `ctx` (never its English `msg`)."""
     problems = []
     for err in exc.errors():
-        loc = err["loc"]
+        path, message = _loc(prefix, err["loc"]), pydantic_message(err)
         if err["type"] == "extra_forbidden":
-            problems.append(Problem(_loc(prefix, loc), "unknown field", None, None))
+            problems.append(Problem(path, message.code))
             continue
-        allowed = None
-        if err["type"] == "literal_error":
-            allowed = err["ctx"].get("expected")
-        problems.append(Problem(_loc(prefix, loc), err["msg"], err.get("input"), allowed))
+        allowed = (err.get("ctx") or {}).get("expected") if err["type"] == "literal_error" else None
+        problems.append(Problem(path, message.code, err.get("input"), allowed, params=message.params))
     return problems
 
 
@@ -230,13 +240,11 @@ def parse_yaml(text: str) -> tuple[dict | None, list[Problem]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "the file"
-        return None, [Problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+        return None, [Problem(where, "okr.bad_yaml", params={"detail": str(getattr(exc, "problem", exc))})]
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
-        return None, [
-            Problem("(file)", "the file must be a mapping with cycles/objectives/ab_tests", type(doc).__name__)
-        ]
+        return None, [Problem("(file)", "okr.not_mapping", type(doc).__name__)]
     return doc, []
 
 
@@ -245,13 +253,13 @@ def validate(doc: dict) -> tuple[OKRFile | None, list[Problem]]:
     problems: list[Problem] = []
     unknown = sorted(set(doc) - {"cycles", "objectives", "ab_tests"})
     for key in unknown:
-        problems.append(Problem(key, "unknown section", None, "cycles, objectives, ab_tests"))
+        problems.append(Problem(key, "okr.unknown_section", None, "cycles, objectives, ab_tests"))
     parsed: dict[str, list] = {"cycles": [], "objectives": [], "ab_tests": []}
     models = {"cycles": Cycle, "objectives": Objective, "ab_tests": ABTestDef}
     for section, model in models.items():
         items = doc.get(section) or []
         if not isinstance(items, list):
-            problems.append(Problem(section, "must be a list", type(items).__name__))
+            problems.append(Problem(section, "okr.not_list", type(items).__name__))
             continue
         for i, raw in enumerate(items):
             try:
@@ -269,17 +277,29 @@ def validate(doc: dict) -> tuple[OKRFile | None, list[Problem]]:
     return okrs, problems
 
 
+def cycle_warnings(okrs: OKRFile, cycle_id: str) -> list[Problem]:
+    """The OKR-method warnings (and any semantic problem) of one cycle's objectives in already-validated
+    definitions, with paths as in a file holding only that cycle's objectives: the checks `validate` runs
+    after parsing, without dumping and parsing the models again (scoring a cycle asks for them every time)."""
+    parsed = {
+        "cycles": list(enumerate(okrs.cycles)),
+        "objectives": list(enumerate(o for o in okrs.objectives if o.cycle == cycle_id)),
+        "ab_tests": [],
+    }
+    return _semantic(parsed)
+
+
 def _semantic(parsed: dict[str, list]) -> list[Problem]:
     out: list[Problem] = []
     cycles = {c.id: c for _, c in parsed["cycles"]}
     for i, c in parsed["cycles"]:
         if c.end < c.start:
-            out.append(Problem(f"cycles[{i}].end", "ends before it starts", str(c.end)))
+            out.append(Problem(f"cycles[{i}].end", "okr.ends_before", str(c.end)))
     seen: dict[str, str] = {}
 
     def unique(path: str, ident: str) -> None:
         if ident in seen:
-            out.append(Problem(path, f"duplicate id (also at {seen[ident]})", ident))
+            out.append(Problem(path, "okr.duplicate_id", ident, params={"other": seen[ident]}))
         else:
             seen[ident] = path
 
@@ -290,27 +310,20 @@ def _semantic(parsed: dict[str, list]) -> list[Problem]:
         unique(f"objectives[{i}].id", o.id)
         cycle = cycles.get(o.cycle) or implied_cycle(o.cycle)
         if cycle is None:
-            out.append(
-                Problem(
-                    f"objectives[{i}].cycle",
-                    "unknown cycle",
-                    o.cycle,
-                    "a cycle declared under cycles:, or an id like 2026-Q4, 2026-11, 2026",
-                )
-            )
+            out.append(Problem(f"objectives[{i}].cycle", "okr.unknown_cycle", o.cycle, Message("okr.allowed_cycle")))
         if o.parent is not None:
             if o.parent not in objectives:
-                out.append(Problem(f"objectives[{i}].parent", "no objective has this id", o.parent))
+                out.append(Problem(f"objectives[{i}].parent", "okr.no_objective", o.parent))
             else:
                 parent = objectives[o.parent][1]
                 if LEVEL_RANK[parent.level] >= LEVEL_RANK[o.level]:
                     out.append(
                         Problem(
                             f"objectives[{i}].parent",
-                            f"the parent is a {parent.level} objective, not on a higher level than this "
-                            f"{o.level} objective",
+                            "okr.parent_level",
                             o.parent,
-                            "company > department > team > individual",
+                            Message("okr.allowed_level_order"),
+                            params={"plevel": Message(f"level.{parent.level}"), "level": Message(f"level.{o.level}")},
                         )
                     )
         for j, kr in enumerate(o.key_results):
@@ -321,13 +334,13 @@ def _semantic(parsed: dict[str, list]) -> list[Problem]:
         path = f"ab_tests[{i}]"
         unique(f"{path}.id", t.id)
         if t.end < t.start:
-            out.append(Problem(f"{path}.end", "ends before it starts", str(t.end)))
+            out.append(Problem(f"{path}.end", "okr.ends_before", str(t.end)))
         if len(set(t.variants)) != len(t.variants):
-            out.append(Problem(f"{path}.variants", "a creative id is listed twice", t.variants))
+            out.append(Problem(f"{path}.variants", "okr.variant_twice", t.variants))
         if t.control is not None and t.control not in t.variants:
-            out.append(Problem(f"{path}.control", "is not one of the variants", t.control, ", ".join(t.variants)))
+            out.append(Problem(f"{path}.control", "okr.control_not_variant", t.control, ", ".join(t.variants)))
         if t.weights is not None and (len(t.weights) != len(t.variants) or any(w <= 0 for w in t.weights)):
-            out.append(Problem(f"{path}.weights", "needs one positive weight per variant", t.weights))
+            out.append(Problem(f"{path}.weights", "okr.weights", t.weights))
     out += _method_warnings(parsed["objectives"], cycles)
     return out
 
@@ -336,21 +349,21 @@ def _check_kr(path: str, kr: KeyResult, cycle: Cycle | None) -> list[Problem]:
     out: list[Problem] = []
     ways = [w for w in ("metric", "sql", "manual") if getattr(kr, w) is not None]
     if len(ways) != 1:
-        found = ", ".join(ways) if ways else "none"
-        return [Problem(path, f"a KR needs exactly one of metric, sql or manual (found: {found})")]
+        found: str | Message = ", ".join(ways) if ways else Message("okr.found_none")
+        return [Problem(path, "okr.one_measure", params={"found": found})]
     for name in kr.filters:
         if name not in FILTERS:
-            out.append(Problem(f"{path}.filters.{name}", "unknown filter", name, ", ".join(FILTERS)))
+            out.append(Problem(f"{path}.filters.{name}", "okr.unknown_filter", name, ", ".join(FILTERS)))
     if kr.manual is not None:
         if not 0.0 <= kr.manual <= 1.0:
-            out.append(Problem(f"{path}.manual", "a manual score must be between 0.0 and 1.0", kr.manual, "0.0-1.0"))
+            out.append(Problem(f"{path}.manual", "okr.manual_range", kr.manual, "0.0-1.0"))
         return out
     if kr.target is None:
-        out.append(Problem(f"{path}.target", "a metric or SQL KR needs a target (amount)"))
+        out.append(Problem(f"{path}.target", "okr.needs_target"))
     if kr.metric is not None:
         metric = CATALOGUE.get(kr.metric)
         if metric is None:
-            out.append(Problem(f"{path}.metric", "unknown metric", kr.metric, ", ".join(CATALOGUE)))
+            out.append(Problem(f"{path}.metric", "okr.unknown_metric", kr.metric, ", ".join(CATALOGUE)))
         else:
             level = level_for(kr.filters, kr.level)
             table_columns = TABLES[LEVEL_TABLE[level]].columns
@@ -359,42 +372,36 @@ def _check_kr(path: str, kr: KeyResult, cycle: Cycle | None) -> list[Problem]:
                     out.append(
                         Problem(
                             f"{path}.filters.{name}",
-                            f"{LEVEL_TABLE[level]} has no {name}: remove the filter or set level",
+                            "okr.filter_not_in_table",
                             name,
-                            "level: product for product_id, level: creative for creative_id",
+                            Message("okr.allowed_filter_level"),
+                            params={"table": LEVEL_TABLE[level], "name": name},
                         )
                     )
             if level not in metric.levels():
                 out.append(
                     Problem(
                         f"{path}.metric",
-                        f"{kr.metric} is not in {LEVEL_TABLE[level]}",
+                        "okr.metric_level",
                         kr.metric,
-                        "levels " + ", ".join(metric.levels()),
+                        Message.make("okr.allowed_metric_levels", levels=", ".join(metric.levels())),
+                        params={"metric": kr.metric, "table": LEVEL_TABLE[level]},
                     )
                 )
             if metric.kind == "ratio" and kr.start is None:
-                out.append(Problem(f"{path}.start", f"{kr.metric} is a rate: say where it starts (e.g. start: 0.03)"))
+                out.append(Problem(f"{path}.start", "okr.rate_needs_start", params={"metric": kr.metric}))
             if metric.unit == "rate":
                 out += _rate_problems(path, kr)
     if kr.sql is not None:
         for message in check_sql(kr.sql):
-            out.append(Problem(f"{path}.sql", message))
+            out.append(Problem(f"{path}.sql", message.code, params=message.params))
         if kr.start is None:
-            out.append(
-                Problem(
-                    f"{path}.start",
-                    f"SQL KR {kr.id} has no start, so it is scored from 0; set start when the query returns a rate "
-                    "(e.g. start: 0.03)",
-                    severity="warning",
-                )
-            )
+            out.append(Problem(f"{path}.start", "okr.sql_start_default", severity="warning", params={"kr": kr.id}))
     if kr.target is not None and kr.target == kr.start_value and (kr.start is not None or kr.kind in ("sum", "sql")):
-        out.append(Problem(f"{path}.target", "the target equals the start, so there is nothing to achieve", kr.target))
+        out.append(Problem(f"{path}.target", "okr.target_eq_start", kr.target))
     if cycle is not None and kr.deadline is not None and not cycle.start <= kr.deadline <= cycle.end:
-        out.append(
-            Problem(f"{path}.deadline", "is outside its cycle", str(kr.deadline), f"{cycle.start} to {cycle.end}")
-        )
+        dates = Message.make("okr.allowed_dates", start=str(cycle.start), end=str(cycle.end))
+        out.append(Problem(f"{path}.deadline", "okr.deadline_outside", str(kr.deadline), dates))
     return out
 
 
@@ -406,10 +413,11 @@ def _rate_problems(path: str, kr: KeyResult) -> list[Problem]:
         value = getattr(kr, name)
         if value is None or 0.0 <= value <= 1.0:
             continue
-        message = f"{kr.metric} is a rate: write it as a fraction between 0 and 1 (0.035 for 3.5%)"
         if 1.0 < value <= 100.0:
-            message += f"; did you mean {value / 100:.10g}?"
-        out.append(Problem(f"{path}.{name}", message, value, "0-1"))
+            params = {"metric": kr.metric, "suggestion": float(f"{value / 100:.10g}")}
+            out.append(Problem(f"{path}.{name}", "okr.rate_percent", value, "0-1", params=params))
+        else:
+            out.append(Problem(f"{path}.{name}", "okr.rate_fraction", value, "0-1", params={"metric": kr.metric}))
     return out
 
 
@@ -425,9 +433,10 @@ def _method_warnings(objectives: list[tuple[int, Objective]], cycles: dict[str, 
             out.append(
                 Problem(
                     "objectives",
-                    f"{owner} has {n} objectives in {cycle}; the method says at most {MAX_OBJECTIVES_PER_OWNER}: focus",
+                    "okr.w_owner",
                     n,
                     severity="warning",
+                    params={"owner": owner, "n": n, "cycle": cycle, "max": MAX_OBJECTIVES_PER_OWNER},
                 )
             )
     by_cycle: dict[str, list[Objective]] = defaultdict(list)
@@ -439,35 +448,28 @@ def _method_warnings(objectives: list[tuple[int, Objective]], cycles: dict[str, 
             out.append(
                 Problem(
                     "objectives",
-                    f"only {bottom_up} of {len(objs)} objectives in {cycle_id} come bottom-up; the "
-                    "method suggests about half",
-                    None,
+                    "okr.w_bottom_up",
                     severity="warning",
+                    params={"k": bottom_up, "n": len(objs), "cycle": cycle_id},
                 )
             )
         cycle = cycles.get(cycle_id) or implied_cycle(cycle_id)
         if cycle is not None:
             if cycle.days < 28:
-                out.append(
-                    Problem(f"cycle {cycle_id}", f"is {cycle.days} days, shorter than a month", severity="warning")
-                )
+                params = {"days": cycle.days, "cycle": cycle_id}
+                out.append(Problem(f"cycle {cycle_id}", "okr.w_short", severity="warning", params=params))
             elif cycle.days > 92:
-                out.append(
-                    Problem(
-                        f"cycle {cycle_id}",
-                        f"is {cycle.days} days, longer than a quarter: annual OKRs are guidance; "
-                        "score KRs in quarterly or monthly cycles",
-                        severity="warning",
-                    )
-                )
+                params = {"days": cycle.days, "cycle": cycle_id}
+                out.append(Problem(f"cycle {cycle_id}", "okr.w_long", severity="warning", params=params))
     by_id = {o.id: o for _, o in objectives}
     for i, o in objectives:
         if len(o.key_results) > MAX_KRS_PER_OBJECTIVE:
             out.append(
                 Problem(
                     f"objectives[{i}].key_results",
-                    f"{len(o.key_results)} KRs; the method says at most {MAX_KRS_PER_OBJECTIVE}",
+                    "okr.w_krs",
                     severity="warning",
+                    params={"n": len(o.key_results), "max": MAX_KRS_PER_OBJECTIVE},
                 )
             )
         parent = by_id.get(o.parent) if o.parent else None
@@ -478,10 +480,10 @@ def _method_warnings(objectives: list[tuple[int, Objective]], cycles: dict[str, 
             out.append(
                 Problem(
                     f"objectives[{i}].title",
-                    f"repeats KR {parent_krs[_norm(o.title)].id} of the parent objective; "
-                    "a KR of the level above is not copied down as an objective: say what this team will change",
+                    "okr.w_repeat",
                     o.title,
                     severity="warning",
+                    params={"kr": parent_krs[_norm(o.title)].id},
                 )
             )
         for j, kr in enumerate(o.key_results):
@@ -490,9 +492,10 @@ def _method_warnings(objectives: list[tuple[int, Objective]], cycles: dict[str, 
                     out.append(
                         Problem(
                             f"objectives[{i}].key_results[{j}]",
-                            f"is the same measure and target as parent KR {pk.id}",
+                            "okr.w_same_kr",
                             kr.id,
                             severity="warning",
+                            params={"kr": pk.id},
                         )
                     )
     return out

@@ -1,0 +1,196 @@
+"""Messages as codes with parameters: what the domain, data and app layers report, without the words.
+
+A `Message` is a code and its parameters (`Message("kr.no_rows", {"table": "shop_daily", ...})`); the texts, in
+简体中文 and English, are looked up by code in one place, `shopkr/app/i18n.py` (`i18n.render`). Nothing here or in
+the layers below writes a sentence a person reads, and nothing anywhere turns a sentence back into a code.
+
+`CODES` lists every code this package produces with example parameters; the connectors' own codes are in
+`connectors.errors.CODES`. tests/test_messages.py renders each one in both languages and checks that every code
+used in the source is listed.
+
+The pydantic error types of the OKR file are translated by `pydantic_message` from the error's `type` and `ctx`
+(pydantic documents both as stable: https://docs.pydantic.dev/latest/errors/validation_errors/), never from its
+English `msg`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["CODES", "PYDANTIC_CODES", "Message", "pydantic_message"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message as a code and its parameters, e.g. `Message("sql.timeout", {"seconds": 5.0})`.
+
+    `code` is a key of the translation table (`shopkr/app/i18n.py`: one text per language with `{name}`
+    placeholders); `params` are plain values (numbers stay numbers, formatted by the text), lists (joined with
+    ", ") or messages (translated too). The connectors, which import nothing from shopkr, have the same shape in
+    `connectors.errors.Message`; `i18n.render` takes either.
+    """
+
+    code: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    @staticmethod
+    def make(code: str, **params: object) -> Message:
+        """`Message(code, params)` with the parameters as keywords."""
+        return Message(code, params)
+
+    def __str__(self) -> str:
+        """The code and parameters (for logs and test output; people read `i18n.render`)."""
+        return f"{self.code} {dict(self.params)}" if self.params else self.code
+
+
+# pydantic error type -> our code. Types not listed become "pydantic.other" with the type as a parameter.
+PYDANTIC_CODES: dict[str, str] = {
+    "missing": "pydantic.missing",
+    "extra_forbidden": "pydantic.extra_forbidden",
+    "literal_error": "pydantic.literal_error",
+    "enum": "pydantic.literal_error",
+    "float_parsing": "pydantic.number",
+    "float_type": "pydantic.number",
+    "int_parsing": "pydantic.number",
+    "int_type": "pydantic.number",
+    "int_from_float": "pydantic.number",
+    "finite_number": "pydantic.finite_number",
+    "date_parsing": "pydantic.date",
+    "date_type": "pydantic.date",
+    "date_from_datetime_parsing": "pydantic.date",
+    "date_from_datetime_inexact": "pydantic.date",
+    "string_type": "pydantic.string",
+    "list_type": "pydantic.list",
+    "dict_type": "pydantic.mapping",
+    "model_type": "pydantic.mapping",
+    "model_attributes_type": "pydantic.mapping",
+    "bool_type": "pydantic.bool",
+    "bool_parsing": "pydantic.bool",
+    "greater_than": "pydantic.greater_than",
+    "greater_than_equal": "pydantic.greater_than_equal",
+    "less_than": "pydantic.less_than",
+    "less_than_equal": "pydantic.less_than_equal",
+    "too_short": "pydantic.too_short",
+    "too_long": "pydantic.too_long",
+}
+
+# The ctx keys each code's text uses (pydantic's names: gt, ge, lt, le, min_length, max_length, expected).
+_PYDANTIC_PARAMS: dict[str, tuple[str, ...]] = {
+    "pydantic.literal_error": ("expected",),
+    "pydantic.greater_than": ("gt",),
+    "pydantic.greater_than_equal": ("ge",),
+    "pydantic.less_than": ("lt",),
+    "pydantic.less_than_equal": ("le",),
+    "pydantic.too_short": ("min_length", "actual_length"),
+    "pydantic.too_long": ("max_length", "actual_length"),
+}
+
+
+def pydantic_message(error: Mapping[str, Any]) -> Message:
+    """One entry of `ValidationError.errors()` as a Message: the code from its `type` (PYDANTIC_CODES; other types
+    give "pydantic.other" with `type`), the parameters from its `ctx`. Its English `msg` is not read."""
+    code = PYDANTIC_CODES.get(error["type"])
+    if code is None:
+        return Message.make("pydantic.other", type=error["type"])
+    ctx = error.get("ctx") or {}
+    return Message(code, {name: ctx.get(name, "") for name in _PYDANTIC_PARAMS.get(code, ())})
+
+
+# Every code of shopkr with example parameters (the names each text may use).
+CODES: dict[str, dict[str, object]] = {
+    # OKR file validation (shopkr/domain/okr.py): Problem codes
+    "okr.bad_yaml": {"detail": "expected ',' or ']'"},
+    "okr.not_mapping": {},
+    "okr.unknown_section": {},
+    "okr.not_list": {},
+    "okr.not_utf8": {},
+    "okr.unreadable": {"detail": "No such file or directory"},
+    "okr.ends_before": {},
+    "okr.duplicate_id": {"other": "objectives[0].id"},
+    "okr.unknown_cycle": {},
+    "okr.no_objective": {},
+    "okr.parent_level": {"plevel": Message("level.team"), "level": Message("level.department")},
+    "okr.variant_twice": {},
+    "okr.control_not_variant": {},
+    "okr.weights": {},
+    "okr.one_measure": {"found": "metric, sql"},
+    "okr.found_none": {},
+    "okr.unknown_filter": {},
+    "okr.manual_range": {},
+    "okr.needs_target": {},
+    "okr.unknown_metric": {},
+    "okr.filter_not_in_table": {"table": "shop_daily", "name": "product_id"},
+    "okr.metric_level": {"metric": "spend", "table": "shop_daily"},
+    "okr.rate_needs_start": {"metric": "ctr"},
+    "okr.rate_fraction": {"metric": "ctr"},
+    "okr.rate_percent": {"metric": "ctr", "suggestion": 0.035},
+    "okr.sql_start_default": {"kr": "O1.KR2"},
+    "okr.target_eq_start": {},
+    "okr.deadline_outside": {},
+    "okr.w_owner": {"owner": "李娜", "n": 6, "cycle": "2026-Q4", "max": 5},
+    "okr.w_bottom_up": {"k": 1, "n": 4, "cycle": "2026-Q4"},
+    "okr.w_short": {"days": 14, "cycle": "2026-11"},
+    "okr.w_long": {"days": 365, "cycle": "2026"},
+    "okr.w_krs": {"n": 5, "max": 4},
+    "okr.w_repeat": {"kr": "O1.KR1"},
+    "okr.w_same_kr": {"kr": "O1.KR1"},
+    # what is allowed (Problem.allowed, when it is words rather than a list of values)
+    "okr.allowed_cycle": {},
+    "okr.allowed_level_order": {},
+    "okr.allowed_filter_level": {},
+    "okr.allowed_metric_levels": {"levels": "shop, product"},
+    "okr.allowed_dates": {"start": "2026-10-01", "end": "2026-12-31"},
+    # pydantic errors of the OKR file (pydantic_message)
+    "pydantic.missing": {},
+    "pydantic.extra_forbidden": {},
+    "pydantic.literal_error": {"expected": "'company', 'department', 'team' or 'individual'"},
+    "pydantic.number": {},
+    "pydantic.finite_number": {},
+    "pydantic.date": {},
+    "pydantic.string": {},
+    "pydantic.list": {},
+    "pydantic.mapping": {},
+    "pydantic.bool": {},
+    "pydantic.greater_than": {"gt": 0},
+    "pydantic.greater_than_equal": {"ge": 0},
+    "pydantic.less_than": {"lt": 1},
+    "pydantic.less_than_equal": {"le": 1},
+    "pydantic.too_short": {"min_length": 2, "actual_length": 1},
+    "pydantic.too_long": {"max_length": 8, "actual_length": 9},
+    "pydantic.other": {"type": "uuid_parsing"},
+    # edits from the dashboard (shopkr/app/okr_form.py)
+    "edit.id_taken": {"what": Message("edit.what_objective")},
+    "edit.what_objective": {},
+    "edit.what_kr": {},
+    "edit.objective_gone": {},
+    "edit.kr_gone": {},
+    "edit.no_kr": {},
+    "edit.is_parent": {"children": "O2, O3"},
+    # custom KR SQL (shopkr/domain/metrics.py): SQLError and check_sql
+    "sql.empty": {},
+    "sql.too_long": {"n": 20001, "max": 20000},
+    "sql.parse": {"detail": 'syntax error at or near "SELEC"'},
+    "sql.one_statement": {"n": 2},
+    "sql.select_only": {"kind": "INSERT"},
+    "sql.unknown_param": {"name": "shop_id", "allowed": "$start, $end"},
+    "sql.joins": {"n": 51, "max": 50},
+    "sql.timeout": {"seconds": 5.0},
+    "sql.failed": {"detail": "Table with name nope does not exist!"},
+    "sql.shape": {"rows": "2+", "columns": 1},
+    "sql.not_number": {"value": "'abc'"},
+    "sql.not_finite": {"value": "inf"},
+    # why a KR has no value (shopkr/domain/engine.py): KRResult.message
+    "kr.no_rows": {"table": "shop_daily", "scope": "shop=暖居旗舰店", "start": "2026-10-01", "end": "2026-11-20"},
+    "kr.no_values": {"table": "shop_daily", "scope": Message("kr.all_shops"), "columns": "clicks/impressions"},
+    "kr.all_shops": {},
+    "kr.sql_null": {},
+    "kr.not_finite": {"fields": "value, progress"},
+    "kr.frozen": {},
+    # the outcome of an imported file beyond the connectors' own messages (shopkr/data/importer.py: FileResult)
+    "import.note.identical": {"name": "a.csv", "at": "2026-11-20 09:30"},
+    "import.note.already": {},
+    "import.error.unexpected": {"file": "a.csv", "detail": "KeyError: 'x'"},
+    "import.error.write_failed": {"file": "a.csv", "detail": "IO Error: disk full"},
+}
