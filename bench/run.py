@@ -55,6 +55,7 @@ BENCHES = (
     Bench("score", "bench_score.py"),
     Bench("cli", "bench_cli.py", compare=True),
     Bench("pages", "bench_pages.py"),
+    Bench("first_start", "bench_first_start.py"),  # needs Chromium (as the browser tests do)
 )
 # Benches named by an issue that do not exist yet: listed in the results, not invented.
 NOT_YET_BUILT = {"forecast": "KR forecast (a later issue)"}

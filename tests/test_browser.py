@@ -22,7 +22,8 @@ PAGES = [
     ("?lang=en", "Overview"),
 ]
 
-pytestmark = pytest.mark.browser
+# One worker runs this whole module in order: the first test must be the server's first visit.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_pages")]
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from test_trust_pages import PAYLOAD, make_evil
 
 TRACKER = "127.0.0.1:9/track.png"
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_trust")]  # one worker: one server per module
 
 PROBE = f"""
 import sys
