@@ -16,33 +16,12 @@ English `msg`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+# One message type for every layer: the connectors' (they import nothing from shopkr; the domain may use them).
+from connectors.errors import Message
+
 __all__ = ["CODES", "PYDANTIC_CODES", "Message", "pydantic_message"]
-
-
-@dataclass(frozen=True)
-class Message:
-    """A message as a code and its parameters, e.g. `Message("sql.timeout", {"seconds": 5.0})`.
-
-    `code` is a key of the translation table (`shopkr/app/i18n.py`: one text per language with `{name}`
-    placeholders); `params` are plain values (numbers stay numbers, formatted by the text), lists (joined with
-    ", ") or messages (translated too). The connectors, which import nothing from shopkr, have the same shape in
-    `connectors.errors.Message`; `i18n.render` takes either.
-    """
-
-    code: str
-    params: Mapping[str, object] = field(default_factory=dict)
-
-    @staticmethod
-    def make(code: str, **params: object) -> Message:
-        """`Message(code, params)` with the parameters as keywords."""
-        return Message(code, params)
-
-    def __str__(self) -> str:
-        """The code and parameters (for logs and test output; people read `i18n.render`)."""
-        return f"{self.code} {dict(self.params)}" if self.params else self.code
 
 
 # pydantic error type -> our code. Types not listed become "pydantic.other" with the type as a parameter.
