@@ -9,7 +9,7 @@ import unicodedata
 
 from shopkr.app.i18n import Lang, problem_line, render, status_label, t
 from shopkr.app.numbers import fmt
-from shopkr.domain.engine import CycleReport, KRResult
+from shopkr.domain.engine import KR_JSON_FIELDS, CycleReport, KRResult
 
 STATUS_MARK = {"on_track": "🟢", "at_risk": "🟡", "off_track": "🔴", "no_data": "⚪", "error": "⚠", "done": "✔"}
 
@@ -94,18 +94,7 @@ def score_csv(report: CycleReport) -> str:
         "objective_status",
         "kr_id",
         "kr",
-        "metric",
-        "value",
-        "numerator",
-        "denominator",
-        "start",
-        "target",
-        "progress",
-        "score",
-        "projected_value",
-        "projected_score",
-        "status",
-        "data_through",
+        *KR_JSON_FIELDS[2:],  # metric .. data_through: the JSON's KR fields after id and title
     ]
     writer.writerow(fields)
     for o in report.objectives:
