@@ -178,3 +178,24 @@ def test_writes_open_transactions_only_through_the_store_helper() -> None:
             found[str(path.relative_to(ROOT))] = lines
     assert not found, f"use `with store.transaction(con):` instead of hand-written BEGIN/COMMIT blocks: {found}"
     assert transactions_outside_the_helper('run(con, "BEGIN TRANSACTION")\nrun(con, "COMMIT")') == [1, 2]
+
+
+def constructor_calls(source: str, name: str) -> list[int]:
+    """Lines where `name(...)` is called."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
+    ]
+
+
+def test_the_engine_builds_a_kr_result_in_one_place() -> None:
+    """A KR's measure is a typed union (metric | sql | manual | a frozen grade): each is measured by its own
+    function, and one function turns what was measured into a KRResult, so a new field is set in one place."""
+    found = {}
+    for path in [*_files("shopkr"), *_files("pages")]:
+        lines = constructor_calls(path.read_text(encoding="utf-8"), "KRResult")
+        if lines:
+            found[str(path.relative_to(ROOT))] = lines
+    assert list(found) == ["shopkr/domain/engine.py"] and len(found["shopkr/domain/engine.py"]) == 1, found
+    assert constructor_calls("KRResult(a)\nif x:\n    KRResult(b)", "KRResult") == [1, 3]

@@ -7,19 +7,33 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from shopkr.domain import metrics, scoring
 from shopkr.domain.messages import Message
-from shopkr.domain.okr import Cycle, KeyResult, Objective, OKRFile, Problem, cycle_warnings, resolve_cycles
+from shopkr.domain.okr import (
+    Cycle,
+    KeyResult,
+    ManualMeasure,
+    MetricMeasure,
+    Objective,
+    OKRFile,
+    Problem,
+    SQLMeasure,
+    cycle_warnings,
+    resolve_cycles,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -29,7 +43,7 @@ class KRResult:
     id: str
     title: str
     objective_id: str
-    kind: str  # sum | ratio | sql | manual
+    kind: scoring.Kind
     metric: str | None
     definition: str  # the catalogue formula, the SQL, or "manual"
     filters: dict[str, str]
@@ -46,8 +60,8 @@ class KRResult:
     score: float
     projected_value: float | None
     projected_score: float
-    status: str
-    advice: str | None
+    status: scoring.Status
+    advice: scoring.Advice | None
     data_through: dt.date | None
     covered_days: int
     previous_score: float | None = None  # the score one day earlier, for "change since yesterday"
@@ -67,7 +81,7 @@ class ObjectiveResult:
     type: str
     score: float
     projected_score: float
-    status: str
+    status: scoring.Status
     key_results: tuple[KRResult, ...]
 
 
@@ -188,6 +202,22 @@ def _as_score(k: KRResult) -> scoring.KRScore:
     return scoring.KRScore(k.value, k.progress, k.score, k.projected_value, k.projected_score, k.status, k.advice)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class _Measured:
+    """What measuring a KR gives, whatever its measure: the value and where it came from, and its score."""
+
+    definition: str  # the catalogue formula, the SQL, or "manual"
+    unit: str
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    covered_days: int
+    data_through: dt.date | None
+    score: scoring.KRScore
+    previous_score: float | None = None
+    message: Message | None = None
+
+
 def _score_kr(
     con: duckdb.DuckDBPyConnection,
     o: Objective,
@@ -197,133 +227,132 @@ def _score_kr(
     total: dict | None,
     total_before: dict | None,
 ) -> KRResult:
+    """Measure the KR by its kind of measure, then build its result (in `_result`, the one place)."""
     deadline = _deadline(kr, cycle)
-    ended = as_of > deadline
-    started = as_of >= cycle.start
-    _, end = scoring.window(cycle.start, cycle.end, deadline, as_of)
-    period = scoring.period_days(cycle.start, deadline)
-    base = {
-        "id": kr.id,
-        "title": kr.title,
-        "objective_id": o.id,
-        "kind": kr.kind,
-        "metric": kr.metric,
-        "filters": dict(kr.filters),
-        "level": kr.level,
-        "start": kr.start_value if kr.kind in ("sum", "sql") else kr.start,
-        "target": kr.target,
-        "weight": kr.weight,
-        "deadline": deadline,
-    }
-    if kr.kind == "manual":
-        s = scoring.score_kr(
-            kind="manual",
-            value=None,
-            start=None,
-            target=None,
-            kr_type=o.type,
-            covered_days=0,
-            period_days=period,
-            ended=ended,
-            started=started,
-            manual=kr.manual,
-        )
-        return KRResult(
-            **base,
-            definition="manual",
-            unit="score",
-            value=None,
-            numerator=None,
-            denominator=None,
-            **_fields(s),
-            data_through=None,
-            covered_days=0,
-            previous_score=s.score,
-        )
-    if kr.sql is not None:
-        message = None
-        value = None
-        if started:
-            try:
-                value = metrics.run_sql(con, kr.sql, _sql_params(kr, cycle.start, end))
-            except metrics.SQLError as exc:
-                message = exc.message
-        covered = (end - cycle.start).days + 1 if value is not None else 0
-        s = scoring.score_kr(
-            kind="sql",
-            value=value,
-            start=kr.start_value,  # 0 when omitted (validation warns)
-            target=kr.target,
-            kr_type=o.type,
-            covered_days=covered,
-            period_days=period,
-            ended=ended,
-            started=started,
-        )
-        if message:
-            s = scoring.KRScore(None, None, 0.0, None, 0.0, "error", None)
-        elif value is None and started:
-            message = Message("kr.sql_null")
-        return KRResult(
-            **base,
-            definition=kr.sql,
-            unit="number",
-            value=s.value,
-            numerator=None,
-            denominator=None,
-            **_fields(s),
-            data_through=None,
-            covered_days=covered,
-            message=message,
-        )
-    metric = metrics.CATALOGUE[kr.metric]  # type: ignore[index]
-    reading = metrics.read(metric, total)
-    s = scoring.score_kr(
-        kind=metric.kind,
-        value=reading.value,
-        start=kr.start_value,
-        target=kr.target,
+    score = functools.partial(
+        scoring.score_kr,
         kr_type=o.type,
-        covered_days=reading.covered_days,
-        period_days=period,
-        ended=ended,
-        started=started,
+        period_days=scoring.period_days(cycle.start, deadline),
+        ended=as_of > deadline,
+        started=as_of >= cycle.start,
+    )
+    match kr.measure:
+        case ManualMeasure(manual):
+            s = score(kind="manual", value=None, start=None, target=None, covered_days=0, manual=manual)
+            measured = _Measured("manual", "score", None, None, None, 0, None, s, previous_score=s.score)
+        case SQLMeasure(sql):
+            _, end = scoring.window(cycle.start, cycle.end, deadline, as_of)
+            measured = _measure_sql(con, kr, sql, cycle, end, started=as_of >= cycle.start, score=score)
+        case MetricMeasure(name):
+            measured = _measure_metric(kr, metrics.CATALOGUE[name], cycle, as_of, total, total_before, score)
+    return _result(o, kr, cycle, measured)
+
+
+def _measure_sql(
+    con: duckdb.DuckDBPyConnection,
+    kr: KeyResult,
+    sql: str,
+    cycle: Cycle,
+    end: dt.date,
+    *,
+    started: bool,
+    score: Callable[..., scoring.KRScore],
+) -> _Measured:
+    """An SQL KR: its query over the window to `end`; a failing query is an `error` with the message why."""
+    message = None
+    value = None
+    if started:
+        try:
+            value = metrics.run_sql(con, sql, _sql_params(kr, cycle.start, end))
+        except metrics.SQLError as exc:
+            message = exc.message
+    covered = (end - cycle.start).days + 1 if value is not None else 0
+    s = score(kind="sql", value=value, start=kr.start_value, target=kr.target, covered_days=covered)
+    if message:
+        s = scoring.KRScore(None, None, 0.0, None, 0.0, "error", None)
+    elif value is None and started:
+        message = Message("kr.sql_null")
+    return _Measured(sql, "number", s.value, None, None, covered, None, s, message=message)
+
+
+def _measure_metric(
+    kr: KeyResult,
+    metric: metrics.Metric,
+    cycle: Cycle,
+    as_of: dt.date,
+    total: dict | None,
+    total_before: dict | None,
+    score: Callable[..., scoring.KRScore],
+) -> _Measured:
+    """A catalogue KR from its window totals (`metrics.totals`), with the score one data day earlier."""
+    reading = metrics.read(metric, total)
+    s = score(
+        kind=metric.kind, value=reading.value, start=kr.start_value, target=kr.target, covered_days=reading.covered_days
     )
     previous = None
     prev_reading = metrics.read(metric, total_before)
     if prev_reading.covered_days:
-        prev = scoring.score_kr(
+        prev = score(
             kind=metric.kind,
             value=prev_reading.value,
             start=kr.start_value,
             target=kr.target,
-            kr_type=o.type,
             covered_days=prev_reading.covered_days,
-            period_days=period,
-            ended=ended,
-            started=started,
         )
         previous = prev.score if prev.status != "no_data" else None
     message = None
-    if s.status == "no_data" and started:
+    if s.status == "no_data" and as_of >= cycle.start:
         scope = ", ".join(f"{k}={v}" for k, v in kr.filters.items()) or Message("kr.all_shops")
         table = metrics.LEVEL_TABLE[metrics.level_for(kr.filters, kr.level)]
         if reading.covered_days:
             message = Message.make("kr.no_values", table=table, scope=scope, columns="/".join(metric.columns))
         else:
+            _, end = scoring.window(cycle.start, cycle.end, _deadline(kr, cycle), as_of)
             message = Message.make("kr.no_rows", table=table, scope=scope, start=str(cycle.start), end=str(end))
+    return _Measured(
+        metric.formula,
+        metric.unit,
+        reading.value,
+        reading.numerator,
+        reading.denominator,
+        reading.covered_days,
+        reading.data_through,
+        s,
+        previous,
+        message,
+    )
+
+
+def _result(o: Objective, kr: KeyResult, cycle: Cycle, m: _Measured) -> KRResult:
+    """The one constructor of a KRResult: the KR's definition plus what measuring it gave."""
+    s = m.score
     return KRResult(
-        **base,
-        definition=metric.formula,
-        unit=metric.unit,
-        value=reading.value,
-        numerator=reading.numerator,
-        denominator=reading.denominator,
-        **_fields(s),
-        data_through=reading.data_through,
-        covered_days=reading.covered_days,
-        previous_score=previous,
-        message=message,
+        id=kr.id,
+        title=kr.title,
+        objective_id=o.id,
+        kind=kr.kind,
+        metric=kr.metric,
+        definition=m.definition,
+        filters=dict(kr.filters),
+        level=kr.level,
+        unit=m.unit,
+        value=m.value,
+        numerator=m.numerator,
+        denominator=m.denominator,
+        start=kr.start_value if kr.kind in ("sum", "sql") else kr.start,
+        target=kr.target,
+        weight=kr.weight,
+        deadline=_deadline(kr, cycle),
+        progress=s.progress,
+        score=s.score,
+        projected_value=s.projected_value,
+        projected_score=s.projected_score,
+        status=s.status,
+        advice=s.advice,
+        data_through=m.data_through,
+        covered_days=m.covered_days,
+        previous_score=m.previous_score,
+        message=m.message,
     )
 
 
@@ -351,17 +380,6 @@ def _finite(k: KRResult) -> KRResult:
         previous_score=None,
         message=Message.make("kr.not_finite", fields=", ".join(bad)),
     )
-
-
-def _fields(s: scoring.KRScore) -> dict[str, Any]:
-    return {
-        "progress": s.progress,
-        "score": s.score,
-        "projected_value": s.projected_value,
-        "projected_score": s.projected_score,
-        "status": s.status,
-        "advice": s.advice,
-    }
 
 
 def freshness(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> dict[str, dt.date]:
@@ -406,6 +424,8 @@ def kr_series(
     (default SERIES_BUDGET; each query at most `timeout`); days not computed in time have no value, and
     `frame.attrs["incomplete_from"]` is the first of them (None when the series is complete). A day whose
     query fails has no value either. Raises KeyError for an unknown KR, ValueError without a connection."""
+    import pandas as pd  # only here: the score/status CLI path must not pay for importing pandas
+
     o, kr = find_kr(okrs, kr_id)
     cycle = resolve_cycles(okrs)[o.cycle]
     as_of = as_of or dt.date.today()
@@ -519,7 +539,7 @@ class FrozenKR:
     target: float | None
     progress: float | None
     score: float | None
-    status: str
+    status: scoring.Status
     data_through: dt.date | None
     query: str = ""
     source_rows: int | None = None
@@ -532,7 +552,7 @@ class FrozenObjective:
 
     objective_id: str
     score: float | None
-    status: str
+    status: scoring.Status
 
 
 @dataclass(frozen=True)
@@ -566,36 +586,26 @@ def read_closing(con: duckdb.DuckDBPyConnection, cycle_id: str) -> Closing | Non
 
 
 def _from_closing(o: Objective, kr: KeyResult, cycle: Cycle, frozen: FrozenKR) -> KRResult:
+    """A KR of a closed cycle: its frozen grade, projected as itself."""
     metric = metrics.CATALOGUE.get(kr.metric or "")
     definition = metric.formula if metric else (kr.sql or "manual")
-    return KRResult(
-        id=kr.id,
-        title=kr.title,
-        objective_id=o.id,
-        kind=kr.kind,
-        metric=kr.metric,
-        definition=definition,
-        filters=dict(kr.filters),
-        level=kr.level,
-        unit=metric.unit if metric else "number",
-        value=frozen.value,
-        numerator=frozen.numerator,
-        denominator=frozen.denominator,
-        start=kr.start_value if kr.kind in ("sum", "sql") else kr.start,
-        target=kr.target,
-        weight=kr.weight,
-        deadline=_deadline(kr, cycle),
-        progress=frozen.progress,
-        score=frozen.score,
-        projected_value=frozen.value,
-        projected_score=frozen.score,
-        status=frozen.status,
-        advice=scoring.advice(frozen.score, frozen.score, o.type, ended=True) if kr.kind != "manual" else None,
-        data_through=frozen.data_through,
-        covered_days=0,
-        previous_score=frozen.score,
-        message=Message("kr.frozen"),
+    score = frozen.score if frozen.score is not None else 0.0
+    advice = scoring.advice(score, score, o.type, ended=True) if kr.kind != "manual" else None
+    s = scoring.KRScore(frozen.value, frozen.progress, score, frozen.value, score, frozen.status, advice)  # type: ignore[arg-type]
+    unit = metric.unit if metric else "number"
+    measured = _Measured(
+        definition,
+        unit,
+        frozen.value,
+        frozen.numerator,
+        frozen.denominator,
+        0,
+        frozen.data_through,
+        s,
+        frozen.score,
+        Message("kr.frozen"),
     )
+    return _result(o, kr, cycle, measured)
 
 
 def final_grades(con: duckdb.DuckDBPyConnection, okrs: OKRFile, cycle_id: str, as_of: dt.date | None = None) -> Closing:

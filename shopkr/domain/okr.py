@@ -91,6 +91,41 @@ class KeyResult(_Model):
         """The start value: 0 when omitted (sums; SQL KRs, with a warning); a rate always has one."""
         return self.start if self.start is not None else 0.0
 
+    @property
+    def measure(self) -> Measure:
+        """How the KR is measured, as one of the three typed measures (the engine matches on it)."""
+        if self.kind == "manual":
+            return ManualMeasure(self.manual)
+        if self.sql is not None:
+            return SQLMeasure(self.sql)
+        return MetricMeasure(self.metric or "", self.level)
+
+
+@dataclass(frozen=True)
+class MetricMeasure:
+    """A catalogue metric (shopkr/domain/metrics.py CATALOGUE) over the KR's filters at `level` (None: the
+    level the filters imply)."""
+
+    metric: str
+    level: Literal["shop", "product", "creative"] | None = None
+
+
+@dataclass(frozen=True)
+class SQLMeasure:
+    """A read-only SQL query giving one number (shopkr/domain/metrics.run_sql)."""
+
+    sql: str
+
+
+@dataclass(frozen=True)
+class ManualMeasure:
+    """A score the owner types, 0.0-1.0 (None until typed)."""
+
+    score: float | None
+
+
+Measure = MetricMeasure | SQLMeasure | ManualMeasure
+
 
 class Objective(_Model):
     """An objective of one owner in one cycle, with up to 4 KRs."""
