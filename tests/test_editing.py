@@ -351,6 +351,10 @@ def test_kr_from_form_per_kind():
     }
     bare = okr_form.kr_from_form("metric", {"metric": "gmv", "level": "creative", "target": 5, "filters.shop": None})
     assert bare == {"metric": "gmv", "level": "creative", "target": 5.0}
+    paced = okr_form.kr_from_form("metric", {"metric": "gmv", "target": 5, "pace": "calendar"})
+    assert paced == {"metric": "gmv", "target": 5.0, "pace": "calendar"}
+    assert "pace" not in okr_form.kr_from_form("metric", {"metric": "gmv", "target": 5, "pace": "auto"})
+    assert "pace" not in okr_form.kr_from_form("sql", values | {"pace": "calendar"})
     assert okr_form.kr_from_form("manual", {})["manual"] == 0.0
 
 

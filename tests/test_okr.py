@@ -191,6 +191,13 @@ def test_error_details_value_and_allowed(bad_result):
             "outside its cycle",
         ),
         ("{id: K, title: t, metric: gmv, target: 5, weight: 0}", "objectives[0].key_results[0].weight", "greater"),
+        ("{id: K, title: t, metric: gmv, target: 5, pace: weekly}", "objectives[0].key_results[0].pace", "linear"),
+        (
+            "{id: K, title: t, sql: 'SELECT 1', start: 0, target: 5, pace: last_year}",
+            "objectives[0].key_results[0].pace",
+            "only a catalogue-metric KR",
+        ),
+        ("{id: K, title: t, manual: 0.5, pace: calendar}", "objectives[0].key_results[0].pace", "use auto or linear"),
         (
             "{id: K, title: t, metric: gmv, target: 5, colour: red}",
             "objectives[0].key_results[0].colour",
@@ -508,3 +515,18 @@ def test_models_are_frozen_and_strict():
     with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen error type is an implementation detail
         okrs.objectives[0].title = "x"
     assert yaml.safe_load(dump_yaml(okrs))["objectives"][0]["key_results"][0].get("weight") is None
+
+
+def test_pace_defaults_to_auto_and_each_choice_loads():
+    for pace in ("auto", "last_year", "calendar", "linear"):
+        okrs, problems = load(
+            "objectives:\n  - {id: O1, cycle: 2026-Q4, title: t, owner: a, origin: bottom-up, key_results: "
+            f"[{{id: K, title: t, metric: gmv, target: 5, pace: {pace}}}]}}\n"
+        )
+        assert okrs is not None and not errors(problems)
+        assert okrs.objectives[0].key_results[0].pace == pace
+    okrs, _ = load(
+        "objectives:\n  - {id: O1, cycle: 2026-Q4, title: t, owner: a, key_results: [{id: K, title: t, metric: gmv,"
+        " target: 5}]}\n"
+    )
+    assert okrs.objectives[0].key_results[0].pace == "auto"

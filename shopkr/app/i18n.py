@@ -87,7 +87,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ui.language": ("语言 Language", "Language 语言"),
     "ui.cycle": ("周期", "Cycle"),
     "ui.demo_banner": (
-        "示例数据：当前显示的是演示店铺和演示 OKR。导入自己的数据前可以一键清除。",
+        "示例数据：当前显示的是演示店铺和演示 OKR。导入自己的数据前可以清除它们（清除前会列出删除什么、保留什么）。",
         "Demo data: these are demo shops and OKRs. Clear them before importing your own.",
     ),
     "ui.demo_clear": ("清除示例数据", "Clear demo data"),
@@ -313,6 +313,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "manage.field.filters.product_id": ("商品ID", "Product ID"),
     "manage.field.filters.creative_id": ("素材/创意ID", "Creative ID"),
     "manage.field.data_level": ("数据层级", "Data level"),
+    "manage.field.pace": ("节奏", "Pace"),
     "manage.field.start": ("起点", "Start"),
     "manage.field.end": ("结束", "End"),
     "manage.field.target": ("目标值", "Target"),
@@ -351,6 +352,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "自动：有商品ID读商品表，有素材ID读素材表，否则读店铺表",
         "Automatic: a product ID reads product_daily, a creative ID creative_daily, else shop_daily",
     ),
+    "manage.help.pace": (
+        "预期进度怎么走：自动＝有去年同期数据按去年节奏，否则窗口内有大促按大促日历，否则线性",
+        "The expected path to the target: automatic = last year's shape when the data has it, else the promotion"
+        " calendar when the window holds a promotion, else a straight line",
+    ),
+    "pace.choice.auto": ("自动", "Automatic"),
+    "pace.choice.last_year": ("按去年同期节奏", "Last year's shape"),
+    "pace.choice.calendar": ("按大促日历", "Promotion calendar"),
+    "pace.choice.linear": ("线性", "Linear"),
     "manage.help.start": (
         "比率指标（转化率、点击率等）和 SQL 必填；累计指标留空表示从 0 开始",
         "Required for rates (conversion rate, CTR…) and SQL; empty for a sum means 0",
@@ -468,6 +478,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "okr.found_none": ("无", "none"),
     "okr.unknown_filter": ("未知的筛选条件", "unknown filter"),
     "okr.manual_range": ("手动评分必须在 0.0 到 1.0 之间", "a manual score must be between 0.0 and 1.0"),
+    "okr.pace_needs_metric": (
+        "只有指标库指标的 KR 能按去年同期或大促日历定节奏；自定义 SQL 和手动评分的 KR 请用 auto 或 linear",
+        "only a catalogue-metric KR can pace by last year or the promotion calendar;"
+        " use auto or linear for SQL and manual KRs",
+    ),
     "okr.needs_target": ("指标或 SQL 类 KR 需要填写目标值", "a metric or SQL KR needs a target (amount)"),
     "okr.unknown_metric": ("指标库中没有这个指标", "unknown metric"),
     "okr.filter_not_in_table": (

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pandas as pd
 
@@ -25,6 +25,7 @@ from shopkr.domain.okr import (
     KeyResult,
     Objective,
     OKRFile,
+    PaceChoice,
     Problem,
     merge_file,
     parse_yaml,
@@ -34,6 +35,7 @@ from shopkr.domain.okr import (
 
 Kind = Literal["metric", "sql", "manual"]
 KINDS: tuple[Kind, ...] = ("metric", "sql", "manual")
+PACES = get_args(PaceChoice)  # auto first: the default
 OBJECTIVE_FIELDS = ("id", "cycle", "title", "owner", "level", "parent", "origin", "type")
 KR_FIELDS = (
     "id",
@@ -46,6 +48,7 @@ KR_FIELDS = (
     "filters.product_id",
     "filters.creative_id",
     "level",
+    "pace",
     "start",
     "target",
     "weight",
@@ -293,6 +296,8 @@ def kr_from_form(kind: Kind, values: Mapping[str, Any]) -> dict:
                 out["metric"] = metric
             if level := _text(values.get("level")):
                 out["level"] = level
+            if (pace := _text(values.get("pace"))) and pace != "auto":
+                out["pace"] = pace
         else:
             out["sql"] = values.get("sql") or ""
         if filters:
@@ -455,6 +460,13 @@ def kr_fields(
                     {"options": levels, "index": levels.index(kr.level or "") if kr else 0},
                     {v: t(f"manage.data_level.{v or 'auto'}", lang) for v in levels},
                     label="data_level",
+                ),
+                FieldSpec(
+                    "pace",
+                    "selectbox",
+                    1,
+                    {"options": list(PACES), "index": PACES.index(kr.pace) if kr else 0},
+                    {v: t(f"pace.choice.{v}", lang) for v in PACES},
                 ),
             ]
         step = step_for(kr)

@@ -98,6 +98,7 @@ CODES: dict[str, dict[str, object]] = {
     "okr.found_none": {},
     "okr.unknown_filter": {},
     "okr.manual_range": {},
+    "okr.pace_needs_metric": {},
     "okr.needs_target": {},
     "okr.unknown_metric": {},
     "okr.filter_not_in_table": {"table": "shop_daily", "name": "product_id"},

@@ -22,6 +22,7 @@ from shopkr.domain.messages import Message, pydantic_message
 from shopkr.domain.metrics import CATALOGUE, FILTERS, LEVEL_TABLE, check_sql, level_for
 
 ObjectiveLevel = Literal["company", "department", "team", "individual"]
+PaceChoice = Literal["auto", "last_year", "calendar", "linear"]
 LEVEL_RANK = {"company": 0, "department": 1, "team": 2, "individual": 3}
 MAX_OBJECTIVES_PER_OWNER = 5
 MAX_KRS_PER_OBJECTIVE = 4
@@ -66,6 +67,9 @@ class KeyResult(_Model):
     target: float | None = None
     weight: float = Field(default=1.0, gt=0)
     deadline: dt.date | None = None
+    # The expected path to the target (issue 10; shopkr/domain/forecast.py): auto picks last_year, calendar or
+    # linear from the data. Only catalogue metrics have a shape; SQL and manual KRs pace linearly.
+    pace: PaceChoice = "auto"
 
     _id_text = field_validator("id", mode="before")(_text)
 
@@ -389,6 +393,8 @@ def _check_kr(path: str, kr: KeyResult, cycle: Cycle | None) -> list[Problem]:
     for name in kr.filters:
         if name not in FILTERS:
             out.append(Problem(f"{path}.filters.{name}", "okr.unknown_filter", name, ", ".join(FILTERS)))
+    if kr.metric is None and kr.pace not in ("auto", "linear"):
+        out.append(Problem(f"{path}.pace", "okr.pace_needs_metric", kr.pace, "auto, linear"))
     if kr.manual is not None:
         if not 0.0 <= kr.manual <= 1.0:
             out.append(Problem(f"{path}.manual", "okr.manual_range", kr.manual, "0.0-1.0"))
