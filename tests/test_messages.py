@@ -24,20 +24,23 @@ from connectors.errors import ImportFileError
 from shopkr.app import import_tables, okr_form, ui
 from shopkr.app.i18n import STRINGS, cli_text, problem_line, render
 from shopkr.data import importer, store
-from shopkr.domain import engine, messages, metrics
+from shopkr.domain import engine, forecast, messages, metrics
 from shopkr.domain.messages import Message, pydantic_message
 from shopkr.domain.okr import validate
 
 ROOT = Path(__file__).resolve().parents[1]
-ALL_CODES = {**messages.CODES, **connectors.errors.CODES}
+ALL_CODES = {**messages.CODES, **connectors.errors.CODES, **forecast.CODES}
 # A message code as the source writes it: okr.*, pydantic.*, edit.*, sql.*, kr.*, file.*, import.note/error.*
-CODE = re.compile(r"^(okr|pydantic|edit|sql|kr|file)\.[a-z0-9_.]+$|^import\.(note|error)\.[a-z_]+$")
+CODE = re.compile(
+    r"^(okr|pydantic|edit|sql|kr|file|pace|forecast|calendar)\.[a-z0-9_.]+$|^import\.(note|error)\.[a-z_]+$"
+)
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 SAME_IN_BOTH = {"edit.what_kr"}  # "KR" is what both languages call it
 
 
-def test_the_two_registries_do_not_overlap():
+def test_the_registries_do_not_overlap():
     assert not set(messages.CODES) & set(connectors.errors.CODES)
+    assert not (set(messages.CODES) | set(connectors.errors.CODES)) & set(forecast.CODES)
 
 
 def _placeholders(text: str) -> set[str]:

@@ -24,6 +24,7 @@ MUTED = "#7b8794"
 ACCENT = "#2f6fde"
 FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
 GAP = "#eef1f4"  # days after the last data day
+FAN = "rgba(47, 111, 222, 0.15)"  # the forecast band (10th-90th percentile), ACCENT at low opacity
 
 
 def band(score: float | None, status: str | None = None) -> str:
@@ -105,6 +106,7 @@ def progress(
                 hovertemplate=hover,
             )
         )
+    _add_fan(fig, series, labels, unit, lang, hover)
     fig.add_trace(
         go.Scatter(
             x=known["date"],
@@ -119,10 +121,50 @@ def progress(
     )
     if data_through is not None and as_of is not None and len(series):
         _mark_data_gap(fig, data_through, min(as_of, max(series["date"])), labels.get("data_through"))
-    shown = [series[c] for c in ("value", "target", "pace") if c in series]
+    shown = [series[c] for c in ("value", "target", "pace", "fan_low", "fan_high") if c in series]
     fig.update_yaxes(**numbers.axis(pd.concat(shown) if shown else [], unit, lang, digits=_axis_digits(unit)))
     fig.update_xaxes(tickformat="%m-%d")  # 11-26, as 生意参谋 and the pages write dates
     return _layout(fig, title, height)
+
+
+def _add_fan(
+    fig: go.Figure, series: pd.DataFrame, labels: Mapping[str, str], unit: str, lang: Lang, hover: str
+) -> None:
+    """The forecast from data_through to the deadline: the 10th-90th percentile band (`fan_low`/`fan_high`)
+    shaded, the median (`fan_mid`) dashed. Drawn only where the series has them (metric KRs in a running cycle)."""
+    if not {"fan_low", "fan_mid", "fan_high"} <= set(series.columns):
+        return
+    fan = series.dropna(subset=["fan_low", "fan_high", "fan_mid"])
+    if fan.empty:
+        return
+    fig.add_trace(
+        go.Scatter(
+            x=fan["date"], y=fan["fan_high"], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=fan["date"],
+            y=fan["fan_low"],
+            name=labels.get("fan", "10%-90%"),
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor=FAN,
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=fan["date"],
+            y=fan["fan_mid"],
+            name=labels.get("forecast", "forecast"),
+            mode="lines",
+            line={"color": ACCENT, "dash": "dash", "width": 1.5},
+            customdata=numbers.hover_texts(fan["fan_mid"], unit, lang),
+            hovertemplate=hover,
+        )
+    )
 
 
 def _mark_data_gap(fig: go.Figure, data_through: dt.date, end: dt.date, label: str | None) -> None:

@@ -357,10 +357,58 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The expected path to the target: automatic = last year's shape when the data has it, else the promotion"
         " calendar when the window holds a promotion, else a straight line",
     ),
-    "pace.choice.auto": ("自动", "Automatic"),
-    "pace.choice.last_year": ("按去年同期节奏", "Last year's shape"),
-    "pace.choice.calendar": ("按大促日历", "Promotion calendar"),
-    "pace.choice.linear": ("线性", "Linear"),
+    "pace.requested": ("按 KR 设定的节奏", "as set on the KR"),
+    "pace.auto_last_year": (
+        "自动：去年同期 {coverage:.0%} 的天有数据（{filled} 天按同星期几补齐），按去年同期节奏",
+        "automatic: last year's window has data on {coverage:.0%} of its days ({filled} filled from the same"
+        " weekday), so last year's shape",
+    ),
+    "pace.auto_calendar": (
+        "自动：去年同期只有 {coverage:.0%} 的天有数据，窗口内有大促（{events}），按大促日历",
+        "automatic: last year's window has data on only {coverage:.0%} of its days and this window holds {events},"
+        " so the promotion calendar",
+    ),
+    "pace.auto_linear": (
+        "自动：去年同期只有 {coverage:.0%} 的天有数据，窗口内也没有大促，按线性",
+        "automatic: last year's window has data on only {coverage:.0%} of its days and no promotion falls in this"
+        " window, so a straight line",
+    ),
+    "pace.no_last_year": (
+        "设定按去年同期节奏，但去年同期没有可用的数据（{coverage:.0%} 的天有数据），已改用其他节奏",
+        "set to last year's shape, but last year's window has no usable data (values on {coverage:.0%} of its"
+        " days), so another pace is used",
+    ),
+    "pace.calendar_no_event": (
+        "设定按大促日历，但窗口内没有日历里的大促：只按星期规律",
+        "set to the promotion calendar, but no promotion of the calendar falls in this window: the weekday"
+        " pattern only",
+    ),
+    "forecast.no_data": ("还没有数据，无法预测", "no data yet: nothing to forecast from"),
+    "forecast.shape_zero_to_date": (
+        "所选节奏到目前的应完成份额为 0（去年这段时间几乎没有数据），预测改按线性",
+        "the chosen pace expects nothing by now (last year had almost no data for these days), so the forecast"
+        " is linear",
+    ),
+    "forecast.zero_run_rate": (
+        "到目前为止都是 0，预测按当前值计",
+        "every day so far is 0, so the forecast stays at the current value",
+    ),
+    "calendar.unreadable": ("读不了大促日历文件：{detail}", "cannot read the promotion calendar file: {detail}"),
+    "calendar.bad_yaml": ("大促日历不是有效的 YAML：{detail}", "the promotion calendar is not valid YAML: {detail}"),
+    "calendar.not_mapping": (
+        "大促日历的最外层必须是 events: 等键值对",
+        "the promotion calendar must be a mapping with events: at the top",
+    ),
+    "calendar.end_before_start": ("结束日 {end} 早于开始日 {start}", "ends {end}, before its start {start}"),
+    "calendar.overlap": ("与同一活动的阶段 {other} 日期重叠", "overlaps phase {other} of the same event"),
+    "calendar.unknown_phase": (
+        "活动没有阶段 {phase}；可用：{allowed}",
+        "the event has no phase {phase}; known: {allowed}",
+    ),
+    "ui.pace_method.auto": ("自动", "Automatic"),
+    "ui.pace_method.last_year": ("按去年同期节奏", "Last year's shape"),
+    "ui.pace_method.calendar": ("按大促日历", "Promotion calendar"),
+    "ui.pace_method.linear": ("线性", "Linear"),
     "manage.help.start": (
         "比率指标（转化率、点击率等）和 SQL 必填；累计指标留空表示从 0 开始",
         "Required for rates (conversion rate, CTR…) and SQL; empty for a sum means 0",

@@ -466,7 +466,7 @@ def kr_fields(
                     "selectbox",
                     1,
                     {"options": list(PACES), "index": PACES.index(kr.pace) if kr else 0},
-                    {v: t(f"pace.choice.{v}", lang) for v in PACES},
+                    {v: t(f"ui.pace_method.{v}", lang) for v in PACES},
                 ),
             ]
         step = step_for(kr)

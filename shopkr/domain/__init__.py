@@ -4,6 +4,8 @@ okr         the OKR file's models, validation and OKR-method warnings (pydantic)
 metrics     the metric catalogue and the SQL that reduces a KR's scope to daily sums; custom KR SQL sandbox
 scoring     pure maths: progress, score, pace, projection, objective scores
 engine      scores a cycle on an open connection: few grouped queries, then `scoring`
+forecast    KR pace (last_year / calendar / linear), forecast with P(hit) and interval, promotion calendar;
+            pure (numpy)
 ab_stats    A/B statistics (frequentist + Bayesian, SRM), pure
 messages    messages as codes with parameters (Message), every code listed, pydantic errors as codes
 
