@@ -15,6 +15,9 @@ Shops (the shop name is NOT inside the platform files; see samples/README.md):
                         万相台 创意报表 (main-image test, undecided)
   暖居抖音小店  douyin  抖店罗盘 成交概览 (daily), 罗盘 商品列表 (Q4), 千川 素材分日 (test with a winner)
   暖居拼多多店  pdd     generic canonical CSV
+Each shop also gets last year's daily history (2025-07-01 .. the day before its exports start; products up to
+2026-09-30) as generic canonical CSVs `generic_history_<table>_<shop>.csv`, with last year's 双11/双12, 年货节, 38节
+and 618 (HISTORY_EVENTS) and a year-on-year growth per shop (GROWTH).
 
 Re-running gives byte-identical files: one numpy Generator per export family, fixed seeds, and
 the xlsx zip entries / core.xml timestamps pinned to each file's simulated pull time.
@@ -29,7 +32,8 @@ import math
 import os
 import re
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -161,6 +165,168 @@ def matured(final: float, d: dt.date, pulled: dt.date, curve: dict[int, float]) 
 
 
 # --------------------------------------------------------------------------------------------
+# Last year: the history 2025-07-01 .. the day before each shop's exports start (issue 10: pace
+# by last year's shape, promotion uplifts estimated from the shop's own past)
+# --------------------------------------------------------------------------------------------
+
+HIST_START = dt.date(2025, 7, 1)
+HIST_SHOP_END = START - dt.timedelta(1)  # 2026-06-30: the taobao/douyin shop exports start 2026-07-01
+HIST_ITEM_END = Q4 - dt.timedelta(1)  # 2026-09-30: product exports (and pdd's shop file) start 2026-10-01
+
+# Year-on-year growth at the same season (invented; each shop differs): last year x GROWTH = this year.
+GROWTH = {"taobao": 1.30, "douyin": 1.80, "pdd": 1.50}
+# This year's ordinary-day level: BASE (GMV yuan, pdd: visitors) on 07-01, x RISE by 11-26 (simulate_* below).
+BASE = {"taobao": 28200.0, "douyin": 9600.0, "pdd": 3300.0}
+RISE = {"taobao": 1.50, "douyin": 1.90, "pdd": math.exp(0.5)}
+# The winter index through one season year as (days after 07-01, index 0-1): rising linearly to 1 on 11-26 (148
+# days, as season_t does this year), 1 through January, back to 0 by 06-30. Invented for a winter-goods shop.
+WINTER = ((0, 0.0), (148, 1.0), (214, 1.0), (242, 0.75), (273, 0.45), (303, 0.2), (334, 0.05), (364, 0.0))
+
+
+def winter_index(d: dt.date) -> float:
+    """0 (summer) .. 1 (winter) on day d, repeating every season year (07-01 .. 06-30), from WINTER."""
+    jul1 = dt.date(d.year if d.month >= 7 else d.year - 1, 7, 1)
+    xs, ys = zip(*WINTER, strict=True)
+    return float(np.interp((d - jul1).days, xs, ys))
+
+
+def history_level(d: dt.date, platform: str) -> float:
+    """The ordinary-day level on day d before the weekday factor, promotions and noise: GMV yuan/day (pdd:
+    visitors/day). BASE x S^winter_index(d) x GROWTH^years, years = (d - 2026-07-01) / 365, S = RISE / GROWTH^(148
+    / 365): on 2026-07-01 .. 11-26 this is this year's BASE x RISE^season_t(d) (S carries the season, GROWTH the
+    shop's growth), the same calendar day a year earlier is exactly 1 / GROWTH of it, and 2026-06-30 meets
+    2026-07-01 without a jump."""
+    g = GROWTH[platform]
+    season = RISE[platform] / g ** ((END - START).days / 365)
+    return BASE[platform] * season ** winter_index(d) * g ** ((d - START).days / 365)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One phase of a past promotion, days first..last inclusive: its name, whether its dates are approximations
+    (True) or fixed by the promotion's own day (11-11, 12-12, 03-08, 06-18 and the days right after them: False),
+    and its effect on Tmall (`tb`) and Douyin (`dy`; pdd takes 60 % of Douyin's GMV uplift, as this year); None:
+    that platform has no such phase. `ramp`: the GMV multiplier on the last day (tb, dy), climbing linearly from the
+    Promo's gmv on the first day."""
+
+    first: dt.date
+    last: dt.date
+    name: str
+    approx: bool
+    tb: Promo | None
+    dy: Promo | None
+    ramp: tuple[float, float] | None = None
+
+
+def _d(y: int, m: int, day: int) -> dt.date:
+    return dt.date(y, m, day)
+
+
+# Last year's promotions as the demo shops saw them. 2025 Tmall 双11 started mid-October (earlier than usual);
+# the exact phase dates below are approximations, the promotions' own days are not. 99大促 is not simulated
+# (this year's Q3 exports have no 99 bump either).
+# fmt: off
+HISTORY_EVENTS = (  # first, last, name, approx, Tmall effect, Douyin effect
+    Event(_d(2025, 10, 15), _d(2025, 10, 19), "天猫双11 预售（付定金）", True,
+          Promo(gmv=1.12, cart=1.45), None),
+    Event(_d(2025, 10, 20), _d(2025, 10, 20), "天猫双11 第一波开卖（尾款、现货）", True,
+          Promo(gmv=2.6, price=0.88, cr=1.5, cart=1.3, refund=1.45), None),
+    Event(_d(2025, 10, 21), _d(2025, 10, 23), "天猫双11 第一波", True,
+          Promo(gmv=1.35, price=0.90, cr=1.15, cart=1.35, refund=1.3), None),
+    Event(_d(2025, 10, 24), _d(2025, 10, 31), "天猫双11 续售", True,
+          Promo(gmv=1.15, price=0.92, cr=1.05, cart=1.4, refund=1.2), None),
+    Event(_d(2025, 10, 20), _d(2025, 10, 31), "抖音双11 预热", True,
+          None, Promo(gmv=1.08, cart=1.3)),
+    Event(_d(2025, 11, 1), _d(2025, 11, 10), "双11 第二波", True,
+          Promo(gmv=1.25, price=0.88, cr=1.10, cart=1.45, refund=1.35),
+          Promo(gmv=1.15, price=0.88, cr=1.10, cart=1.45, refund=1.35), ramp=(1.9, 1.6)),
+    Event(_d(2025, 11, 11), _d(2025, 11, 11), "双11", False,
+          Promo(gmv=5.4, price=0.85, cr=1.8, cart=1.2, refund=1.75),
+          Promo(gmv=4.4, price=0.85, cr=1.6, cart=1.2, refund=1.75)),
+    Event(_d(2025, 11, 12), _d(2025, 11, 12), "双11 次日", False,
+          Promo(gmv=1.45, price=0.92, cr=1.2, refund=1.3), Promo(gmv=1.40, price=0.92, cr=1.2, refund=1.3)),
+    Event(_d(2025, 11, 13), _d(2025, 11, 13), "双11 返场", True,
+          Promo(gmv=1.10, refund=1.25), Promo(gmv=1.10, refund=1.25)),
+    Event(_d(2025, 11, 14), _d(2025, 11, 17), "双11 之后", False,
+          Promo(gmv=0.92, refund=1.2), Promo(gmv=0.92, refund=1.2)),
+    Event(_d(2025, 11, 18), _d(2025, 11, 30), "双11 退货", False,
+          Promo(refund=1.2), Promo(refund=1.2)),
+    Event(_d(2025, 12, 8), _d(2025, 12, 11), "双12 预热", True,
+          Promo(gmv=1.12, cart=1.3), Promo(gmv=1.08, cart=1.3)),
+    Event(_d(2025, 12, 12), _d(2025, 12, 12), "双12", False,
+          Promo(gmv=2.0, price=0.90, cr=1.35, refund=1.3), Promo(gmv=1.7, price=0.90, cr=1.3, refund=1.3)),
+    Event(_d(2025, 12, 13), _d(2025, 12, 13), "双12 次日", False,
+          Promo(gmv=1.15, refund=1.15), Promo(gmv=1.10, refund=1.15)),
+    Event(_d(2026, 1, 22), _d(2026, 2, 6), "年货节", True,
+          Promo(gmv=1.25, price=0.95, cr=1.08, cart=1.15, refund=1.1),
+          Promo(gmv=1.25, price=0.95, cr=1.08, cart=1.15, refund=1.1)),
+    Event(_d(2026, 2, 10), _d(2026, 2, 23), "春节快递停运（春节 2026-02-17）", True,
+          Promo(gmv=0.55, cr=0.9), Promo(gmv=0.55, cr=0.9)),
+    Event(_d(2026, 2, 24), _d(2026, 2, 28), "春节后复工", True,
+          Promo(gmv=0.85), Promo(gmv=0.85)),
+    Event(_d(2026, 3, 1), _d(2026, 3, 7), "38节 预热", True,
+          Promo(gmv=1.15, cart=1.2), Promo(gmv=1.12, cart=1.2)),
+    Event(_d(2026, 3, 8), _d(2026, 3, 8), "38节", False,
+          Promo(gmv=1.7, price=0.92, cr=1.25, refund=1.2), Promo(gmv=1.5, price=0.92, cr=1.2, refund=1.2)),
+    Event(_d(2026, 5, 13), _d(2026, 5, 13), "618 开卖", True,
+          Promo(gmv=2.0, price=0.90, cr=1.3, cart=1.2, refund=1.3), Promo(gmv=1.7, price=0.90, cr=1.2, refund=1.3)),
+    Event(_d(2026, 5, 14), _d(2026, 5, 20), "618 第一波", True,
+          Promo(gmv=1.35, price=0.90, cr=1.15, refund=1.25), Promo(gmv=1.25, price=0.90, cr=1.1, refund=1.25)),
+    Event(_d(2026, 5, 21), _d(2026, 6, 15), "618 续售", True,
+          Promo(gmv=1.08, cart=1.15), Promo(gmv=1.06, cart=1.15)),
+    Event(_d(2026, 6, 16), _d(2026, 6, 17), "618 第二波", True,
+          Promo(gmv=1.3, cart=1.3), Promo(gmv=1.2, cart=1.3)),
+    Event(_d(2026, 6, 18), _d(2026, 6, 18), "618", False,
+          Promo(gmv=2.2, price=0.88, cr=1.4, refund=1.35), Promo(gmv=1.9, price=0.88, cr=1.3, refund=1.35)),
+    Event(_d(2026, 6, 19), _d(2026, 6, 20), "618 返场", True,
+          Promo(gmv=1.15, refund=1.15), Promo(gmv=1.10, refund=1.15)),
+)
+# fmt: on
+
+
+def promo_history(d: dt.date, platform: str) -> Promo:
+    """Last year's Promo on day d (HISTORY_EVENTS; douyin's phases for pdd, whose GMV uplift simulate_pdd scales by
+    0.6); from 2026-07-01 on this year's `promo` (no promotion before 10-20), so the history meets the exports."""
+    if d >= START:
+        return promo(d, platform)
+    for e in HISTORY_EVENTS:
+        effect = e.tb if platform == "taobao" else e.dy
+        if effect is not None and e.first <= d <= e.last:
+            if e.ramp is None:
+                return effect
+            k = (d - e.first).days / max((e.last - e.first).days, 1)
+            end = e.ramp[0] if platform == "taobao" else e.ramp[1]
+            return replace(effect, gmv=effect.gmv + (end - effect.gmv) * k)
+    return Promo()
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """What a shop simulation covers: its days, `level(d)` (the ordinary-day GMV yuan, pdd: visitors, before the
+    weekday factor, promotions and noise), `promo(d, platform)` and `winter(d)` 0-1 (drives the product mix)."""
+
+    days: list[dt.date]
+    level: Callable[[dt.date], float]
+    promo: Callable[[dt.date, str], Promo]
+    winter: Callable[[dt.date], float]
+
+
+def this_year(platform: str) -> Timeline:
+    """This year's exports: 2026-07-01 .. 11-26 (pdd: Q4), BASE x RISE^season_t(d), this year's `promo`."""
+    # log(RISE), written as the exports were first generated with (math.log(math.exp(0.5)) may differ in the last bit)
+    rise = {"taobao": math.log(1.50), "douyin": math.log(1.9), "pdd": 0.5}[platform]
+    base = BASE[platform]
+    return Timeline(
+        Q4_DAYS if platform == "pdd" else ALL_DAYS, lambda d: base * math.exp(rise * season_t(d)), promo, season_t
+    )
+
+
+def last_year(platform: str, last: dt.date) -> Timeline:
+    """The history 2025-07-01 .. `last` (history_level, promo_history, winter_index)."""
+    return Timeline(days(HIST_START, last), partial(history_level, platform=platform), promo_history, winter_index)
+
+
+# --------------------------------------------------------------------------------------------
 # Catalogues
 # --------------------------------------------------------------------------------------------
 
@@ -264,38 +430,43 @@ def rng_for(family: int) -> np.random.Generator:
     return np.random.default_rng([SEED, family])
 
 
-def item_shares(items: tuple[Item, ...], d: dt.date, skip: str | None = None) -> dict[str, float]:
-    t = season_t(d) ** 1.3
+def item_shares(items: tuple[Item, ...], winter: float, skip: str | None = None) -> dict[str, float]:
+    """Each product's share of the listed products' GMV at winter index `winter` (0-1; season_t this year)."""
+    t = winter**1.3
     raw = {it.key: 0.0 if it.key == skip else it.weight * (1 + (it.winter - 1) * t) for it in items}
     total = sum(raw.values())
     return {k: v / total for k, v in raw.items()}
 
 
-def unit_price(it: Item, d: dt.date, platform: str) -> float:
-    return round(it.price * promo(d, platform).price, 2)
+def unit_price(it: Item, p: Promo) -> float:
+    """The price paid per unit (yuan) on a day with promotion p."""
+    return round(it.price * p.price, 2)
 
 
-def refund_rate(d: dt.date, platform: str) -> float:
+def refund_rate(platform: str, p: Promo) -> float:
+    """The expected final refund share of GMV (payment-date basis) on a day with promotion p."""
     base = 0.068 if platform == "taobao" else 0.095
-    return base * promo(d, platform).refund
+    return base * p.refund
 
 
-def simulate_taobao(rng: np.random.Generator) -> dict[dt.date, dict]:
-    """Per day: {'items': {key: metrics}, 'shop': metrics}. Refunds are FINAL (fully matured)."""
+def simulate_taobao(rng: np.random.Generator, timeline: Timeline | None = None) -> dict[dt.date, dict]:
+    """Per day of the timeline (default this_year): {'items': {key: metrics}, 'shop': metrics}. Refunds are FINAL
+    (fully matured)."""
+    timeline = timeline or this_year("taobao")
     out: dict[dt.date, dict] = {}
-    for d in ALL_DAYS:
-        p = promo(d, "taobao")
-        target = 28200 * math.exp(math.log(1.50) * season_t(d)) * weekday_factor(d) * p.gmv
+    for d in timeline.days:
+        p = timeline.promo(d, "taobao")
+        target = timeline.level(d) * weekday_factor(d) * p.gmv
         target *= rng.lognormal(0, 0.05)
         skip = TB_STOCKOUT[0] if d == TB_STOCKOUT[1] else None
-        shares = item_shares(TB_ITEMS, d, skip)
-        rr = refund_rate(d, "taobao")
+        shares = item_shares(TB_ITEMS, timeline.winter(d), skip)
+        rr = refund_rate("taobao", p)
         items = {}
         for it in TB_ITEMS:
             if it.key == skip:
                 items[it.key] = None
                 continue
-            unit = unit_price(it, d, "taobao")
+            unit = unit_price(it, p)
             exp_buyers = 0.95 * target * shares[it.key] / (unit * it.upb)
             cr = 0.94 * it.cr * p.cr * rng.lognormal(0, 0.07)
             visitors = int(rng.poisson(exp_buyers / cr))
@@ -359,17 +530,19 @@ def tb_shop_refund(day: dict, d: dt.date, pulled: dt.date) -> float:
     return round(sum(parts), 2)
 
 
-def simulate_douyin(rng: np.random.Generator) -> dict[dt.date, dict]:
+def simulate_douyin(rng: np.random.Generator, timeline: Timeline | None = None) -> dict[dt.date, dict]:
+    """Per day of the timeline (default this_year): {'items': {key: metrics}, 'shop': metrics}; final refunds."""
+    timeline = timeline or this_year("douyin")
     out: dict[dt.date, dict] = {}
-    for d in ALL_DAYS:
-        p = promo(d, "douyin")
-        target = 9600 * math.exp(math.log(1.9) * season_t(d)) * weekday_factor(d) * p.gmv
+    for d in timeline.days:
+        p = timeline.promo(d, "douyin")
+        target = timeline.level(d) * weekday_factor(d) * p.gmv
         target *= rng.lognormal(0, 0.08)
-        shares = item_shares(DY_ITEMS, d)
-        rr = refund_rate(d, "douyin")
+        shares = item_shares(DY_ITEMS, timeline.winter(d))
+        rr = refund_rate("douyin", p)
         items = {}
         for it in DY_ITEMS:
-            unit = unit_price(it, d, "douyin")
+            unit = unit_price(it, p)
             exp_buyers = 0.95 * target * shares[it.key] / (unit * it.upb)
             ctb = it.cr * p.cr * rng.lognormal(0, 0.07)
             clicks = int(rng.poisson(exp_buyers / ctb))
@@ -443,7 +616,7 @@ def simulate_qianchuan(rng: np.random.Generator) -> list[dict]:
     rows = []
     for i, d in enumerate(QC_DATES):
         cpm = rng.uniform(24, 30)
-        unit = unit_price(thermos, d, "douyin")
+        unit = unit_price(thermos, promo(d, "douyin"))
         for j in range(len(QC_IDS)):
             n, c = int(imps[i, j]), int(clicks[i, j])
             orders = int(rng.binomial(c, 0.025))
@@ -469,7 +642,7 @@ def simulate_wanxiang(rng: np.random.Generator) -> list[dict]:
     rows = []
     for i, d in enumerate(WX_DATES):
         cpc = rng.uniform(0.85, 1.15)
-        unit = unit_price(thermos, d, "taobao")
+        unit = unit_price(thermos, promo(d, "taobao"))
         for j in range(len(WX_IDS)):
             n, c = int(imps[i, j]), int(clicks[i, j])
             orders = int(rng.binomial(c, 0.035))
@@ -488,12 +661,15 @@ def simulate_wanxiang(rng: np.random.Generator) -> list[dict]:
     return rows
 
 
-def simulate_pdd(rng: np.random.Generator) -> dict[dt.date, dict]:
+def simulate_pdd(rng: np.random.Generator, timeline: Timeline | None = None) -> dict[dt.date, dict]:
+    """Per day of the timeline (default this_year: Q4): the generic file's shop metrics, refunds as pulled on
+    TODAY."""
+    timeline = timeline or this_year("pdd")
     out = {}
-    for d in Q4_DAYS:
-        p = promo(d, "pdd")
+    for d in timeline.days:
+        p = timeline.promo(d, "pdd")
         gmv_mult = 1 + (p.gmv - 1) * 0.6  # PDD joins 双11 less
-        visitors = int(rng.poisson(3300 * math.exp(0.5 * season_t(d)) * weekday_factor(d) * gmv_mult / p.cr))
+        visitors = int(rng.poisson(timeline.level(d) * weekday_factor(d) * gmv_mult / p.cr))
         buyers = int(rng.binomial(visitors, 0.055 * p.cr * rng.lognormal(0, 0.06)))
         gmv = round(buyers * 46.0 * p.price * rng.uniform(0.95, 1.08), 2)
         final_refund = round(gmv * 0.08 * p.refund * rng.lognormal(0, 0.15), 2)
@@ -1015,6 +1191,99 @@ def export_generic(pdd: dict) -> list[str]:
     return [name]
 
 
+# 8. Last year's history: generic UTF-8 CSVs with canonical headers, one shop-level and one product-level file per
+# shop, in the shop's folder (the folder names the shop; the platform column names the platform). Shop rows stop the
+# day before the shop's exports start, product rows the day before the product exports start (2026-09-30), so no
+# history row is ever rewritten by an export. The same columns as the exports load (a KR sees no new NULLs).
+HISTORY_PULLED = pull_time(TODAY, 11, 10)  # everything older than a week: refunds are final
+TB_HISTORY_SHOP_HEADER = [
+    "platform", "date", "visitors", "pageviews", "buyers", "orders", "gmv", "refund_amount", "cart_buyers",
+]  # fmt: skip
+TB_HISTORY_ITEM_HEADER = [
+    "platform", "date", "product_id", "product_name", "visitors", "pageviews", "buyers", "units", "gmv",
+    "refund_amount", "cart_buyers",
+]  # fmt: skip
+DY_HISTORY_SHOP_HEADER = [
+    "platform", "date", "visitors", "buyers", "orders", "gmv", "refund_amount", "impressions", "clicks", "ad_spend",
+]  # fmt: skip
+DY_HISTORY_ITEM_HEADER = [
+    "platform", "date", "product_id", "product_name", "visitors", "buyers", "orders", "units", "gmv",
+    "refund_amount", "cart_buyers", "impressions", "clicks",
+]  # fmt: skip
+
+
+def history_name(folder: str, shop: str, table: str) -> str:
+    """`<folder>/generic_history_<table>_<shop>.csv`."""
+    return f"{folder}/generic_history_{table}_{shop}.csv"
+
+
+def export_history_taobao(tb_hist: dict, tb: dict) -> list[str]:
+    """8a. 暖居旗舰店: shop_daily 2025-07-01 .. 2026-06-30 (as 生意参谋 店铺整体 loads: sub-orders as orders), and
+    product_daily 2025-07-01 .. 2026-09-30 for every listed product (last year's simulation, then this year's
+    July-September products, which the exports only show at shop level)."""
+    shop_rows = []
+    for d, day in tb_hist.items():
+        s = day["shop"]
+        refund = tb_shop_refund(day, d, HISTORY_PULLED.date())
+        shop_rows.append(
+            ["taobao", d.isoformat(), s["visitors"], s["pageviews"], s["buyers"], s["sub_orders"], f"{s['gmv']:.2f}",
+             f"{refund:.2f}", s["cart_buyers"]]
+        )  # fmt: skip
+    item_rows = []
+    for d in days(HIST_START, HIST_ITEM_END):
+        day = tb_hist[d] if d in tb_hist else tb[d]
+        for it in TB_ITEMS:
+            m = day["items"][it.key]
+            refund = matured(m["refund_final"], d, HISTORY_PULLED.date(), TB_REFUND_MATURITY)
+            item_rows.append(
+                ["taobao", d.isoformat(), it.pid, it.name, m["visitors"], m["pageviews"], m["buyers"], m["units"],
+                 f"{m['gmv']:.2f}", f"{refund:.2f}", m["cart_buyers"]]
+            )  # fmt: skip
+    names = [history_name(TB_DIR, TB_SHOP, "shop_daily"), history_name(TB_DIR, TB_SHOP, "product_daily")]
+    write_csv(OUT / names[0], TB_HISTORY_SHOP_HEADER, shop_rows, "utf-8", "\n", HISTORY_PULLED)
+    write_csv(OUT / names[1], TB_HISTORY_ITEM_HEADER, item_rows, "utf-8", "\n", HISTORY_PULLED)
+    return names
+
+
+def export_history_douyin(dy_hist: dict, dy: dict) -> list[str]:
+    """8b. 暖居抖音小店: shop_daily 2025-07-01 .. 2026-06-30 as 罗盘 成交概览 loads (商品点击人数 as visitors and
+    clicks, 投放消耗 as ad_spend), product_daily 2025-07-01 .. 2026-09-30 as 罗盘 商品列表 loads."""
+    shop_rows = []
+    for d, day in dy_hist.items():
+        s = day["shop"]
+        refund = dy_shop_refund(day, d, HISTORY_PULLED.date())
+        spend, _ = dy_ad(dy_hist, d, [])
+        shop_rows.append(
+            ["douyin", d.isoformat(), s["click_p"], s["buyers"], s["orders"], f"{s['paid']:.2f}", f"{refund:.2f}",
+             s["expo_p"], s["click_p"], f"{spend:.2f}"]
+        )  # fmt: skip
+    item_rows = []
+    for d in days(HIST_START, HIST_ITEM_END):
+        day = dy_hist[d] if d in dy_hist else dy[d]
+        for it in DY_ITEMS:
+            m = day["items"][it.key]
+            refund = matured(m["refund_final"], d, HISTORY_PULLED.date(), DY_REFUND_MATURITY)
+            item_rows.append(
+                ["douyin", d.isoformat(), it.pid, it.name, m["click_p"], m["buyers"], m["orders"], m["units"],
+                 f"{m['paid']:.2f}", f"{refund:.2f}", m["cart"], m["expo_p"], m["click_p"]]
+            )  # fmt: skip
+    names = [history_name(DY_DIR, DY_SHOP, "shop_daily"), history_name(DY_DIR, DY_SHOP, "product_daily")]
+    write_csv(OUT / names[0], DY_HISTORY_SHOP_HEADER, shop_rows, "utf-8", "\n", HISTORY_PULLED)
+    write_csv(OUT / names[1], DY_HISTORY_ITEM_HEADER, item_rows, "utf-8", "\n", HISTORY_PULLED)
+    return names
+
+
+def export_history_pdd(pdd_hist: dict) -> list[str]:
+    """8c. 暖居拼多多店: shop_daily 2025-07-01 .. 2026-09-30 (the shop's generic file starts 2026-10-01)."""
+    rows = [
+        ["pdd", d.isoformat(), m["visitors"], m["buyers"], m["orders"], f"{m['gmv']:.2f}", f"{m['refund_amount']:.2f}"]
+        for d, m in pdd_hist.items()
+    ]
+    name = history_name(PDD_DIR, PDD_SHOP, "shop_daily")
+    write_csv(OUT / name, GENERIC_HEADER, rows, "utf-8", "\n", HISTORY_PULLED)
+    return [name]
+
+
 # --------------------------------------------------------------------------------------------
 # Sanity checks (fail loudly if a parameter change breaks a consistency rule)
 # --------------------------------------------------------------------------------------------
@@ -1142,6 +1411,72 @@ def check(tb: dict, dy: dict, pdd: dict, qc_rows: list[dict], wx_rows: list[dict
     return {"qc": qc, "wx": wx, "spike_tb": spike, "spike_dy": dspike}
 
 
+SEAMS = {"taobao": START, "douyin": START, "pdd": Q4}  # the first day of each shop's shop-level exports
+
+
+def check_history(hist: dict[str, dict], now: dict[str, dict]) -> dict:
+    """Sanity checks of last year's history (`hist`/`now`: platform -> simulated days, last year's and this year's);
+    returns per platform the seam ratio (mean GMV of the 7 days from the seam over the 7 days before it: every
+    weekday once on each side), the 2025-11-11 spike over the median of 2025-10-01..10-14, and the GMV of
+    2026-10-01..11-26 over the same days of 2025."""
+    problems = []
+
+    def need(ok: bool, msg: str) -> None:
+        if not ok:
+            problems.append(msg)
+
+    def gmv(platform: str, d: dt.date) -> float:
+        day = hist[platform].get(d) or now[platform][d]
+        if platform == "pdd":
+            return day["gmv"]
+        return day["shop"]["gmv" if platform == "taobao" else "paid"]
+
+    pulled = HISTORY_PULLED.date()
+    for d, day in hist["taobao"].items():
+        s, items = day["shop"], list(day["items"].values())
+        need(s["visitors"] >= s["buyers"] > 0, f"tb hist visitors/buyers {d}")
+        need(0 <= tb_shop_refund(day, d, pulled) < s["gmv"], f"tb hist refund {d}")
+        for k in ("visitors", "pageviews", "buyers", "gmv", "cart_buyers", "sub_orders"):
+            need(s[k] >= sum(m[k] for m in items), f"tb hist shop<sum {k} {d}")
+        share = sum(m["gmv"] for m in items) / s["gmv"]
+        need(0.92 <= share <= 0.975, f"tb hist product gmv share {share:.3f} {d}")
+        for m in items:
+            need(m["visitors"] >= m["order_buyers"] >= m["buyers"], f"tb hist item funnel {d}")
+            need(m["refund_final"] < m["gmv"] or m["refund_final"] == m["gmv"] == 0, f"tb hist item refund {d}")
+        need(0.025 <= s["buyers"] / s["visitors"] <= 0.07, f"tb hist cr {d}")
+    for d, day in hist["douyin"].items():
+        s, items = day["shop"], list(day["items"].values())
+        need(s["click_p"] >= s["buyers"] > 0 and s["expo_p"] >= s["click_p"], f"dy hist funnel {d}")
+        need(0 <= dy_shop_refund(day, d, pulled) < s["paid"], f"dy hist refund {d}")
+        for k in ("paid", "deal", "orders", "buyers", "expo_p", "click_p"):
+            need(s[k] >= sum(m[k] for m in items), f"dy hist shop<sum {k} {d}")
+        for m in items:
+            need(m["click_p"] >= m["buyers"] and m["expo_p"] >= m["click_p"], f"dy hist item funnel {d}")
+            need(m["refund_final"] < m["deal"] or m["refund_final"] == m["deal"] == 0, f"dy hist item refund {d}")
+    for d, m in hist["pdd"].items():
+        need(m["visitors"] >= m["buyers"] > 0 and 0 <= m["refund_amount"] < m["gmv"], f"pdd hist {d}")
+
+    stats: dict[str, dict[str, float]] = {}
+    week = dt.timedelta(7)
+    for platform, seam in SEAMS.items():
+        before = sum(gmv(platform, d) for d in days(seam - week, seam - dt.timedelta(1)))
+        after = sum(gmv(platform, d) for d in days(seam, seam + dt.timedelta(6)))
+        spike = gmv(platform, _d(2025, 11, 11)) / float(
+            np.median([gmv(platform, d) for d in days(_d(2025, 10, 1), _d(2025, 10, 14))])
+        )
+        q4 = days(Q4, END)
+        yoy = sum(gmv(platform, d) for d in q4) / sum(gmv(platform, d - dt.timedelta(365)) for d in q4)
+        stats[platform] = {"seam": after / before, "spike": spike, "yoy": yoy}
+        # A shop's daily GMV varies around its level by about 8 % (taobao) to 15 % (douyin) (sd of the log ratio on
+        # ordinary days), a week's mean by 3-6 %: a ratio outside +-15 % would be a visible step.
+        need(0.85 <= after / before <= 1.15, f"{platform} seam jump x{after / before:.2f}")
+        need(spike >= (4 if platform != "pdd" else 2), f"{platform} 2025-11-11 spike x{spike:.1f}")
+        need(abs(yoy / GROWTH[platform] - 1) <= 0.15, f"{platform} Q4 year on year x{yoy:.2f}")
+    if problems:
+        raise SystemExit("history sanity checks failed:\n  " + "\n  ".join(problems[:40]))
+    return stats
+
+
 # --------------------------------------------------------------------------------------------
 # README
 # --------------------------------------------------------------------------------------------
@@ -1201,7 +1536,111 @@ README_FILES = (  # files, what, shop, platform, canonical table
         "pdd",
         "shop_daily",
     ),
+    (
+        f"`generic_history_shop_daily_{TB_SHOP}.csv`",
+        "去年同期 history: generic, UTF-8, canonical headers with a `platform` column, 2025-07-01…2026-06-30",
+        TB_SHOP,
+        "taobao",
+        "shop_daily",
+    ),
+    (
+        f"`generic_history_product_daily_{TB_SHOP}.csv`",
+        "history, generic, all 8 products, 2025-07-01…2026-09-30",
+        TB_SHOP,
+        "taobao",
+        "product_daily",
+    ),
+    (
+        f"`generic_history_shop_daily_{DY_SHOP}.csv`",
+        "history, generic (商品点击人数 as visitors and clicks, like 罗盘), 2025-07-01…2026-06-30",
+        DY_SHOP,
+        "douyin",
+        "shop_daily",
+    ),
+    (
+        f"`generic_history_product_daily_{DY_SHOP}.csv`",
+        "history, generic, all 6 products, 2025-07-01…2026-09-30",
+        DY_SHOP,
+        "douyin",
+        "product_daily",
+    ),
+    (
+        f"`generic_history_shop_daily_{PDD_SHOP}.csv`",
+        "history, generic, 2025-07-01…2026-09-30",
+        PDD_SHOP,
+        "pdd",
+        "shop_daily",
+    ),
 )
+
+
+def history_section(stats: dict) -> str:
+    """The README's section on last year's history: files, growth, the seam, the promotion calendar."""
+
+    def when(e: Event) -> str:
+        span = f"{e.first}" if e.first == e.last else f"{e.first}…{e.last:%m-%d}"
+        return ("≈ " if e.approx else "") + span
+
+    def mult(p: Promo | None) -> str:
+        return "-" if p is None else f"×{p.gmv:g}"
+
+    events = "\n".join(
+        md_row([when(e), e.name, mult(e.tb) + (f"→×{e.ramp[0]:g}" if e.ramp else ""),
+                mult(e.dy) + (f"→×{e.ramp[1]:g}" if e.ramp else ""), f"×{(e.tb or e.dy).refund:g}"])
+        for e in HISTORY_EVENTS
+    )  # fmt: skip
+    h = stats["history"]
+    growth = "\n".join(
+        md_row([shop, platform, f"×{GROWTH[platform]:g}", f"×{h[platform]['yoy']:.2f}", f"{SEAMS[platform]}",
+                f"×{h[platform]['seam']:.3f}", f"×{h[platform]['spike']:.1f}"])
+        for shop, platform in ((TB_SHOP, "taobao"), (DY_SHOP, "douyin"), (PDD_SHOP, "pdd"))
+    )  # fmt: skip
+    return f"""## Last year / 去年同期历史
+
+每个店铺都有去年的日数据（generic CSV，每店一个店铺级文件、一个商品级文件），供「按去年同期节奏」和「按大促日历」
+估计节奏与大促拉升：店铺级从 2025-07-01 到该店导出开始的前一天（旗舰店、抖音小店到 2026-06-30，拼多多店到
+2026-09-30），商品级（全部在售商品）从 2025-07-01 到 2026-09-30。历史与导出的日期不重叠，导出的行不会被改写，
+上面的数据回补不变。文件带 `platform` 列，`import 文件夹 --shop 店铺名` 无需 `--platform`。去年的大促见下表，
+标 ≈ 的日期是近似值（2025 年天猫双11 提前到 10 月中旬开始，各阶段日期为近似）；11-11、12-12、03-08、06-18
+当天及其后几天按当天固定。同比增长各店不同；两段数据在接缝处连续（接缝前后各 7 天的均值之比）。
+
+Each shop has last year's daily history as generic canonical CSVs (one shop-level, one product-level file per
+shop; the `platform` column names the platform, the folder the shop, as above): shop level from 2025-07-01 to
+the day before the shop's exports start (2026-06-30 for 暖居旗舰店 and 暖居抖音小店, 2026-09-30 for 暖居拼多多店),
+product level for every listed product from 2025-07-01 to 2026-09-30 (the product exports start 2026-10-01; the
+July–September 2026 product rows come from the same simulation as that quarter's shop exports). The history's
+dates never overlap an export's, so no export row is replaced and the revisions above are unchanged. Refunds are
+final (pulled 2026-11-27), at this year's rates: 6.8 % (taobao) and 9.5 % (douyin, of 成交金额) of GMV, 8 % (pdd),
+times the same promotion multipliers (up to ×1.75 on 11-11). Shop totals ≥ Σ products for every additive column;
+listed products carry ~95 % of shop GMV. The level is this year's ordinary-day curve divided by the shop's
+year-on-year growth (`history_level` in `data/make_samples.py`): a winter-goods season (rising from July to late
+November, flat through January, back down by June) times steady growth, the same weekday pattern and noise as
+this year's exports.
+
+| shop | platform | growth (designed) | Q4 year on year ¹ | seam | seam ratio ² | 2025-11-11 spike ³ |
+| --- | --- | --- | --- | --- | --- | --- |
+{growth}
+
+¹ GMV 2026-10-01…11-26 over the same days of 2025. ² Mean GMV of the 7 days from the seam (the first day of the
+shop's shop-level exports) over the 7 days before it: every weekday once on each side. ³ 2025-11-11 GMV over the
+median of 2025-10-01…10-14 (ordinary days before last year's 双11 started).
+
+(Tmall's 2025 Q4 GMV grows less than ×1.3 because 2025's 双11 started in mid-October, so more of it fell before
+11-01.)
+
+Last year's promotions (multipliers over an ordinary day; `→` a ramp over the phase; pdd takes 60 % of the
+Douyin GMV uplift, as this year). **≈: the dates are approximations**: Tmall's 2025 双11 started in mid-October
+(预售 ≈10-15, first wave ≈10-20, second wave ≈11-01), and the phases of 双12, 年货节, 38节 and 618 2026 are
+modelled on the usual calendar; they follow the dates of `shopkr/domain/promo_calendar.yaml` (the `calendar`
+pace), so its uplift estimates find last year's phases where the calendar puts them. Exact: the promotions' own
+days 2025-11-11, 2025-12-12, 2026-03-08, 2026-06-18 and the days right after them, and 春节 2026-02-17 (the
+parcel-service pause around it is approximate). 99大促 is not simulated (this year's Q3 exports have none either);
+this year's 双11 in the exports: carts fill from 10-20, 11-01…11-10 climbing, 11-11.
+
+| dates | promotion | GMV Tmall (taobao) | GMV Douyin (douyin, pdd) | refund rate |
+| --- | --- | --- | --- | --- |
+{events}
+"""
 
 
 def readme(stats: dict, total_bytes: int, n_files: int) -> str:
@@ -1231,11 +1670,13 @@ def readme(stats: dict, total_bytes: int, n_files: int) -> str:
 
 由 `data/make_samples.py` 生成（固定随机种子，重跑结果一致）。数值为虚构，但文件版式按真实平台导出复刻
 （表头、sheet 名、容器、编码、`1,391`/`3.25%` 文本、`-`、19 位 ID 文本、千川 `全部` 汇总行等）。
-业务日期 2026-07-01 … 2026-11-26（今天 2026-11-27）。平台文件里**没有店铺名**，导入时按下表指定店铺。
+平台导出的业务日期 2026-07-01 … 2026-11-26（今天 2026-11-27）；去年同期历史（generic CSV）从 2025-07-01 起，到各店
+导出开始的前一天（见「去年同期历史」）。平台文件里**没有店铺名**，导入时按下表指定店铺。
 
 Generated by `data/make_samples.py` (seeded; re-running is byte-identical). Invented numbers, real
-layouts. Business dates 2026-07-01 … 2026-11-26. **The platform files do not contain the shop name**:
-assign it on import as below. {n_files} files, {total_bytes / 1e6:.2f} MB.
+layouts. Business dates of the platform exports 2026-07-01 … 2026-11-26; last year's history (generic CSVs)
+from 2025-07-01 up to the day before each shop's exports start (see Last year). **The platform files do not
+contain the shop name**: assign it on import as below. {n_files} files, {total_bytes / 1e6:.2f} MB.
 
 ## Files / 文件
 
@@ -1273,7 +1714,8 @@ Listed products carry ~95 % of shop GMV; shop totals ≥ Σ products for every a
   file (= Douyin 保温杯 `{DY_ITEMS[0].pid}`).
 - 万相台 创意报表 → creative_daily: 创意ID, 创意名称, 主体ID→product_id, 展现量, 点击量, 花费,
   总成交笔数→orders, 总成交金额→gmv.
-- generic CSV: headers are already canonical; shop = `{PDD_SHOP}` (from the file name / user).
+- generic CSV: headers are already canonical; the shop is the folder's (`--shop`), the platform the `platform`
+  column (`pdd` in `{PDD_DIR}/`, `taobao` and `douyin` in the history files of the other two folders).
 
 ## Products / 商品
 
@@ -1310,7 +1752,8 @@ dates 2026-11-12 … 2026-11-26 (still running); control = 主图1 (`880100`); c
 **Expected outcome: inconclusive** (no variant significant).
 
 {test_table(stats["wx"], WX_IDS, WX_NAMES)}
-"""
+
+{history_section(stats)}"""
 
 
 # --------------------------------------------------------------------------------------------
@@ -1323,6 +1766,7 @@ GENERATED_PREFIXES = (
     "千川_素材分日_",
     "万相台_创意报表_",
     "generic_shop_daily_",
+    "generic_history_",
     "README.md",
 )
 
@@ -1339,6 +1783,12 @@ def main() -> None:
     wx_rows = simulate_wanxiang(rng_for(4))
     pdd = simulate_pdd(rng_for(5))
     stats = check(tb, dy, pdd, qc_rows, wx_rows)
+    hist = {
+        "taobao": simulate_taobao(rng_for(6), last_year("taobao", HIST_SHOP_END)),
+        "douyin": simulate_douyin(rng_for(7), last_year("douyin", HIST_SHOP_END)),
+        "pdd": simulate_pdd(rng_for(8), last_year("pdd", HIST_ITEM_END)),
+    }
+    stats["history"] = check_history(hist, {"taobao": tb, "douyin": dy, "pdd": pdd})
 
     names = []
     names += export_sycm_shop(tb)
@@ -1348,11 +1798,19 @@ def main() -> None:
     names += export_qianchuan(qc_rows)
     names += export_wanxiang(wx_rows)
     names += export_generic(pdd)
+    names += export_history_taobao(hist["taobao"], tb)
+    names += export_history_douyin(hist["douyin"], dy)
+    names += export_history_pdd(hist["pdd"])
 
     total = sum((OUT / n).stat().st_size for n in names)
     (OUT / "README.md").write_text(readme(stats, total, len(names)), encoding="utf-8")
     print(f"{len(names)} files, {total / 1e6:.2f} MB in {OUT}")
     print(f"taobao 11-11 = x{stats['spike_tb']:.1f} a normal October day; douyin x{stats['spike_dy']:.1f}")
+    for platform, h in stats["history"].items():
+        print(
+            f"{platform} history: seam x{h['seam']:.3f} (7 days after / before), 2025-11-11 x{h['spike']:.1f} an "
+            f"ordinary October day, Q4 to 11-26 x{h['yoy']:.2f} last year (growth {GROWTH[platform]})"
+        )
     for label in ("qc", "wx"):
         s = stats[label]
         print(

@@ -597,3 +597,20 @@ def test_expected_path_and_fan(cal):
         assert (np.diff(fan[key]) >= -1e-9).all()
     assert (fan["low"] <= fan["median"] + 1e-9).all() and (fan["median"] <= fan["high"] + 1e-9).all()
     assert fc.fan(forecast_sum([], pace, start_value=0, target=1), pace, Q4[0])["median"].size == 0
+
+
+def test_daily_arrays_give_the_same_pace_as_mappings():
+    """The engine passes `Daily` arrays instead of dicts: the pace must not depend on which."""
+    start, deadline = dt.date(2026, 10, 1), dt.date(2026, 12, 31)
+    first = fc.history_window(start)[0]
+    rng = np.random.default_rng(3)
+    values = rng.gamma(5.0, 100.0, fc.HISTORY_DAYS)
+    values[::11] = np.nan  # days without data
+    mapping = {first + dt.timedelta(days=i): (None if np.isnan(v) else float(v)) for i, v in enumerate(values)}
+    daily = fc.Daily(first, values)
+    calendar = fc.load_calendar()
+    for method in ("auto", "last_year", "calendar"):
+        a = fc.choose_pace(method, start, deadline, last_year=mapping, history=mapping, calendar=calendar)
+        b = fc.choose_pace(method, start, deadline, last_year=daily, history=daily, calendar=calendar)
+        assert a.method == b.method and np.allclose(a.array, b.array), method
+    assert daily.get(first) == mapping[first] and daily.get(first - dt.timedelta(days=1)) is None

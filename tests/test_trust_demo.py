@@ -253,7 +253,7 @@ def test_cli_demo_clear_without_yes_and_without_a_terminal_refuses(db, capsys, m
     code, out, err = run(capsys, "demo", "clear", "--db", str(db))
     assert code == 1
     assert "--yes" in err and "Nothing removed" in err
-    assert "remove: 1,385 rows" in out and "9 demo objectives" in out  # it still says what would go
+    assert "remove: 8,970 rows" in out and "9 demo objectives" in out  # it still says what would go
     assert dump_all(db) == before and stored(db).objectives
 
 
@@ -280,7 +280,7 @@ def test_cli_demo_clear_yes_removes_exactly_the_demo(db, capsys, monkeypatch):
     code, out, _ = run(capsys, "demo", "clear", "--yes", "--db", str(db))
     assert code == 0
     assert "demo objectives and tests changed or replaced since (O2)" in out
-    assert "demo cleared: 1,383 rows, 273 imports, 8 objectives, 2 A/B tests removed." in out
+    assert "demo cleared: 8,968 rows, 278 imports, 8 objectives, 2 A/B tests removed." in out
     assert user_rows(db) == USER_ROWS and [o.id for o in stored(db).objectives] == ["O2"]
     code, out, _ = run(capsys, "demo", "clear", "--yes", "--db", str(db))
     assert (code, out.strip()) == (0, f"no demo data in {db}: nothing to clear.")
@@ -351,17 +351,17 @@ def test_dashboard_clear_asks_first_and_says_what_goes_and_what_stays(db):
     at.sidebar.button(key="demo_clear").click().run()
     assert not at.exception
     said = " ".join(m.value for m in at.sidebar.markdown)
-    assert "示例导入的 1,383 行数据及其 273 条导入记录" in said and "9 个示例目标" in said and "2 个主图测试" in said
+    assert "示例导入的 8,968 行数据及其 278 条导入记录" in said and "9 个示例目标" in said and "2 个主图测试" in said
     assert "之后的导入改写过的 3 行" in said
-    assert all_rows(db) == 1386  # nothing removed before the confirmation
+    assert all_rows(db) == 8971  # nothing removed before the confirmation
 
     at.sidebar.button(key="demo_clear_no").click().run()  # cancel
-    assert all_rows(db) == 1386 and not [b for b in at.sidebar.button if b.key == "demo_clear_yes"]
+    assert all_rows(db) == 8971 and not [b for b in at.sidebar.button if b.key == "demo_clear_yes"]
 
     at.sidebar.button(key="demo_clear").click().run()
     at.sidebar.button(key="demo_clear_yes").click().run()
     assert not at.exception
-    assert "已清除示例数据：1,383 行、9 个目标、2 个主图测试。" in [s.value for s in at.sidebar.success]
+    assert "已清除示例数据：8,968 行、9 个目标、2 个主图测试。" in [s.value for s in at.sidebar.success]
     assert user_rows(db) == USER_ROWS and count(db, "SELECT count(*) FROM shop_daily") == 3
     assert not [b for b in at.sidebar.button if b.key == "demo_clear"]  # the banner is gone
 

@@ -369,8 +369,35 @@ def _dates(first: dt.date, n: int) -> tuple[dt.date, ...]:
     return tuple(first + dt.timedelta(days=i) for i in range(n))
 
 
-def _series(values: Mapping[dt.date, float | None] | None, first: dt.date, n: int) -> np.ndarray:
+@dataclass(frozen=True)
+class Daily:
+    """Daily values as an array: `values[i]` is day `first + i` (NaN: no data). Accepted wherever a mapping of
+    date -> value is (`choose_pace`'s last_year and history), without a dict per KR: the engine reads every KR's
+    days in one grouped query and slices."""
+
+    first: dt.date
+    values: np.ndarray
+
+    def get(self, day: dt.date) -> float | None:
+        """The value of `day` (None outside the array or without data), as a mapping's get."""
+        i = (day - self.first).days
+        if 0 <= i < len(self.values) and not np.isnan(self.values[i]):
+            return float(self.values[i])
+        return None
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def _series(values: Mapping[dt.date, float | None] | Daily | None, first: dt.date, n: int) -> np.ndarray:
     """values[first + i] for i < n as floats; missing dates and None are NaN."""
+    if isinstance(values, Daily):
+        out = np.full(n, np.nan)
+        lo = (first - values.first).days
+        a, b = max(lo, 0), min(lo + n, len(values.values))
+        if a < b:
+            out[a - lo : b - lo] = values.values[a:b]
+        return out
     if not values:
         return np.full(n, np.nan)
     get = values.get
@@ -660,7 +687,7 @@ def _weekday_factors(h: np.ndarray, first: dt.date, ordinary: np.ndarray) -> np.
 
 
 def _calendar_shape(
-    start: dt.date, deadline: dt.date, history: Mapping[dt.date, float] | None, calendar: PromoCalendar
+    start: dt.date, deadline: dt.date, history: Mapping[dt.date, float] | Daily | None, calendar: PromoCalendar
 ) -> tuple[np.ndarray, tuple[Uplift, ...]]:
     """Weights = weekday factor x uplift of the phase covering the day (1 on ordinary days; the larger where two
     events overlap). Each phase's uplift: the median over earlier years in `history` of (the phase's mean daily
@@ -721,8 +748,8 @@ def choose_pace(
     start: dt.date,
     deadline: dt.date,
     *,
-    last_year: Mapping[dt.date, float | None] | None,
-    history: Mapping[dt.date, float | None] | None,
+    last_year: Mapping[dt.date, float | None] | Daily | None,
+    history: Mapping[dt.date, float | None] | Daily | None,
     calendar: PromoCalendar,
 ) -> Pace:
     """The pace of one KR's scope over start..deadline (both included).
