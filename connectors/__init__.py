@@ -2,45 +2,79 @@
 
 Each module declares detect / to_canonical / KEY. `load_file` sniffs the container, finds the header,
 detects the source from the content (never the file name) and returns canonical rows for one file.
+
+The connector modules and the parsing they share (pyarrow, the Excel readers) are imported on first use, by
+`SOURCES`, `load_file` or `detect_source`: importing `connectors.canonical` (the table declarations, which the
+store and the engine need) runs this file too, and `python -m shopkr score` parses no file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import importlib
 import os
 import re
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import pyarrow as pa
-
-from connectors import (
-    compass_overview,
-    compass_products,
-    generic,
-    qianchuan_creatives,
-    sycm_products,
-    sycm_shop,
-    wanxiang_creatives,
-)
-from connectors.base import Source
 from connectors.canonical import PLATFORMS, TABLES, Table
 from connectors.errors import ImportFileError, Message
-from connectors.parsing import NoHeader, RawTable, new_parser_connection, read_tables
 
-SOURCES: tuple[Source, ...] = (
-    sycm_shop.SOURCE,
-    sycm_products.SOURCE,
-    compass_overview.SOURCE,
-    compass_products.SOURCE,
-    qianchuan_creatives.SOURCE,
-    wanxiang_creatives.SOURCE,
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+    from connectors.base import Source
+    from connectors.parsing import RawTable
+
+# The declared exports, in the order detection tries them: connectors/<module>.py, each with a SOURCE.
+SOURCE_MODULES = (
+    "sycm_shop",
+    "sycm_products",
+    "compass_overview",
+    "compass_products",
+    "qianchuan_creatives",
+    "wanxiang_creatives",
 )
-KNOWN_HEADERS: set[str] = set().union(*(s.known_headers() for s in SOURCES)) | generic.KNOWN_HEADERS
+# Names this package gives that come from modules imported on first use (see `__getattr__`).
+_FROM_PARSING = ("NoHeader", "RawTable", "new_parser_connection", "read_tables")
+
+
+@functools.cache
+def _sources() -> tuple[Source, ...]:
+    """The declared sources (SOURCES), importing their modules the first time."""
+    return tuple(importlib.import_module(f"connectors.{name}").SOURCE for name in SOURCE_MODULES)
+
+
+@functools.cache
+def _known_headers() -> set[str]:
+    """Every header any source reads (KNOWN_HEADERS), for the header-row search; one set for the process."""
+    from connectors import generic
+
+    return set().union(*(s.known_headers() for s in _sources())) | generic.KNOWN_HEADERS
+
+
+def __getattr__(name: str) -> Any:
+    """SOURCES (the declared sources), KNOWN_HEADERS (every header any source reads, for the header-row search),
+    Source and the parsing names re-exported here (NoHeader, RawTable, new_parser_connection, read_tables): each
+    imported the first time it is asked for (PEP 562), then kept as an ordinary attribute of the package."""
+    if name == "SOURCES":
+        value: Any = _sources()
+    elif name == "KNOWN_HEADERS":
+        value = _known_headers()
+    elif name == "Source":
+        value = importlib.import_module("connectors.base").Source
+    elif name in _FROM_PARSING:
+        value = getattr(importlib.import_module("connectors.parsing"), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "PLATFORMS",
@@ -107,7 +141,9 @@ class Parsed:
 
 def detect_source(headers: list[str]) -> Source | None:
     """The declared export these headers belong to, else a generic source, else None."""
-    for source in SOURCES:
+    from connectors import generic
+
+    for source in _sources():
         if source.detect(headers):
             return source
     if generic.detect(headers):
@@ -164,7 +200,7 @@ def day_from_name(name: str) -> tuple[dt.date, dt.date] | None:
 
 def _dateless(path: Path, tables: list[RawTable]) -> tuple[RawTable, Source] | None:
     for table in tables:
-        for source in SOURCES:
+        for source in _sources():
             if not source.detect_without_date(table.headers):
                 continue
             period = day_from_name(path.name) if source.date_from_name else None
@@ -200,7 +236,8 @@ def _dateless(path: Path, tables: list[RawTable]) -> tuple[RawTable, Source] | N
 
 
 def _unknown(path: Path, headers: list[str]) -> ImportFileError:
-    tried = "; ".join(f"{s.label} lacks {', '.join(s.missing(headers))}" for s in SOURCES)
+    sources = _sources()
+    tried = "; ".join(f"{s.label} lacks {', '.join(s.missing(headers))}" for s in sources)
     columns, more = ", ".join(h for h in headers[:12] if h), " ..." if len(headers) > 12 else ""
     return ImportFileError(
         path,
@@ -211,7 +248,7 @@ def _unknown(path: Path, headers: list[str]) -> ImportFileError:
             "columns": columns,
             "more": more,
             "tried": [
-                Message.make("file.lacks", label=s.label, columns=", ".join(s.missing(headers))) for s in SOURCES
+                Message.make("file.lacks", label=s.label, columns=", ".join(s.missing(headers))) for s in sources
             ],
         },
     )
@@ -235,6 +272,13 @@ def load_file(
     caller computed it (it is not computed twice). `parser` is an in-memory connection from
     `new_parser_connection()`, reused across files for speed.
     """
+    import tempfile
+
+    import duckdb
+
+    from connectors import generic
+    from connectors.parsing import NoHeader, new_parser_connection, read_tables
+
     path = Path(path)
     if on_disk is None:
         on_disk = data is None  # only then may DuckDB read `path` itself instead of the bytes
@@ -249,7 +293,7 @@ def load_file(
         )
     with tempfile.TemporaryDirectory(prefix="shopkr-") as workdir:
         try:
-            tables = read_tables(path, data, KNOWN_HEADERS, Path(workdir), on_disk=on_disk)
+            tables = read_tables(path, data, _known_headers(), Path(workdir), on_disk=on_disk)
         except NoHeader as exc:
             raise _unknown(path, exc.first_row) from None
         picked = _pick(path, tables)

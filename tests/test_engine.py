@@ -167,6 +167,10 @@ def english(message) -> str:
 
 
 def kr(ident: str, **fields) -> dict:
+    """A KR document; metric KRs pace linearly unless the test says otherwise (the pace methods and the forecast
+    have their own tests in tests/test_forecast.py and tests/test_engine_forecast.py)."""
+    if "metric" in fields:
+        fields.setdefault("pace", "linear")
     return {"id": ident, "title": ident, **fields}
 
 
@@ -188,7 +192,9 @@ def test_ratio_is_ratio_of_sums_not_mean_of_daily_ratios(con):
     assert (k.numerator, k.denominator) == (40, 1300)
     assert k.value == pytest.approx(40 / 1300)
     assert k.value != pytest.approx(daily_mean, rel=0.01)
-    assert k.projected_value == pytest.approx(40 / 1300)  # a rate projects as itself
+    # On a linear pace the forecast median of a rate is the rate so far, up to simulation noise
+    assert k.projected_value == pytest.approx(40 / 1300, rel=0.02)
+    assert k.projected_low <= k.projected_value <= k.projected_high
     assert k.definition == "SUM(buyers) / SUM(visitors)"
 
 
@@ -324,8 +330,11 @@ def test_data_through_covered_days_and_projection(con, as_of, value, covered, th
     assert k.value == pytest.approx(value)
     assert k.covered_days == covered
     assert k.data_through == through
-    assert k.projected_value == pytest.approx(projected)  # value / covered days x 30 days
-    assert k.projected_score == pytest.approx(projected / 50_000)
+    # On a linear pace the forecast median is the run rate (value / covered days x 30 days) up to simulation noise
+    assert k.projected_value == pytest.approx(projected, rel=0.02)
+    assert k.projected_score == pytest.approx(k.projected_value / 50_000)
+    assert k.projected_low < k.projected_value < k.projected_high
+    assert k.pace_method == "linear" and 0 < k.p_hit < 1
     assert k.score == pytest.approx(value / 50_000)
 
 
@@ -674,6 +683,16 @@ KR_KEYS = {
     "data_through",
     "message",
     "message_code",  # issue 9: the message as a code too (translated in shopkr/app/i18n.py)
+    # issue 10: the pace and the forecast
+    "pace_method",
+    "pace_reason",
+    "expected_to_date",
+    "projected_low",
+    "projected_high",
+    "p_hit",
+    "p_sweet",
+    "provisional",
+    "provisional_share",
 }
 
 
@@ -710,6 +729,19 @@ def test_score_json_shape(con):
     assert ks["sql"]["value"] == 4000.0 and ks["sql"]["kind"] == "sql"
     assert ks["none"]["status"] == "no_data" and ks["none"]["message"]
     assert isinstance(doc["warnings"], list)
+    # The forecast: metric KRs have the interval and the probabilities, SQL KRs pace linearly without them,
+    # manual KRs have none; a KR without data has no interval either.
+    for key in ("gmv", "cvr"):
+        k = ks[key]
+        assert k["pace_method"] == "linear" and k["pace_reason"]
+        assert k["projected_low"] <= k["projected_value"] <= k["projected_high"]
+        assert 0 <= k["p_hit"] <= k["p_sweet"] <= 1 or 0 <= k["p_sweet"] <= 1
+    assert ks["gmv"]["expected_to_date"] == pytest.approx(9000 * 4 / 30)  # linear: 4 days of 30 by 11-04
+    assert ks["sql"]["pace_method"] == "linear" and ks["sql"]["expected_to_date"] == pytest.approx(8000 * 5 / 30)
+    assert ks["sql"]["p_hit"] is None and ks["sql"]["projected_low"] is None
+    assert all(ks["manual"][f] is None for f in ("pace_method", "expected_to_date", "p_hit", "p_sweet"))
+    assert ks["none"]["p_hit"] is None and ks["none"]["projected_low"] is None
+    assert all(k["provisional"] is False for k in ks.values())
 
 
 # --- current cycle -------------------------------------------------------------------------------------------
@@ -775,4 +807,5 @@ def test_demo_okrs_score_without_errors(demo_exports_db, demo_okrs):
     assert ks["O1.KR1"].value == pytest.approx(expected, rel=1e-12)
     assert ks["O2.KR1"].value == pytest.approx(cvr, rel=1e-12)
     assert ks["O2.KR3"].value == pytest.approx(cup, rel=1e-12)
-    assert ks["O1.KR1"].projected_value == pytest.approx(expected / 57 * 92)
+    k = ks["O1.KR1"]  # paced by last year's shape (the demo has last year's history): not a straight line
+    assert k.pace_method == "last_year" and k.projected_low < k.projected_value < k.projected_high

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from connectors.canonical import PLATFORMS
-from shopkr.data import importer, store
+from shopkr.data import store
+
+if TYPE_CHECKING:
+    from shopkr.data import importer
 
 
 def _later(name: str) -> Callable[[argparse.Namespace], int]:
-    """A command from shopkr.app.commands, imported when it runs: `import` stays free of pandas and pydantic."""
+    """A command from shopkr.app.commands, imported when it runs: `import` stays free of pandas and pydantic, and
+    the other commands do not load the importer."""
 
     def run(args: argparse.Namespace) -> int:
         return getattr(importlib.import_module("shopkr.app.commands"), name)(args)
@@ -120,7 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code."""
+    """Run the CLI; returns the exit code.
+
+    Without `argv` (the process's own command line, as `python -m shopkr` runs it), the objects of the run are
+    frozen out of the garbage collector (`gc.freeze`) once the command is done, since the process ends next: the
+    collection the interpreter runs at exit would otherwise walk every object of the run (the modules, 1,000
+    scored KRs) only to free them moments before the process is gone anyway, ~20 ms of `score`. Nothing is
+    skipped that matters: each command has closed its database connection and its files before it returns,
+    stdout and stderr are flushed and atexit handlers run at exit as usual, and objects are still freed by
+    reference counting; only cyclic garbage left at that moment is not collected (the process's memory goes
+    back to the system). Called with `argv` (tests, other programs), nothing is frozen."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
@@ -133,6 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; files already reported as imported are in the database.", file=sys.stderr)
         return 130
+    finally:
+        if argv is None:
+            gc.freeze()
 
 
 def _progress_bar(total_files: int, total_bytes: int):
@@ -152,6 +170,8 @@ def _fmt_range(r: importer.FileResult) -> str:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Import files and folders; one line per file and a summary. Exit 1 if any file failed."""
+    from shopkr.data import importer
+
     files = importer.expand(args.paths)
     missing = [f for f in files if not f.exists()]
     for f in missing:

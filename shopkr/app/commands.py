@@ -1,8 +1,10 @@
 """The commands behind `python -m shopkr` other than `import` (OKRs, scores, reports, A/B tests, status).
 
 Each command imports what it uses inside its function, so a command pays only for its own modules:
-`score` never loads scipy/statsmodels (the A/B statistics) and `status` not pydantic (the OKR models).
-tests/test_cli_imports.py checks this in a fresh process.
+`score` never loads scipy/statsmodels (the A/B statistics); `score` and `report` load no pandas, pyarrow or
+numpy (`status` still does, through the DataFrames of shopkr.data.queries); `status` not pydantic (the OKR
+models); only the commands that write load the importer (for the user name). tests/test_cli_imports.py checks
+this in a fresh process.
 """
 
 from __future__ import annotations
@@ -14,11 +16,17 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from shopkr.data import importer, store
+from shopkr.data import store
 
 if TYPE_CHECKING:
     from shopkr.app import ab_report
     from shopkr.domain.okr import Cycle, OKRFile, Problem
+
+
+def _default_user() -> str:
+    from shopkr.data import importer
+
+    return importer.default_user()
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -91,7 +99,7 @@ def cmd_okrs_load(args: argparse.Namespace) -> int:
     if new is None:
         print(f"{args.file}: errors found; nothing stored. Fix them and load again.", file=sys.stderr)
         return 1
-    user = args.user or importer.default_user()
+    user = args.user or _default_user()
     with store.connect(args.db, on_wait=lambda m: print(m, file=sys.stderr)) as con:
         stored = store.read_okrs(con)
         merged = merge_file(stored, new)
@@ -179,7 +187,7 @@ def cmd_okrs_lock(args: argparse.Namespace) -> int:
         cycle = _cycle_or_exit(store.read_okrs(con), args.cycle)
         if cycle is None:
             return 1
-        store.set_lock(con, cycle, user=args.user or importer.default_user(), locked=args.locked)
+        store.set_lock(con, cycle, user=args.user or _default_user(), locked=args.locked)
     print(f"cycle {cycle.id} {'locked' if args.locked else 'unlocked'}.")
     return 0
 
@@ -193,7 +201,7 @@ def cmd_okrs_close(args: argparse.Namespace) -> int:
         okrs = store.read_okrs(con)
         if _cycle_or_exit(okrs, args.cycle, with_objectives=True) is None:
             return 1
-        report = closing.close_cycle(con, okrs, args.cycle, user=args.user or importer.default_user(), as_of=args.as_of)
+        report = closing.close_cycle(con, okrs, args.cycle, user=args.user or _default_user(), as_of=args.as_of)
     print(f"cycle {args.cycle} closed: final grades frozen (later re-imports do not change them).")
     print(score_text.score_table(report))
     return 0
@@ -346,7 +354,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     """Score a cycle and print a table, JSON or CSV (JSON and CSV at full precision; JSON never holds
     Infinity or NaN: allow_nan=False guards engine.to_json, which turns such numbers into null)."""
-    from shopkr.app import score_text
     from shopkr.domain import engine
 
     with store.connect(args.db) as con:
@@ -363,7 +370,10 @@ def cmd_score(args: argparse.Namespace) -> int:
         from shopkr.app.i18n import cli_text
 
         print(json.dumps(engine.to_json(report, cli_text), ensure_ascii=False, indent=2, allow_nan=False))
-    elif args.format == "csv":
+        return 0
+    from shopkr.app import score_text  # the text views (babel's number formats): not needed for JSON
+
+    if args.format == "csv":
         sys.stdout.write(score_text.score_csv(report))
     else:
         print(score_text.score_table(report))

@@ -16,8 +16,9 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import numpy as np
 
-from shopkr.domain import metrics, scoring
+from shopkr.domain import forecast, metrics, scoring
 from shopkr.domain.messages import Message
 from shopkr.domain.okr import (
     Cycle,
@@ -66,6 +67,20 @@ class KRResult:
     covered_days: int
     previous_score: float | None = None  # the score one day earlier, for "change since yesterday"
     message: Message | None = None  # why there is no value (no data, SQL error): a code, words in app/i18n.py
+    # The forecast (shopkr/domain/forecast.py; None for manual KRs and before the cycle): the pace the KR is held
+    # to and why, where that pace says it should be on data_through, the 10th/90th percentile of the final value
+    # (projected_value is the median), P(final reaches the target) and P(final score >= 0.7). SQL KRs pace
+    # linearly and have no probabilities.
+    pace_method: forecast.PaceMethod | None = None
+    pace_reason: Message | None = None
+    expected_to_date: float | None = None
+    projected_low: float | None = None
+    projected_high: float | None = None
+    p_hit: float | None = None
+    p_sweet: float | None = None
+    forecast_note: Message | None = None  # why the forecast is simpler than asked (no data, a zero shape)
+    provisional: bool = False  # the window holds days whose values are still settling (refunds, attribution)
+    provisional_share: float | None = None  # the share of the value from those days
 
 
 @dataclass(frozen=True)
@@ -143,9 +158,13 @@ def score_cycle(
     as_of: dt.date | None = None,
     *,
     use_closing: bool = True,
+    calendar: forecast.PromoCalendar | None = None,
 ) -> CycleReport:
     """Score every objective of `cycle_id` at `as_of` (default today); a closed cycle reports its frozen
-    grades unless `use_closing` is False (used when closing again)."""
+    grades unless `use_closing` is False (used when closing again). Metric KRs are forecast along their pace
+    (`_outlooks`: one grouped query for every KR's daily sums, the cycle and the two years before it) with
+    `calendar` (default: the shipped promotion calendar, forecast.load_calendar()); their status comes from the
+    forecast's median. KeyError for an unknown cycle."""
     cycles = resolve_cycles(okrs)
     if cycle_id not in cycles:
         raise KeyError(f"unknown cycle {cycle_id!r}; known: {', '.join(sorted(cycles)) or 'none'}")
@@ -163,12 +182,16 @@ def score_cycle(
     }
     needed = {c for _, kr in krs if kr.metric for c in metrics.CATALOGUE[kr.metric].columns}
     now, before = metrics.totals(con, scopes, needed) if scopes else ({}, {})
+    open_krs = [(o, kr) for o, kr in krs if closing is None or kr.id not in closing.krs]
+    outlooks = _outlooks(con, open_krs, cycle, as_of, calendar)
     results: dict[str, KRResult] = {}
     for o, kr in krs:
         if closing is not None and kr.id in closing.krs:
             results[kr.id] = _from_closing(o, kr, cycle, closing.krs[kr.id])
             continue
-        results[kr.id] = _finite(_score_kr(con, o, kr, cycle, as_of, now.get(kr.id), before.get(kr.id)))
+        results[kr.id] = _finite(
+            _score_kr(con, o, kr, cycle, as_of, now.get(kr.id), before.get(kr.id), outlooks.get(kr.id))
+        )
     out = []
     for o in objectives:
         kr_results = tuple(results[kr.id] for kr in o.key_results)
@@ -198,6 +221,114 @@ def score_cycle(
     return CycleReport(cycle, as_of, tuple(out), warnings, closed_at, freshness(con, as_of))
 
 
+@dataclass(frozen=True)
+class _Outlook:
+    """A metric KR's pace and its forecast at data_through (shopkr/domain/forecast.py)."""
+
+    pace: forecast.Pace
+    forecast: forecast.Forecast
+
+
+# Every KR's forecast uses the same seed: the same data give the same P(hit) in every run and process, and the
+# random draws (forecast._draws, the costliest step when each KR has its own) are made once per window length.
+# Common random numbers across KRs correlate their simulation noise, which no per-KR figure is affected by.
+SEED = 20261201
+
+
+def _outlooks(
+    con: duckdb.DuckDBPyConnection,
+    krs: list[tuple[Objective, KeyResult]],
+    cycle: Cycle,
+    as_of: dt.date,
+    calendar: forecast.PromoCalendar | None,
+) -> dict[str, _Outlook]:
+    """The pace and forecast of every catalogue KR of `krs` that has started at `as_of`, keyed by KR id.
+
+    One grouped query (`metrics.daily_arrays`) reads each KR's daily numerator and denominator sums from two
+    years before the cycle start (forecast.history_window) to its window end; the first part is the history the
+    pace is shaped from (last year's window and the promotion uplifts), the rest the actual days the forecast
+    starts from (through the last day with data). KRs with the same scope, pace column, pace choice and deadline
+    share one pace. A rate paces along its denominator (forecast.choose_pace) and, when that is last year's
+    shape, its numerator along its own."""
+    todo = [(o, kr) for o, kr in krs if kr.metric is not None and kr.target is not None and as_of >= cycle.start]
+    if not todo:
+        return {}
+    calendar = calendar or forecast.load_calendar()
+    h0 = forecast.history_window(cycle.start)[0]
+    eff = min(as_of, cycle.end)
+    scopes = {
+        kr.id: metrics.Scope.make(
+            metrics.level_for(kr.filters, kr.level), kr.filters, h0, min(eff, _deadline(kr, cycle))
+        )
+        for _, kr in todo
+    }
+    columns = {c for _, kr in todo for c in metrics.CATALOGUE[kr.metric].columns}  # type: ignore[index]
+    days = metrics.daily_arrays(con, scopes, columns)
+    with np.errstate(all="ignore"):  # sums that overflow to inf: `_finite` makes such a KR an error
+        return _forecast_all(todo, cycle, scopes, days, h0, calendar)
+
+
+def _forecast_all(
+    todo: list[tuple[Objective, KeyResult]],
+    cycle: Cycle,
+    scopes: dict[str, metrics.Scope],
+    days: dict[str, dict[str, np.ndarray]],
+    h0: dt.date,
+    calendar: forecast.PromoCalendar,
+) -> dict[str, _Outlook]:
+    """`_outlooks`' loop: each KR's pace (shared by KRs with the same scope and choice) and forecast."""
+    n_hist = (cycle.start - h0).days
+    paces: dict[tuple, forecast.Pace] = {}
+
+    def pace_of(kr: KeyResult, column: str, requested: str, values: np.ndarray) -> forecast.Pace:
+        scope = scopes[kr.id]
+        key = (scope.table, scope.filters, column, requested, _deadline(kr, cycle))
+        if key not in paces:
+            history = forecast.Daily(h0, values[:n_hist])
+            paces[key] = forecast.choose_pace(
+                requested,  # type: ignore[arg-type]
+                cycle.start,
+                _deadline(kr, cycle),
+                last_year=history,
+                history=history,
+                calendar=calendar,
+            )
+        return paces[key]
+
+    out: dict[str, _Outlook] = {}
+    for _, kr in todo:
+        metric = metrics.CATALOGUE[kr.metric]  # type: ignore[index]
+        target = float(kr.target)  # type: ignore[arg-type]
+        arrays = days.get(kr.id, {})
+        empty = np.full((scopes[kr.id].end - h0).days + 1, np.nan)
+        num = arrays.get(metric.numerator, empty)
+        if metric.denominator is None:
+            seen = np.flatnonzero(~np.isnan(num[n_hist:]))
+            k = int(seen[-1]) + 1 if len(seen) else 0  # the days through data_through
+            pace = pace_of(kr, metric.numerator, kr.pace, num)
+            f = forecast.forecast_sum(
+                num[n_hist : n_hist + k], pace, start_value=kr.start_value, target=target, seed=SEED
+            )
+            out[kr.id] = _Outlook(pace, f)
+            continue
+        den = arrays.get(metric.denominator, empty)
+        seen = np.flatnonzero(~np.isnan(num[n_hist:]) & ~np.isnan(den[n_hist:]))
+        k = int(seen[-1]) + 1 if len(seen) else 0
+        pace = pace_of(kr, metric.denominator, kr.pace, den)
+        num_pace = pace_of(kr, metric.numerator, "last_year", num) if pace.method == "last_year" else None
+        f = forecast.forecast_ratio(
+            num[n_hist : n_hist + k],
+            den[n_hist : n_hist + k],
+            pace,
+            start_value=kr.start_value,
+            target=target,
+            num_pace=num_pace if num_pace is not None and num_pace.method == "last_year" else None,
+            seed=SEED,
+        )
+        out[kr.id] = _Outlook(pace, f)
+    return out
+
+
 def _as_score(k: KRResult) -> scoring.KRScore:
     return scoring.KRScore(k.value, k.progress, k.score, k.projected_value, k.projected_score, k.status, k.advice)  # type: ignore[arg-type]
 
@@ -216,6 +347,8 @@ class _Measured:
     score: scoring.KRScore
     previous_score: float | None = None
     message: Message | None = None
+    outlook: _Outlook | None = None
+    expected_to_date: float | None = None  # SQL KRs: the linear pace at the days covered
 
 
 def _score_kr(
@@ -226,6 +359,7 @@ def _score_kr(
     as_of: dt.date,
     total: dict | None,
     total_before: dict | None,
+    outlook: _Outlook | None = None,
 ) -> KRResult:
     """Measure the KR by its kind of measure, then build its result (in `_result`, the one place)."""
     deadline = _deadline(kr, cycle)
@@ -244,7 +378,7 @@ def _score_kr(
             _, end = scoring.window(cycle.start, cycle.end, deadline, as_of)
             measured = _measure_sql(con, kr, sql, cycle, end, started=as_of >= cycle.start, score=score)
         case MetricMeasure(name):
-            measured = _measure_metric(kr, metrics.CATALOGUE[name], cycle, as_of, total, total_before, score)
+            measured = _measure_metric(kr, metrics.CATALOGUE[name], cycle, as_of, total, total_before, score, outlook)
     return _result(o, kr, cycle, measured)
 
 
@@ -272,7 +406,11 @@ def _measure_sql(
         s = scoring.KRScore(None, None, 0.0, None, 0.0, "error", None)
     elif value is None and started:
         message = Message("kr.sql_null")
-    return _Measured(sql, "number", s.value, None, None, covered, None, s, message=message)
+    expected = None
+    if started and kr.target is not None:
+        period = scoring.period_days(cycle.start, _deadline(kr, cycle))
+        expected = scoring.pace(kr.start_value, kr.target, (end - cycle.start).days + 1, period, "sql")
+    return _Measured(sql, "number", s.value, None, None, covered, None, s, message=message, expected_to_date=expected)
 
 
 def _measure_metric(
@@ -283,11 +421,19 @@ def _measure_metric(
     total: dict | None,
     total_before: dict | None,
     score: Callable[..., scoring.KRScore],
+    outlook: _Outlook | None = None,
 ) -> _Measured:
-    """A catalogue KR from its window totals (`metrics.totals`), with the score one data day earlier."""
+    """A catalogue KR from its window totals (`metrics.totals`), with the score one data day earlier; its
+    projection from the forecast (`outlook`) when there is one, else linear."""
     reading = metrics.read(metric, total)
+    median = outlook.forecast.projected_value if outlook is not None else None
     s = score(
-        kind=metric.kind, value=reading.value, start=kr.start_value, target=kr.target, covered_days=reading.covered_days
+        kind=metric.kind,
+        value=reading.value,
+        start=kr.start_value,
+        target=kr.target,
+        covered_days=reading.covered_days,
+        projected_value=median if reading.value is not None else None,
     )
     previous = None
     prev_reading = metrics.read(metric, total_before)
@@ -320,6 +466,7 @@ def _measure_metric(
         s,
         previous,
         message,
+        outlook,
     )
 
 
@@ -353,10 +500,44 @@ def _result(o: Objective, kr: KeyResult, cycle: Cycle, m: _Measured) -> KRResult
         covered_days=m.covered_days,
         previous_score=m.previous_score,
         message=m.message,
+        **_outlook_fields(kr, m),
     )
 
 
-_NUMBERS = ("value", "numerator", "denominator", "start", "target", "progress", "projected_value")
+def _outlook_fields(kr: KeyResult, m: _Measured) -> dict[str, Any]:
+    """The KRResult's forecast fields from what was measured (see KRResult)."""
+    if kr.kind == "manual" or m.score.status == "not_started":
+        return {}
+    if m.outlook is None:  # SQL KRs, and metric KRs without a forecast, pace linearly
+        return {"pace_method": "linear", "expected_to_date": m.expected_to_date}
+    f, pace = m.outlook.forecast, m.outlook.pace
+    has_value = m.value is not None
+    return {
+        "pace_method": f.method,
+        "pace_reason": pace.reason,
+        "expected_to_date": f.expected_to_date,
+        "projected_low": f.projected_low if has_value else None,
+        "projected_high": f.projected_high if has_value else None,
+        "p_hit": f.p_hit if has_value else None,
+        "p_sweet": f.p_sweet if has_value else None,
+        "forecast_note": f.reason,
+    }
+
+
+_NUMBERS = (
+    "value",
+    "numerator",
+    "denominator",
+    "start",
+    "target",
+    "progress",
+    "projected_value",
+    "expected_to_date",
+    "projected_low",
+    "projected_high",
+    "p_hit",
+    "p_sweet",
+)
 
 
 def _finite(k: KRResult) -> KRResult:
@@ -379,6 +560,11 @@ def _finite(k: KRResult) -> KRResult:
         advice=None,
         previous_score=None,
         message=Message.make("kr.not_finite", fields=", ".join(bad)),
+        expected_to_date=None,
+        projected_low=None,
+        projected_high=None,
+        p_hit=None,
+        p_sweet=None,
     )
 
 
@@ -411,11 +597,16 @@ def kr_series(
     connect: Connect | None = None,
     budget: float | None = None,
     timeout: float = 5.0,
+    calendar: forecast.PromoCalendar | None = None,
 ) -> pd.DataFrame:
     """For one KR, each day of the cycle up to as_of: the to-date value (cumulative for sums, ratio of sums
-    to date for rates), numerator and denominator that day and to date, the target and the linear pace line.
-    Metric KRs have values only through the last day with data (data_through), none after it.
-    Columns: date, value, numerator, denominator, num_to_date, den_to_date, target, pace, score.
+    to date for rates), numerator and denominator that day and to date, the target and the pace line (the KR's
+    pace as `score_cycle` forecasts it; linear for SQL KRs). Metric KRs have values only through the last day with
+    data (data_through), none after it, and the forecast fan from data_through to the deadline (`fan_low`,
+    `fan_mid`, `fan_high`: the to-date value on the 10th, 50th and 90th percentile paths, forecast.fan; NaN
+    elsewhere); `frame.attrs["pace_method"]` names the pace (None for manual KRs).
+    Columns: date, value, numerator, denominator, num_to_date, den_to_date, target, pace, score, fan_low,
+    fan_mid, fan_high.
 
     A catalogue KR reads its daily sums on `con` in one query. An SQL KR runs its query once per day: each
     on its own short-lived connection from `connect(wait_seconds)` when given (e.g.
@@ -460,8 +651,25 @@ def kr_series(
     kind = kr.kind if kr.kind != "manual" else "ratio"
     start = kr.start_value
     frame["target"] = kr.target if kr.target is not None else None
-    if kr.target is not None:
+    for col in ("fan_low", "fan_mid", "fan_high"):
+        frame[col] = float("nan")
+    frame.attrs["pace_method"] = None if kr.kind == "manual" else "linear"
+    outlook = None
+    if kr.metric is not None and con is not None:
+        outlook = _outlooks(con, [(o, kr)], cycle, as_of, calendar).get(kr.id)
+    if outlook is not None and kr.target is not None:
+        frame["pace"] = forecast.expected_path(
+            outlook.pace, start_value=start, target=kr.target, kind="ratio" if kr.kind == "ratio" else "sum"
+        )
+        frame.attrs["pace_method"] = outlook.pace.method
+        known = frame["value"].notna()
+        if known.any():
+            band = forecast.fan(outlook.forecast, outlook.pace, frame["date"][known].max())
+            for col, key in (("fan_low", "low"), ("fan_mid", "median"), ("fan_high", "high")):
+                frame.loc[band["date_index"], col] = band[key]
+    elif kr.target is not None:
         frame["pace"] = [scoring.pace(start, kr.target, i + 1, total, kind) for i in range(len(frame))]
+    if kr.target is not None:
         frame["score"] = [
             scoring.clamp(scoring.progress(v, start, kr.target)) if v is not None and v == v else None
             for v in frame["value"]
@@ -685,6 +893,14 @@ KR_JSON_FIELDS = (
     "projected_score",
     "status",
     "data_through",
+    "pace_method",
+    "expected_to_date",
+    "projected_low",
+    "projected_high",
+    "p_hit",
+    "p_sweet",
+    "provisional",
+    "provisional_share",
 )
 
 
@@ -716,6 +932,7 @@ def to_json(report: CycleReport, text: Callable[[Message | Problem], str] | None
             message = words(k.message) if k.message is not None else None
             item.update({"kind": k.kind, "advice": k.advice, "message": message, "weight": clean(k.weight)})
             item["message_code"] = k.message.code if k.message is not None else None
+            item["pace_reason"] = words(k.pace_reason) if k.pace_reason is not None else None
             if k.kind == "manual":
                 item["value"] = None
             krs.append(item)

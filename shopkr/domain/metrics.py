@@ -16,14 +16,16 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from connectors.canonical import ROLLUPS, TABLES
 from shopkr.domain.messages import Message
+
+if TYPE_CHECKING:  # imported inside the functions that return frames: scoring a cycle needs no pandas
+    import numpy as np
+    import pandas as pd
 
 Level = Literal["shop", "product", "creative"]
 LEVEL_TABLE: dict[str, str] = {"shop": "shop_daily", "product": "product_daily", "creative": "creative_daily"}
@@ -121,16 +123,33 @@ class Scope:
         return LEVEL_TABLE[self.level]
 
 
+_T = TypeVar("_T")
+# The scopes and the KR ends of one grouped query, from parallel lists bound as parameters.
+_UNNEST_SCOPES = "unnest($rep::VARCHAR[]) AS rep, unnest($d0::DATE[]) AS d0, unnest($d1::DATE[]) AS d1"
+_UNNEST_ENDS = "SELECT unnest($e_key::VARCHAR[]) AS key, unnest($e_rep::VARCHAR[]) AS rep, unnest($e_d1::DATE[]) AS d1"
+
+
+def _rows(cur: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:
+    """A query's column names and all its rows."""
+    rows = cur.fetchall()
+    return [d[0] for d in cur.description or []], rows
+
+
 def _grouped(
     con: duckdb.DuckDBPyConnection,
     scopes: Mapping[str, Scope],
     select: Callable[[str, str, tuple[str, ...]], str],
+    fetch: Callable[[duckdb.DuckDBPyConnection], _T],
     columns: set[str] | None = None,
-) -> list[pd.DataFrame]:
+) -> list[_T]:
     """One query per (table, filter signature). KRs that differ only in their window end share one scan: the
     daily sums of a scope are computed once up to the latest end, then cut at each KR's own end.
     `select(daily, ends, metrics)` builds the final query from the `daily` subquery (rep, date, rows, sums)
-    and the `ends` view (key, rep, d1). Only `columns` are summed (default: every additive column)."""
+    and the `ends` relation (key, rep, d1). Only `columns` are summed (default: every additive column).
+    `fetch(cursor)` reads each query's result (`_rows`: column names and rows; `_frame`: a DataFrame).
+
+    The scopes and ends are bound parameters, parallel lists that one SELECT of `unnest`s zips into rows (the
+    k-th element of each list makes the k-th row), so nothing is registered and no Arrow or pandas is needed."""
     reps: dict[tuple, str] = {}
     last_end: dict[str, dt.date] = {}
     groups: dict[tuple[str, tuple[str, ...]], dict[str, Scope]] = defaultdict(dict)
@@ -144,42 +163,36 @@ def _grouped(
     out = []
     cur = con.cursor()
     try:
-        for n, (signature, members) in enumerate(sorted(groups.items())):
+        for signature, members in sorted(groups.items()):
             table, names = signature
-            spec = {
-                "rep": pa.array(list(members), pa.string()),
-                "d0": pa.array([s.start for s in members.values()], pa.date32()),
-                "d1": pa.array([last_end[rep] for rep in members], pa.date32()),
+            params: dict[str, list] = {
+                "rep": list(members),
+                "d0": [s.start for s in members.values()],
+                "d1": [last_end[rep] for rep in members],
             }
+            # Filter names come from FILTERS (a whitelist), so they are safe as column and parameter names.
             for name in names:
-                spec[name] = pa.array([dict(s.filters)[name] for s in members.values()], pa.string())
-            cur.register(f"kr_scopes_{n}", pa.table(spec))
+                params[f"f_{name}"] = [dict(s.filters)[name] for s in members.values()]
             rows = ends[signature]
-            cur.register(
-                f"kr_ends_{n}",
-                pa.table(
-                    {
-                        "key": pa.array([r[0] for r in rows], pa.string()),
-                        "rep": pa.array([r[1] for r in rows], pa.string()),
-                        "d1": pa.array([r[2] for r in rows], pa.date32()),
-                    }
-                ),
-            )
+            params["e_key"] = [r[0] for r in rows]
+            params["e_rep"] = [r[1] for r in rows]
+            params["e_d1"] = [r[2] for r in rows]
+            filters = "".join(f", unnest($f_{c}::VARCHAR[]) AS {c}" for c in names)
+            kr_scopes = f"SELECT {_UNNEST_SCOPES}{filters}"
             on = " AND ".join([*(f"t.{c} = k.{c}" for c in names), "t.date BETWEEN k.d0 AND k.d1"])
             metrics = tuple(c for c in TABLES[table].metrics if columns is None or c in columns)
             sums = "".join(f", CAST(sum(t.{c}) AS DOUBLE) AS {c}" for c in metrics)
             rollup = ROLLUPS.get(table)
             if rollup is not None and rollup.serves(table, names):  # the same sums from the per-shop rollup
-                source, rows = rollup.table, "CAST(sum(t.rows) AS BIGINT)"
+                source, count = rollup.table, "CAST(sum(t.rows) AS BIGINT)"
             else:
-                source, rows = table, "count(*)"
+                source, count = table, "count(*)"
             daily = (
-                f"SELECT k.rep, t.date, {rows} AS rows{sums} FROM {source} t JOIN kr_scopes_{n} k ON {on} "
+                f"SELECT k.rep, t.date, {count} AS rows{sums} FROM {source} t JOIN kr_scopes k ON {on} "
                 "GROUP BY k.rep, t.date"
             )
-            out.append(cur.execute(select(daily, f"kr_ends_{n}", metrics)).df())
-            cur.unregister(f"kr_scopes_{n}")
-            cur.unregister(f"kr_ends_{n}")
+            query = f"WITH kr_scopes AS ({kr_scopes}), kr_ends AS ({_UNNEST_ENDS}) {select(daily, 'kr_ends', metrics)}"
+            out.append(fetch(cur.execute(query, params)))
     finally:
         cur.close()
     return out
@@ -190,15 +203,57 @@ def _per_day(daily: str, ends: str, metrics: tuple[str, ...]) -> str:
     return f"SELECT e.key, d.date, d.rows{cols} FROM ({daily}) d JOIN {ends} e ON d.rep = e.rep AND d.date <= e.d1"
 
 
+def _frame(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """A query's result as a DataFrame (pandas is loaded by DuckDB here, only for the callers that want frames)."""
+    return cur.df()
+
+
 def daily_sums(con: duckdb.DuckDBPyConnection, scopes: Mapping[str, Scope]) -> pd.DataFrame:
     """Per scope key and date: row count and the sum of every additive column.
     Columns: key, date, rows, <metric columns of the tables read>."""
-    frames = [f for f in _grouped(con, scopes, _per_day) if not f.empty]
+    import pandas as pd
+
+    frames = [f for f in _grouped(con, scopes, _per_day, _frame) if not f.empty]
     if not frames:
         return pd.DataFrame(columns=["key", "date", "rows"])
     out = pd.concat(frames, ignore_index=True)
     out["date"] = pd.to_datetime(out["date"]).dt.date
     return out.sort_values(["key", "date"], ignore_index=True)
+
+
+def daily_arrays(
+    con: duckdb.DuckDBPyConnection, scopes: Mapping[str, Scope], columns: set[str]
+) -> dict[str, dict[str, np.ndarray]]:
+    """Per scope key, per column of `columns` the scope's tables have: the daily sums as a float array, element i
+    for day scope.start + i through scope.end (NaN on a day without rows or with no value). One grouped query
+    per table and filter set (`_grouped`); the rows come back as numpy arrays, not Python tuples, so two years of
+    days for a thousand KRs stay cheap. Keys without any row in their window are absent."""
+    import numpy as np
+
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for got in _grouped(con, scopes, _per_day, lambda cur: cur.fetchnumpy(), columns):
+        keys = got["key"]
+        if len(keys) == 0:
+            continue
+        names = [c for c in got if c not in ("key", "date", "rows") and c in columns]
+        order = np.argsort(keys, kind="stable")
+        keys = np.asarray(keys)[order]
+        dates = np.asarray(got["date"], dtype="datetime64[D]")[order]
+        values = {c: np.ma.filled(np.ma.asarray(got[c], dtype=float), np.nan)[order] for c in names}
+        bounds = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+        for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(keys)], strict=True):
+            key = str(keys[lo])
+            scope = scopes[key]
+            n = (scope.end - scope.start).days + 1
+            at = (dates[lo:hi] - np.datetime64(scope.start, "D")).astype(np.int64)
+            inside = (at >= 0) & (at < n)
+            arrays = {}
+            for c in names:
+                daily = np.full(n, np.nan)
+                daily[at[inside]] = values[c][lo:hi][inside]
+                arrays[c] = daily
+            out[key] = arrays
+    return out
 
 
 def _window_totals(daily: str, ends: str, metrics: tuple[str, ...]) -> str:
@@ -220,18 +275,19 @@ def totals(
     `columns` are summed (default: all)."""
     now: dict[str, dict] = {}
     before: dict[str, dict] = {}
-    for frame in _grouped(con, scopes, _window_totals, columns):
-        cols = [
-            c for c in frame.columns if c not in ("key", "covered_days", "data_through") and not c.startswith("last_")
-        ]
-        for row in frame.to_dict("records"):
-            current = {c: _number(row[c]) for c in cols}
+    for names, rows in _grouped(con, scopes, _window_totals, _rows, columns):
+        # The query's columns: key, covered_days, data_through, the sums, then last_<sum> for each sum.
+        cols = [c for c in names[3:] if not c.startswith("last_")]
+        last = [names.index("last_" + c) for c in cols]
+        for row in rows:
+            current = {c: _number(v) for c, v in zip(cols, row[3 : 3 + len(cols)], strict=True)}
             previous = {
-                c: None if current[c] is None else current[c] - (_number(row["last_" + c]) or 0.0) for c in cols
+                c: None if current[c] is None else current[c] - (_number(row[n]) or 0.0)
+                for c, n in zip(cols, last, strict=True)
             }
-            covered, through = int(row["covered_days"]), pd.Timestamp(row["data_through"]).date()
-            now[row["key"]] = {**current, "covered_days": covered, "data_through": through}
-            before[row["key"]] = {**previous, "covered_days": covered - 1, "data_through": None}
+            covered, through = int(row[1]), row[2]
+            now[row[0]] = {**current, "covered_days": covered, "data_through": through}
+            before[row[0]] = {**previous, "covered_days": covered - 1, "data_through": None}
     return now, before
 
 
@@ -268,6 +324,8 @@ def _number(value: object) -> float | None:
 def cumulative(metric: Metric, days: pd.DataFrame) -> pd.DataFrame:
     """To-date value per day (cumulative sums; ratio of cumulative sums for rates), with numerator and
     denominator per day and to date. Columns: date, numerator, denominator, num_to_date, den_to_date, value."""
+    import pandas as pd
+
     out = pd.DataFrame({"date": days["date"]})
     out["numerator"] = days[metric.numerator] if metric.numerator in days else float("nan")
     out["denominator"] = days[metric.denominator] if metric.denominator and metric.denominator in days else None

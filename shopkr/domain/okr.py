@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connectors.canonical import TABLES
@@ -274,6 +273,8 @@ def _pydantic_problems(prefix: str, exc: ValidationError) -> list[Problem]:
 
 def parse_yaml(text: str) -> tuple[dict | None, list[Problem]]:
     """YAML text -> a mapping, or a problem saying where the YAML is broken."""
+    import yaml  # here: scoring stored OKRs reads no YAML
+
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -544,6 +545,8 @@ def _method_warnings(objectives: list[tuple[int, Objective]], cycles: dict[str, 
 
 def dump_yaml(okrs: OKRFile) -> str:
     """The OKR file as YAML (the same shape `validate` reads; a load of the output gives the same data)."""
+    import yaml
+
     data = okrs.model_dump(mode="json", exclude_none=True)
     for o in data.get("objectives", []):
         for kr in o.get("key_results", []):

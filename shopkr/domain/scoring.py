@@ -108,8 +108,11 @@ def score_kr(
     ended: bool,
     started: bool = True,
     manual: float | None = None,
+    projected_value: float | None = None,
 ) -> KRScore:
-    """Score one KR. Manual KRs use `manual`; metric KRs with no covered days are no_data (score 0)."""
+    """Score one KR. Manual KRs use `manual`; metric KRs with no covered days are no_data (score 0).
+    `projected_value`: the forecast's median final value (shopkr/domain/forecast.py), which then sets the
+    projected score and the status; None: the linear projection (`project`)."""
     if not started:
         return KRScore(None, None, 0.0, None, 0.0, "not_started", None)
     if kind == "manual":
@@ -119,7 +122,8 @@ def score_kr(
         return KRScore(value, None, 0.0, None, 0.0, "no_data", None)
     p = progress(value, start, target)
     s = clamp(p)
-    projected_value = project(value, kind, covered_days, period_days)
+    if projected_value is None:
+        projected_value = project(value, kind, covered_days, period_days)
     ps = clamp(progress(projected_value, start, target))
     st = status(ps, kr_type, ended=ended)
     return KRScore(value, p, s, projected_value, ps, st, advice(s, ps, kr_type, ended=ended))
