@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from shopkr.app import charts, numbers, ui
+from shopkr.app import charts, numbers, okr_form, ui
 from shopkr.app.escape import md
 from shopkr.domain import metrics
 
@@ -32,13 +32,16 @@ st.markdown(
     f"**{md(objective.id)} {md(objective.title)}** · {md(objective.owner)} · {ui.tr('level.' + objective.level)} · "
     f"{ui.tr('type.' + objective.type)}"
 )
-cols = st.columns(5)
+cols = st.columns(6)
 cols[0].metric(ui.tr("ui.value"), ui.number(k.value if k.kind != "manual" else None, k.unit, compact=True, symbol=True))
 cols[1].metric(ui.tr("ui.start"), ui.number(k.start, k.unit, compact=True, symbol=True))
 cols[2].metric(ui.tr("ui.target"), ui.number(k.target, k.unit, compact=True, symbol=True))
 cols[3].metric(ui.tr("ui.score"), ui.number(k.score, "score"))
 cols[4].metric(ui.tr("ui.projected"), ui.number(k.projected_score, "score"))
+cols[5].metric(ui.tr("ui.p_hit"), ui.p_hit(k), help=ui.p_hit_help(k))
 st.markdown(f"{ui.tr('ui.status')}: {ui.status_badge(k.status)}")
+if caption := ui.forecast_caption(k):
+    st.caption(caption)
 if k.message:
     st.warning(md(ui.message(k.message)))
 if k.advice:
@@ -62,11 +65,9 @@ st.markdown(
 )
 
 series = ui.series(k.id, report.as_of)
-labels = {"value": ui.tr("ui.to_date"), "target": ui.tr("ui.target"), "pace": ui.tr("ui.pace")}
-gap = {"data_through": ui.tr("ui.data_through", date=f"{k.data_through:%m-%d}")} if k.data_through else {}
 st.plotly_chart(
     charts.progress(
-        series, k.unit, labels | gap, height=360, data_through=k.data_through, as_of=report.as_of, lang=ui.lang()
+        series, k.unit, ui.chart_labels(k), height=360, data_through=k.data_through, as_of=report.as_of, lang=ui.lang()
     )
 )
 if note := ui.series_note(series):
@@ -105,16 +106,4 @@ history = ui.query("kr_history", k.id)
 if history.empty:
     st.caption(ui.tr("detail.no_history"))
 else:
-    st.dataframe(
-        history.rename(
-            columns={
-                "changed_at": ui.tr("detail.when"),
-                "user_name": ui.tr("detail.who"),
-                "field": ui.tr("detail.field"),
-                "old_value": ui.tr("detail.old"),
-                "new_value": ui.tr("detail.new"),
-                "reason": ui.tr("detail.reason"),
-            }
-        ),
-        hide_index=True,
-    )
+    st.dataframe(okr_form.history_table(history, ui.lang()), hide_index=True)

@@ -28,7 +28,6 @@ if st.button(ui.tr("my.report"), icon=":material/summarize:"):
     st.caption(ui.tr("my.report_help"))
     st.code(score_text.daily_report(report, owner, lang), language=None, wrap_lines=True)
 
-labels = {"value": ui.tr("ui.to_date"), "target": ui.tr("ui.target"), "pace": ui.tr("ui.pace")}
 for o in mine:
     st.subheader(md(f"{o.id} {o.title}"))
     st.markdown(
@@ -42,7 +41,7 @@ for o in mine:
             link.page_link(
                 "pages/kr_detail.py", label=ui.tr("ui.open_detail"), query_params={**ui.keep_params(), "kr": k.id}
             )
-            cols = st.columns(5)
+            cols = st.columns(6)
             if k.kind == "manual":
                 cols[0].metric(ui.tr("ui.score"), ui.number(k.score, "score"))
                 cols[1].metric(ui.tr("ui.status"), ui.status_text(k.status))
@@ -58,17 +57,19 @@ for o in mine:
             cols[1].metric(ui.tr("ui.target"), ui.number(k.target, k.unit, compact=True, symbol=True))
             cols[2].metric(ui.tr("ui.score"), ui.number(k.score, "score"), delta)
             cols[3].metric(ui.tr("ui.projected"), ui.number(k.projected_score, "score"))
-            cols[4].markdown(f"{ui.tr('ui.status')}  \n{ui.status_badge(k.status)}")
+            cols[4].metric(ui.tr("ui.p_hit"), ui.p_hit(k), help=ui.p_hit_help(k))
+            cols[5].markdown(f"{ui.tr('ui.status')}  \n{ui.status_badge(k.status)}")
             if k.message:
                 st.warning(md(ui.message(k.message)))
             if k.advice:
                 st.caption(ui.tr("advice." + k.advice))
+            if caption := ui.forecast_caption(k):
+                st.caption(caption)
             if k.data_through:
                 st.caption(ui.tr("ui.data_through", date=f"{k.data_through:%m-%d}"))
             series = ui.series(k.id, report.as_of)
-            gap = {"data_through": ui.tr("ui.data_through", date=f"{k.data_through:%m-%d}")} if k.data_through else {}
             fig = charts.progress(
-                series, k.unit, labels | gap, data_through=k.data_through, as_of=report.as_of, lang=lang
+                series, k.unit, ui.chart_labels(k), data_through=k.data_through, as_of=report.as_of, lang=lang
             )
             st.plotly_chart(fig, key=f"chart-{k.id}")
             if k.kind in ("sum", "ratio"):

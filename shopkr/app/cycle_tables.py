@@ -11,6 +11,7 @@ import pandas as pd
 from shopkr.app.i18n import Lang, render, t
 from shopkr.app.numbers import fmt
 from shopkr.domain.engine import CycleReport, KRResult, ObjectiveResult
+from shopkr.domain.scoring import weighted_mean
 
 STALE_AFTER_DAYS = 2
 
@@ -75,7 +76,8 @@ def alignment_nodes(report: CycleReport, lang: Lang) -> pd.DataFrame:
 
 
 def shop_gmv_krs(report: CycleReport) -> pd.DataFrame:
-    """Shop-level GMV KRs (metric gmv, a shop filter, no product/creative): shop, value, projected, target."""
+    """Shop-level GMV KRs (metric gmv, a shop filter, no product/creative): shop, value, projected, target,
+    p_hit (None without a forecast)."""
     rows = []
     for k in report.key_results:
         if (
@@ -94,10 +96,19 @@ def shop_gmv_krs(report: CycleReport) -> pd.DataFrame:
                     "target": k.target,
                     "score": k.score,
                     "status": k.status,
+                    "p_hit": k.p_hit,
                 }
             )
-    df = pd.DataFrame(rows, columns=["shop", "kr", "value", "share", "projected", "target", "score", "status"])
+    columns = ["shop", "kr", "value", "share", "projected", "target", "score", "status", "p_hit"]
+    df = pd.DataFrame(rows, columns=columns)
     return df.drop_duplicates("shop")
+
+
+def objective_p_hit(o: ObjectiveResult) -> float | None:
+    """An objective's P(hit) as the weighted mean of its KRs' P(hit) (the expected weighted share of its KRs
+    that reach their targets), over the KRs that have one; None when none has (manual and SQL KRs have none)."""
+    pairs = [(k.p_hit, k.weight) for k in o.key_results if k.p_hit is not None]
+    return weighted_mean([p for p, _ in pairs], [w for _, w in pairs]) if pairs else None
 
 
 def shop_rates(sums: pd.DataFrame) -> pd.DataFrame:

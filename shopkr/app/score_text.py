@@ -37,7 +37,9 @@ def score_table(report: CycleReport, lang: Lang = "zh") -> str:
     if report.freshness:
         lines.append("数据截至 data through: " + ", ".join(f"{s} {d:%m-%d}" for s, d in report.freshness.items()))
     lines.append("")
-    header = f"{_pad('', 2)}{_pad('KR', 40)} {'value':>13} {'target':>13} {'score':>5} {'proj':>5}  status"
+    header = (
+        f"{_pad('', 2)}{_pad('KR', 40)} {'value':>13} {'target':>13} {'score':>5} {'proj':>5} {'P(hit)':>6}  status"
+    )
     for o in report.objectives:
         lines.append(
             f"{o.id}  {o.title}  [{o.owner} · {t('level.' + o.level, lang)} · {t('type.' + o.type, lang)}]  "
@@ -56,12 +58,25 @@ def score_table(report: CycleReport, lang: Lang = "zh") -> str:
             through = f"  {k.data_through:%m-%d}" if k.data_through else ""
             lines.append(
                 f"  {_pad(k.id + ' ' + k.title, 40)} {value:>13} {target:>13} {fmt(k.score, 'score'):>5} "
-                f"{fmt(k.projected_score, 'score'):>5}  {status_label(k.status, lang)}{through}{note}"
+                f"{fmt(k.projected_score, 'score'):>5} {p_hit_text(k.p_hit):>6}  {status_label(k.status, lang)}"
+                f"{through}{note}"
             )
         lines.append("")
     for w in report.warnings:
         lines.append(f"! {problem_line(w)}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def p_hit_text(p: float | None) -> str:
+    """P(hit) as a whole percentage ("62%"), "–" without a forecast. Above 99.5% it reads ">99%" and below 0.5%
+    "<1%": a simulation of 2,000 paths cannot promise certainty while days remain."""
+    if p is None:
+        return "–"
+    if p >= 0.995:
+        return ">99%"
+    if p <= 0.005:
+        return "<1%"
+    return f"{p:.0%}"
 
 
 # Text starting with one of these is run as a formula by spreadsheet programs (OWASP "CSV Injection").
@@ -94,7 +109,7 @@ def score_csv(report: CycleReport) -> str:
         "objective_status",
         "kr_id",
         "kr",
-        *KR_JSON_FIELDS[2:],  # metric .. data_through: the JSON's KR fields after id and title
+        *KR_JSON_FIELDS[2:],  # metric .. provisional_share: the JSON's KR fields after id and title
     ]
     writer.writerow(fields)
     for o in report.objectives:
@@ -110,17 +125,7 @@ def score_csv(report: CycleReport) -> str:
                 k.id,
                 k.title,
                 k.metric or ("sql" if k.kind == "sql" else "manual"),
-                k.value,
-                k.numerator,
-                k.denominator,
-                k.start,
-                k.target,
-                k.progress,
-                k.score,
-                k.projected_value,
-                k.projected_score,
-                k.status,
-                k.data_through,
+                *(getattr(k, f) for f in KR_JSON_FIELDS[3:]),  # value .. provisional_share, as the header
             ]
             writer.writerow([csv_cell(v) for v in row])
     return out.getvalue()
@@ -189,6 +194,7 @@ def daily_report(report: CycleReport, owner: str, lang: Lang = "zh") -> str:
                     projected=fmt(k.projected_score, "score"),
                     status=status_label(k.status, lang),
                 )
+                + (t("report.p_hit", lang, p=p_hit_text(k.p_hit)) if k.p_hit is not None else "")
             )
     worst = _attention(krs)
     if worst is None:

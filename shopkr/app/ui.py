@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from shopkr.app import numbers
+from shopkr.app import numbers, score_text
 from shopkr.app.i18n import STRINGS, Coded, Lang, render, t
 from shopkr.data import queries, store
 from shopkr.domain import engine
@@ -450,3 +450,58 @@ def status_text(status: str) -> str:
 def no_cycle_hint() -> None:
     """What to do when there are no OKRs yet."""
     st.info(tr("ui.no_okrs"))
+
+
+def chart_labels(k: engine.KRResult) -> dict[str, str]:
+    """The names in a KR's progress chart (charts.progress): the to-date value, the target, the pace line named
+    by its method (按去年同期节奏 / 按大促日历 / 线性), the forecast and its band, and the data-through mark."""
+    labels = {
+        "value": tr("ui.to_date"),
+        "target": tr("ui.target"),
+        "pace": tr(f"ui.pace_line.{k.pace_method or 'linear'}"),
+        "forecast": tr("ui.forecast"),
+        "fan": tr("ui.forecast_fan"),
+    }
+    if k.data_through:
+        labels["data_through"] = tr("ui.data_through", date=f"{k.data_through:%m-%d}")
+    return labels
+
+
+def p_hit(k: engine.KRResult) -> str:
+    """P(hit) as the pages show it: a whole percentage, "–" without a forecast (score_text.p_hit_text)."""
+    return score_text.p_hit_text(k.p_hit)
+
+
+def p_hit_value(p: float | None) -> str:
+    """A probability as the pages show P(hit) (score_text.p_hit_text)."""
+    return score_text.p_hit_text(p)
+
+
+def p_hit_help(k: engine.KRResult) -> str:
+    """The tooltip of P(hit): what it is and which pace it follows, and why that pace."""
+    pace = tr(f"ui.pace_method.{k.pace_method}") if k.pace_method else ""
+    if k.pace_reason is not None:
+        pace = f"{pace}：{message(k.pace_reason)}" if lang() == "zh" else f"{pace}: {message(k.pace_reason)}"
+    return tr("ui.p_hit_help", pace=pace)
+
+
+def forecast_caption(k: engine.KRResult) -> str | None:
+    """One line under a KR card: the forecast median with its 80% range, where the pace expects the KR today,
+    and the pace's method (None for KRs without a pace: manual ones, and before the cycle)."""
+    if k.pace_method is None:
+        return None
+    parts = []
+    if k.projected_low is not None and k.projected_high is not None:
+        fmt = {"compact": True, "symbol": True}
+        parts.append(
+            tr(
+                "ui.forecast_range",
+                mid=number(k.projected_value, k.unit, **fmt),
+                low=number(k.projected_low, k.unit, **fmt),
+                high=number(k.projected_high, k.unit, **fmt),
+            )
+        )
+    if k.expected_to_date is not None:
+        parts.append(tr("ui.expected_to_date", value=number(k.expected_to_date, k.unit, compact=True, symbol=True)))
+    parts.append(tr(f"ui.pace_method.{k.pace_method}"))
+    return " · ".join(parts)
