@@ -53,5 +53,7 @@ with st.sidebar:
     if not loading:
         ui.demo_sidebar()  # the 示例数据 banner; 清除示例数据 asks for confirmation, saying what goes and what stays
 
-if not loading:
+if not loading and (problem := ui.calendar_error()):
+    st.error(problem)  # a user's promotion calendar that does not load: say what to fix instead of failing
+elif not loading:
     page.run()

@@ -235,3 +235,17 @@ def test_kr_detail_from_url(app: AppTest) -> None:
     assert not _errors(app)
     assert app.selectbox[0].value == "O1.KR3"
     assert any("refund_rate" in m.value for m in app.markdown)
+
+
+def test_a_broken_user_calendar_is_shown_as_an_error_not_a_crash(tmp_path, monkeypatch):
+    """The promotion calendar named by SHOPKR_PROMO_CALENDAR does not load: the dashboard (dashboard.py shows
+    ui.calendar_error instead of running the page) says which file and what is wrong, in Chinese."""
+    from shopkr.app import ui
+
+    bad = tmp_path / "cal.yaml"
+    bad.write_text("events: [1, 2]\n", encoding="utf-8")
+    monkeypatch.setenv("SHOPKR_PROMO_CALENDAR", str(bad))
+    text = ui.calendar_error()
+    assert text is not None and "大促日历文件" in text and "cal.yaml" in text
+    monkeypatch.delenv("SHOPKR_PROMO_CALENDAR")
+    assert ui.calendar_error() is None

@@ -614,3 +614,49 @@ def test_daily_arrays_give_the_same_pace_as_mappings():
         b = fc.choose_pace(method, start, deadline, last_year=daily, history=daily, calendar=calendar)
         assert a.method == b.method and np.allclose(a.array, b.array), method
     assert daily.get(first) == mapping[first] and daily.get(first - dt.timedelta(days=1)) is None
+
+
+def test_a_users_calendar_named_by_the_environment_replaces_the_shipped_one(tmp_path, monkeypatch):
+    own = tmp_path / "promo_calendar.yaml"
+    shipped = fc.CALENDAR_FILE.read_text(encoding="utf-8")
+    own.write_text(shipped.replace("version: 1", "version: 1\n# my shop's copy"), encoding="utf-8")
+    monkeypatch.setenv(fc.CALENDAR_ENV, str(own))
+    assert fc.load_calendar() == fc.load_calendar(fc.CALENDAR_FILE)
+    own.write_text("events:\n  x: 1\n", encoding="utf-8")  # edited into something invalid: read again
+    with pytest.raises(CalendarError):
+        fc.load_calendar()
+    monkeypatch.delenv(fc.CALENDAR_ENV)
+    assert fc.load_calendar() is fc.load_calendar()  # the shipped one, cached
+
+
+def test_the_cli_says_which_calendar_file_is_wrong(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    bad = tmp_path / "cal.yaml"
+    bad.write_text(
+        "events:\n  double11: {name: 双11, phases: {day: {name: 11-11, uplift: 7}}, years: "
+        "{2026: {day: {start: 2026-11-11, end: 2026-11-10}}}}\n",
+        encoding="utf-8",
+    )
+    root = Path(__file__).resolve().parents[1]
+    okrs = tmp_path / "okrs.yaml"
+    okrs.write_text(
+        "cycles:\n  - {id: Q, start: 2026-10-01, end: 2026-12-31}\nobjectives:\n  - {id: O1, cycle: Q, title: t, "
+        "owner: a, origin: bottom-up, key_results: [{id: K, title: k, metric: gmv, target: 5}]}\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "x.duckdb"
+    env = {**os.environ, fc.CALENDAR_ENV: str(bad)}
+    run = [sys.executable, "-m", "shopkr"]
+    assert subprocess.run([*run, "okrs", "load", str(okrs), "--db", str(db)], cwd=root, env=env).returncode == 0
+    done = subprocess.run(
+        [*run, "score", "--db", str(db), "--cycle", "Q", "--as-of", "2026-11-02"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert str(bad) in done.stderr and "ends 2026-11-10, before its start 2026-11-11" in done.stderr

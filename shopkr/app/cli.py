@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import gc
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -125,6 +126,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def calendar_problems(exc: BaseException) -> list[str] | None:
+    """The lines to print for an invalid promotion calendar (forecast.CalendarError: the user's file named by
+    SHOPKR_PROMO_CALENDAR), in English from the translation table; None for any other error. The forecast module
+    is only looked up when a command has loaded it, so commands that do not forecast do not import it."""
+    forecast = sys.modules.get("shopkr.domain.forecast")
+    if forecast is None or not isinstance(exc, forecast.CalendarError):
+        return None
+    from shopkr.app.i18n import render, t
+
+    head = t("calendar.file_error", "en", env=forecast.CALENDAR_ENV, path=os.environ.get(forecast.CALENDAR_ENV, ""))
+    return [f"error: {head}", *(f"  {p.path}: {render(p.message, 'en')}" for p in exc.problems)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code.
 
@@ -148,6 +162,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; files already reported as imported are in the database.", file=sys.stderr)
         return 130
+    except ValueError as exc:
+        problems = calendar_problems(exc)
+        if problems is None:
+            raise
+        print("\n".join(problems), file=sys.stderr)
+        return 2
     finally:
         if argv is None:
             gc.freeze()

@@ -405,6 +405,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "到目前为止都是 0，预测按当前值计",
         "every day so far is 0, so the forecast stays at the current value",
     ),
+    "calendar.file_error": (
+        "大促日历文件 {path}（环境变量 {env}）有误，请改正或取消该变量以使用内置日历：",
+        "the promotion calendar {path} (environment variable {env}) is not valid; fix it, or unset {env} to use"
+        " the shipped calendar:",
+    ),
     "calendar.unreadable": ("读不了大促日历文件：{detail}", "cannot read the promotion calendar file: {detail}"),
     "calendar.bad_yaml": ("大促日历不是有效的 YAML：{detail}", "the promotion calendar is not valid YAML: {detail}"),
     "calendar.not_mapping": (

@@ -505,3 +505,22 @@ def forecast_caption(k: engine.KRResult) -> str | None:
         parts.append(tr("ui.expected_to_date", value=number(k.expected_to_date, k.unit, compact=True, symbol=True)))
     parts.append(tr(f"ui.pace_method.{k.pace_method}"))
     return " · ".join(parts)
+
+
+def calendar_error() -> str | None:
+    """Markdown saying what is wrong with the user's promotion calendar (the file SHOPKR_PROMO_CALENDAR names),
+    or None when it loads: the dashboard shows it instead of failing on the first forecast."""
+    from shopkr.domain import forecast
+
+    try:
+        forecast.load_calendar()
+    except forecast.CalendarError as exc:
+        import os
+
+        from shopkr.app.escape import md
+
+        path = md(os.environ.get(forecast.CALENDAR_ENV, ""))
+        head = tr("calendar.file_error", env=forecast.CALENDAR_ENV, path=path)
+        lines = [f"- {md(p.path)}: {md(message(p.message))}" for p in exc.problems]
+        return "\n".join([head, *lines])
+    return None

@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -306,13 +307,32 @@ def calendar_from_dict(doc: Mapping[str, Any]) -> PromoCalendar:
     return PromoCalendar(tuple(sorted(spans, key=lambda s: (s.start, s.end, s.event, s.phase))))
 
 
+# A user's own calendar (a copy of promo_calendar.yaml, edited or extended): this environment variable names it.
+CALENDAR_ENV = "SHOPKR_PROMO_CALENDAR"
+
+
 def load_calendar(path: Path | None = None) -> PromoCalendar:
-    """The promotion calendar from a YAML file; None = the shipped shopkr/domain/promo_calendar.yaml (cached).
+    """The promotion calendar from a YAML file. None: the file named by the environment variable
+    SHOPKR_PROMO_CALENDAR when it is set (a user's edited copy; read again when the file changes), else the
+    shipped shopkr/domain/promo_calendar.yaml (cached).
 
     Raises CalendarError (its `problems` name the path and a code: `calendar.unreadable`, `calendar.bad_yaml`,
     `calendar.not_mapping`, or the validation codes of `calendar_from_dict`)."""
     if path is None:
-        return _shipped_calendar()
+        own = os.environ.get(CALENDAR_ENV)
+        if not own:
+            return _shipped_calendar()
+        path = Path(own)
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        return _cached_calendar(str(path), stamp)
+    return _read_calendar(Path(path))
+
+
+@lru_cache(maxsize=4)
+def _cached_calendar(path: str, stamp: int | None) -> PromoCalendar:
     return _read_calendar(Path(path))
 
 
