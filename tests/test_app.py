@@ -249,3 +249,19 @@ def test_a_broken_user_calendar_is_shown_as_an_error_not_a_crash(tmp_path, monke
     assert text is not None and "大促日历文件" in text and "cal.yaml" in text
     monkeypatch.delenv("SHOPKR_PROMO_CALENDAR")
     assert ui.calendar_error() is None
+
+
+def test_kr_cards_show_p_hit_the_pace_and_the_forecast(app: AppTest) -> None:
+    """我的KR and KR详情 (issue 10): P(hit) on each metric KR with the pace in its tooltip, the forecast range and
+    the pace method under the card; 总览: the shop GMV targets' P(hit)."""
+    app.query_params["kr"] = "O1.KR1"
+    app.switch_page("pages/kr_detail.py").run()
+    assert not _errors(app)
+    p_hit = [m for m in app.metric if m.label == "达成概率"]
+    assert p_hit and p_hit[0].value.endswith("%")
+    assert "按去年同期节奏" in p_hit[0].help  # the demo has last year's history
+    assert any("预测" in c.value and "80% 区间" in c.value for c in app.caption)
+    app.switch_page("pages/my_krs.py").run()
+    assert sum(m.label == "达成概率" for m in app.metric) >= 2
+    app.switch_page("pages/overview.py").run()
+    assert any(c.value.startswith("GMV 目标达成概率") for c in app.caption)
