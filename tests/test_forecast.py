@@ -553,6 +553,24 @@ def test_a_rate_with_its_own_seasonal_shape(cal):
     assert flat.projected_value == approx(0.03, rel=2e-3)  # no promotion day with a different rate yet
 
 
+def test_a_rate_without_last_years_numerator_scales_with_each_phase(cal):
+    """Without last year's buyers, the rate on a promotion phase follows the phase's traffic uplift (here the square
+    root of it: 11-11 converts at 3% x sqrt(7)). After 11-11 the forecast must give the smaller 双12 phases their own
+    smaller rate, not the promotion days' pooled rate so far (11-11's, mostly): that earlier estimator forecast this
+    rate 3.4% too high."""
+    start, end = Q4
+    ly = world(cal, *fc.last_year_window(start, end))
+    pace = choose_pace("calendar", start, end, last_year=None, history=ly, calendar=cal)
+    vis = 10_000 * np.array(pace.weights)
+    uplift = {d: max([s.uplift for s in cal.spans if s.start <= d <= s.end] or [1.0]) for d in days(start, end)}
+    buy = vis * 0.03 * np.sqrt([uplift[d] for d in days(start, end)])
+    truth = buy.sum() / vis.sum()
+    k = (D(2025, 11, 20) - start).days + 1
+    f = forecast_ratio(buy[:k], vis[:k], pace, start_value=0.02, target=0.05)
+    assert f.projected_value == approx(truth, rel=2e-3)
+    assert f.projected_low <= truth <= f.projected_high
+
+
 def test_a_decreasing_rate_kr(cal):
     """Refund rate from 8% to 5%: currently 6%, so the target is missed but the sweet spot is likely."""
     pace = last_year_pace(cal)
