@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import duckdb
-import pyarrow as pa
 
+if TYPE_CHECKING:  # imported where rows are exported: an import loads it while DuckDB parses (importer)
+    import pyarrow as pa
 from connectors.canonical import PLATFORMS, SQL_TYPE, Table
 from connectors.errors import ImportFileError, Message
 from connectors.excel import column_letters
@@ -143,7 +144,7 @@ def to_canonical(
     _check_duplicate_headers(raw, con, mapped)
     # Fast path without row numbers (numbering rows forces DuckDB to read a CSV on one thread). Only when a
     # check fails is the table built again with row numbers, to say which row as Excel shows it.
-    names, present = _build_retrying(source, raw, con, mapped, platform, numbered=False)
+    names, present = _build_fast(source, raw, con, mapped, platform)
     try:
         _check(source, raw, con, mapped, names, present)
     except ImportFileError:
@@ -162,8 +163,7 @@ def to_canonical(
         else:
             out_cols.append(f"CAST(NULL AS {_sql_type(kind)}) AS {column}")
     key = list(table.key)
-    select = ", ".join(out_cols)
-    dupes = source.sum_duplicates and _has_duplicates(con, key)
+    dupes = source.sum_duplicates and _has_duplicates(con, key, _constant(source, mapped))
     if dupes:
         metrics = set(table.metrics)
         agg = []
@@ -178,7 +178,71 @@ def to_canonical(
                 agg.append(expr)
         group = ", ".join(c for c in key if c != "shop")
         return con.sql(f"SELECT {', '.join(agg)} FROM parsed GROUP BY {group} ORDER BY {group}").to_arrow_table()
-    return con.sql(f"SELECT {select} FROM parsed").to_arrow_table()
+    constants: dict[str, str] = {"shop": shop}
+    if "platform" in _constant(source, mapped):
+        constants["platform"] = platform  # type: ignore[assignment] - set: checked above
+    return _export(con, table, [c for c in table.columns if c in present and c not in constants], constants)
+
+
+# DuckDB's row-group size (rows); shopkr.data.store writes Arrow chunks of this size as whole row groups.
+ROW_GROUP_ROWS = 122_880
+# The Arrow type DuckDB exports for each column kind (see canonical.SQL_TYPE).
+ARROW_TYPE = {
+    "date": "date32",
+    "id": "string",
+    "text": "string",
+    "int": "int64",
+    "money": "float64",
+    "platform": "string",
+}
+
+
+def _export(con: duckdb.DuckDBPyConnection, table: Table, columns: list[str], constants: dict[str, str]) -> pa.Table:
+    """The canonical rows: `columns` of `parsed` as DuckDB exports them, `constants` (column -> the one value of
+    every row, such as the shop) and NULL for the other columns of `table`, made in Arrow (nothing to copy out
+    of DuckDB). In chunks of ROW_GROUP_ROWS rows (the last one shorter): DuckDB's parallel export gives a chunk
+    per row group of `parsed`, which a parallel CSV read leaves partly filled (122,880 + 34,844 + ...), and the
+    store would write those as partial row groups that the next checkpoint rewrites. One thread exports in
+    chunks of `batch_size`: whole row groups, as fast (the export copies; it does not compute)."""
+    import pyarrow as pa
+
+    n = _first(con, "SELECT count(*) FROM parsed")[0]
+    made = {c: _repeated(v, n) for c, v in constants.items()}
+    selected = [*columns, *(f"{_lit(v)} AS {c}" for c, v in constants.items() if made[c] is None)]
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 1")
+    try:
+        got = con.sql(f"SELECT {', '.join(selected)} FROM parsed").to_arrow_table(batch_size=ROW_GROUP_ROWS)
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
+    # The columns of NULLs share two buffers of zero bytes (pa.nulls would fill a buffer per column: 6 MB each
+    # for 736,000 rows); zeroed memory from the system costs nothing until it is read.
+    zeros, no_values = pa.py_buffer(bytes(8 * n + 4)), pa.py_buffer(bytes((n + 7) // 8))
+    out = []
+    for column, kind in table.columns.items():
+        if column in got.column_names:
+            out.append(got[column])
+        elif made.get(column) is not None:
+            out.append(made[column])
+        else:
+            arrow_type = pa.type_for_alias(ARROW_TYPE[kind])
+            buffers = [no_values, zeros, pa.py_buffer(b"")] if arrow_type == pa.string() else [no_values, zeros]
+            out.append(pa.Array.from_buffers(arrow_type, n, buffers, null_count=n))
+    # (Not pa.table(dict) nor pa.scalar / pa.array: those import pandas to check their argument.)
+    return pa.Table.from_arrays(out, names=list(table.columns))
+
+
+def _repeated(value: str, n: int) -> pa.Array | None:
+    """An Arrow string array of `value` `n` times, built from its buffers; None when its offsets would not fit
+    Arrow's 32-bit string offsets (DuckDB exports it then)."""
+    import numpy as np
+    import pyarrow as pa
+
+    data = value.encode("utf-8")
+    if (n + 1) * max(len(data), 1) >= 2**31:
+        return None
+    offsets = np.arange(0, (n + 1) * len(data), len(data), dtype=np.int32) if data else np.zeros(n + 1, np.int32)
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data * n)])
 
 
 def _build_retrying(
@@ -189,16 +253,94 @@ def _build_retrying(
     platform: str | None,
     *,
     numbered: bool,
+    typed: Mapping[int, str] | None = None,
 ) -> tuple[list[str], set[str]]:
     """`_build`, once more with DuckDB's single-threaded CSV reader when a quoted cell holds a line break
     (its parallel reader refuses those together with short rows)."""
     try:
-        return _build(source, raw, con, mapped, platform, numbered=numbered)
+        return _build(source, raw, con, mapped, platform, numbered=numbered, typed=typed)
     except duckdb.Error as exc:
         if not raw.parallel or raw.csv_path is None or "parallel=false" not in str(exc):
             raise
     raw.parallel = False
-    return _build(source, raw, con, mapped, platform, numbered=numbered)
+    return _build(source, raw, con, mapped, platform, numbered=numbered, typed=typed)
+
+
+# Rows looked at to decide whether a CSV's number columns can be read typed (see `_typed_columns`), and what
+# DuckDB reads at once for them (its default reads 32 MB to return the first rows).
+TYPED_SAMPLE_ROWS = 2048
+TYPED_SAMPLE_BYTES = 1 << 20
+
+
+def _build_fast(
+    source: Source,
+    raw: RawTable,
+    con: duckdb.DuckDBPyConnection,
+    mapped: dict[str, tuple[int, Col]],
+    platform: str | None,
+) -> tuple[list[str], set[str]]:
+    """The unnumbered `_build`. A CSV whose count and amount columns hold plain numbers (generic exports) has
+    those columns read as DOUBLE by DuckDB's CSV reader, which is much cheaper than the text rules. That typed
+    table is kept only when the reader accepted every cell and no cell is bad; otherwise (a "1,391", a "-", a
+    negative count, NaN, ...) the table is built again the careful way, all text, which decides what is loaded
+    and what is said about it. Where the typed read accepts a cell, it holds what the text rules make of it
+    (TRY_CAST to DOUBLE, the first step of skr_num), so both ways give the same rows."""
+    typed = _typed_columns(source, raw, con, mapped)
+    if typed:
+        try:
+            names, present = _build_retrying(source, raw, con, mapped, platform, numbered=False, typed=typed)
+        except duckdb.Error:  # a cell the DOUBLE reader refuses: the careful build reads it as text
+            pass
+        else:
+            if _first(con, "SELECT count(*) FROM parsed WHERE _bad IS NOT NULL")[0] == 0:
+                return names, present
+    return _build_retrying(source, raw, con, mapped, platform, numbered=False)
+
+
+def _typed_columns(
+    source: Source, raw: RawTable, con: duckdb.DuckDBPyConnection, mapped: dict[str, tuple[int, Col]]
+) -> dict[int, str]:
+    """File columns of a CSV that may be read as DOUBLE (index -> type): those that feed only counts and
+    amounts, whose header text is not a number (so a row repeating the header fails the typed read) and whose
+    cells in the first TYPED_SAMPLE_ROWS rows are empty or cast to DOUBLE as they are. Empty when the file is
+    not a CSV or when the sample says the typed read would fail (then it is not tried: it would read the file
+    twice)."""
+    if raw.csv_path is None or raw.rows is not None:
+        return {}
+    kinds: dict[int, set[str]] = {}
+    for column, (_, spec) in mapped.items():
+        kind = "platform" if column == "platform" else source.table.columns.get(column, "text")
+        for i in spec.positions:
+            kinds.setdefault(i, set()).add(kind)
+    candidates = sorted(i for i, k in kinds.items() if k <= {"int", "money"})
+    headers = [raw.raw_headers[i] if i < len(raw.raw_headers) else "" for i in candidates]
+    if candidates:
+        numeric = con.execute(
+            "SELECT list_transform(?::VARCHAR[], lambda h: TRY_CAST(h AS DOUBLE) IS NOT NULL OR "
+            "TRY_CAST(trim(h) AS DOUBLE) IS NOT NULL)",
+            [[h.strip() for h in headers] + headers],
+        ).fetchone()[0]
+        n = len(candidates)
+        candidates = [i for k, i in enumerate(candidates) if not (numeric[k] or numeric[n + k])]
+    if not candidates:
+        return {}
+    names = [f"c{i}" for i in range(len(raw.headers))]
+    refused = " + ".join(
+        f"count(*) FILTER (WHERE {names[i]} IS NOT NULL AND TRY_CAST({names[i]} AS DOUBLE) IS NULL)" for i in candidates
+    )
+    sample = ", ".join(names[i] for i in candidates)
+    for _ in range(2):
+        register_raw(con, raw, "raw_sample", numbered=False, buffer_size=TYPED_SAMPLE_BYTES)
+        try:
+            found = _first(con, f"SELECT {refused} FROM (SELECT {sample} FROM raw_sample LIMIT {TYPED_SAMPLE_ROWS})")
+        except duckdb.Error as exc:
+            # A quoted line break: DuckDB's parallel reader refuses the file, as `_build_retrying` knows.
+            if not raw.parallel or "parallel=false" not in str(exc):
+                return {}  # whatever it is, the careful build says it
+            raw.parallel = False
+            continue
+        return {} if found[0] else dict.fromkeys(candidates, "DOUBLE")
+    return {}
 
 
 def _check_duplicate_headers(raw: RawTable, con: duckdb.DuckDBPyConnection, mapped: dict[str, tuple[int, Col]]) -> None:
@@ -249,13 +391,16 @@ def _build(
     platform: str | None,
     *,
     numbered: bool,
+    typed: Mapping[int, str] | None = None,
 ) -> tuple[list[str], set[str]]:
     """Create temp table `parsed` (typed columns, `_bad` = first unreadable column (`column#part` for one part
     of a summed column, `_extra` for cells past the header), `_ord` = row number or NULL); returns the raw
     column names and the canonical columns present. Rows that repeat the header (exports pasted together)
-    are left out and counted in `raw.repeated_headers`."""
+    are left out and counted in `raw.repeated_headers`. `typed`: file columns read as DOUBLE (see
+    `_build_fast`); their cells are numbers or NULL already, and a typed `_bad` only means "build carefully"."""
     table = source.table
-    names = register_raw(con, raw, numbered=numbered)
+    typed = typed or {}
+    names = register_raw(con, raw, numbered=numbered, types=typed)
     key_cols = [c for c in table.key if c in mapped and c != "date"]
 
     inner, outer, raw_cols, bad = [], ["_ord"], [], ["CASE WHEN _extra THEN '_extra' END"]
@@ -268,11 +413,13 @@ def _build(
         for k, index in enumerate(spec.positions):
             tag = f"{column}#{k}" if len(spec.positions) > 1 else column
             value = finish.format(v=f"_v_{column}_{k}", divisor=spec.divisor)
-            inner.append(f"{first.format(c=names[index])} AS _v_{column}_{k}")
+            c = names[index]
+            inner.append(f"{c if index in typed else first.format(c=c)} AS _v_{column}_{k}")
             parts.append(value)
-            if kind != "platform":
+            if index in typed:  # a number the finish refuses (negative count, NaN, ...)
+                bad.append(f"CASE WHEN ({value}) IS NULL AND {c} IS NOT NULL THEN {_lit(tag)} END")
+            elif kind != "platform":
                 # A cell that has something in it but did not parse; CASE keeps skr_blank off the good rows.
-                c = names[index]
                 bad.append(
                     f"CASE WHEN ({value}) IS NULL AND {c} IS NOT NULL THEN CASE WHEN skr_blank({c}) THEN NULL "
                     f"ELSE {_lit(tag)} END END"
@@ -301,24 +448,25 @@ def _build(
     marker_cols = [names[mapped[c][0]] for c in ["date", *key_cols] if c in mapped]
     is_total = " OR ".join(f"skr_total({c})" for c in marker_cols) or "false"
     # A "-" where the product/creative id belongs marks a placeholder or totals row (生意参谋), not an entity.
+    # (CASE, not coalesce(... AND ...): the regex then runs only on short cells.)
     for c in key_cols:
         cell = names[mapped[c][0]]
-        is_total += f" OR coalesce(length({cell}) <= 6 AND skr_clean({cell}) IN ('-', '--'), false)"
+        is_total += f" OR CASE WHEN length({cell}) <= 6 THEN skr_clean({cell}) IN ('-', '--') ELSE false END"
     cells = [i for _, spec in mapped.values() for i in spec.positions]
-    is_blank = " AND ".join(f"skr_blank({names[i]})" for i in cells)
-    # A row that repeats the header cell for cell (several exports pasted into one sheet).
-    is_header = " AND ".join(
-        f"coalesce(trim({names[i]}) = {_lit(raw.raw_headers[i].strip())}, false)"
-        for i in cells
-        if i < len(raw.raw_headers) and raw.raw_headers[i].strip()
-    )
+    is_blank = " AND ".join(f"{names[i]} IS NULL" if i in typed else f"skr_blank({names[i]})" for i in cells)
+    # A row that repeats the header cell for cell (several exports pasted into one sheet). In a typed read it
+    # cannot occur: the header text of a typed column is not a number, so such a row fails the read.
+    headed = [i for i in cells if i < len(raw.raw_headers) and raw.raw_headers[i].strip()]
+    is_header = " AND ".join(f"coalesce(trim({names[i]}) = {_lit(raw.raw_headers[i].strip())}, false)" for i in headed)
+    if any(i in typed for i in headed):
+        is_header = ""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE parsed AS
         SELECT {platform_expr} AS platform, {", ".join(outer)} FROM (
             SELECT *, {is_header or "false"} AS _hdr, {", ".join(inner)} FROM raw
             WHERE NOT ({is_total}) AND NOT ({is_blank}))"""
     ).fetchall()
-    raw.repeated_headers = con.execute("SELECT count(*) FROM parsed WHERE _hdr").fetchone()[0]
+    raw.repeated_headers = con.execute("SELECT count(*) FROM parsed WHERE _hdr").fetchone()[0] if is_header else 0
     if raw.repeated_headers:
         con.execute("DELETE FROM parsed WHERE _hdr")
     for column, other in source.fallback.items():
@@ -399,7 +547,7 @@ def _check(
         )
 
     key = list(table.key)
-    if not source.sum_duplicates and _has_duplicates(con, key):
+    if not source.sum_duplicates and _has_duplicates(con, key, _constant(source, mapped)):
         dupes = _first(
             con,
             f"""SELECT {", ".join(c for c in key if c != "shop")}, list(_ord ORDER BY _ord) FROM parsed
@@ -417,10 +565,25 @@ def _check(
         )
 
 
-def _has_duplicates(con: duckdb.DuckDBPyConnection, key: list[str]) -> bool:
-    """Do two rows of `parsed` share the natural key? A hash count first (cheap on a million rows)."""
-    keys_sql = ", ".join(c for c in key if c != "shop")
+def _has_duplicates(con: duckdb.DuckDBPyConnection, key: list[str], same: tuple[str, ...] = ()) -> bool:
+    """Do two rows of `parsed` share the natural key (no NULL in it: checked before)? `same`: key columns known
+    to hold one value in every row (the platform of a file without a platform column), left out. Rows whose keys
+    increase strictly from one to the next (a file sorted by day, then ID, as most are) have none, which one pass
+    shows (DuckDB streams lag() OVER ()); otherwise a hash count (cheap on a million rows)."""
+    keys_sql = ", ".join(c for c in key if c != "shop" and c not in same)
+    unsorted = _first(
+        con,
+        f"SELECT count(*) FILTER (WHERE NOT (prev < cur)) FROM "
+        f"(SELECT row({keys_sql}) AS cur, lag(row({keys_sql})) OVER () AS prev FROM parsed)",
+    )[0]
+    if not unsorted:
+        return False
     return bool(_first(con, f"SELECT count(*) - count(DISTINCT hash({keys_sql})) FROM parsed")[0])
+
+
+def _constant(source: Source, mapped: dict[str, tuple[int, Col]]) -> tuple[str, ...]:
+    """Columns of `parsed` with one value in every row: the platform, unless the file has a platform column."""
+    return () if source.platform is None and "platform" in mapped else ("platform",)
 
 
 def _first(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:

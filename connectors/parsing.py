@@ -12,13 +12,12 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import duckdb
-import pyarrow as pa
 
 from connectors import excel
 from connectors.errors import ImportFileError, Message
@@ -237,7 +236,8 @@ class RawTable:
     encoding: str | None = None
     delimiter: str = ","
     skip: int = 0  # CSV records DuckDB skips at the top of csv_path (the header when reading the file itself)
-    text: str | None = None  # CSV: the decoded text, for row numbers on the error path
+    text: str | None = None  # CSV: the decoded text, for row numbers on the error path (see `full_text`)
+    ascii_data: bytes | None = None  # CSV: the file's bytes when ASCII, decoded into `text` only when needed
     parallel: bool = True  # DuckDB's parallel CSV reader (off when a quoted cell holds a line break)
     raw_headers: list[str] = field(default_factory=list)  # the header cells as written
     date_from_name: dt.date | None = None  # the business day, when the file has no date column (see load_file)
@@ -247,9 +247,16 @@ class RawTable:
         """Row number as shown in Excel for the ordinal-th (1-based) data row (None when not numbered)."""
         if ordinal is None:
             return None
-        if self.rows is not None or self.text is None:
+        text = self.full_text()
+        if self.rows is not None or text is None:
             return self.header_row + ordinal
-        return excel_row_of(self.text, self.delimiter, self.header_row - 1, ordinal)
+        return excel_row_of(text, self.delimiter, self.header_row - 1, ordinal)
+
+    def full_text(self) -> str | None:
+        """The decoded text of a CSV (None for a sheet), decoded from `ascii_data` the first time it is asked for."""
+        if self.text is None and self.ascii_data is not None:
+            self.text = self.ascii_data.decode("ascii")
+        return self.text
 
 
 def header_score(cells: list[str], known: set[str]) -> int:
@@ -331,31 +338,51 @@ def _read_excel_tables(path: Path, data: bytes, container: Container, known: set
     return tables
 
 
+def _ends_cleanly(data: bytes) -> bool:
+    """ASCII text whose quotes pair up and whose last line has its line ending: not cut off (`_cut_off_row`'s
+    first two tests on the bytes, which in ASCII are the characters)."""
+    return (b'"' not in data or data.count(b'"') % 2 == 0) and data.endswith((b"\n", b"\r"))
+
+
 def _read_csv_table(path: Path, data: bytes, known: set[str], workdir: Path, *, on_disk: bool) -> RawTable:
-    try:
-        text, encoding = decode_text(data)
-    except ValueError:
-        raise ImportFileError(
-            path,
-            "the text is neither UTF-8 nor GBK/GB18030 (nor UTF-16). Save it from Excel as 'CSV UTF-8' or as .xlsx.",
-            code="file.encoding",
-        ) from None
-    if "\x00" in text[:4096]:
+    # ASCII bytes (a big generic export, typically) are their own text, the text `decode_text` would give
+    # (UTF-8 without BOM): decoding 40 MB costs more than reading them, so they are decoded only where the whole
+    # text is needed (a copy for DuckDB, a cut-off check past the last line ending, row numbers of an error).
+    plain = data.isascii() and _utf16_without_bom(data) is None
+    text: str | None = None
+    if plain:
+        encoding, head = "utf-8-sig", data[: HEAD_CHARS + 1].decode("ascii")
+    else:
+        try:
+            text, encoding = decode_text(data)
+        except ValueError:
+            raise ImportFileError(
+                path,
+                "the text is neither UTF-8 nor GBK/GB18030 (nor UTF-16). Save it from Excel as 'CSV UTF-8' or as "
+                ".xlsx.",
+                code="file.encoding",
+            ) from None
+        head = text
+    if "\x00" in head[:4096]:
         raise ImportFileError(
             path, "the file is binary, not CSV text, and not an Excel file either.", code="file.binary"
         )
     # The delimiter is the one under which a row looks most like a header.
     best: tuple[int, str, list[Record], int | None] = (0, ",", [], None)
     for delimiter in DELIMITERS:
-        records = _head_records(path, text, delimiter)
+        records = _head_records(path, head, delimiter)
         index, score = _best_header([r.cells for r in records], known)
         if score > best[0]:
             best = (score, delimiter, records, index)
     _, delimiter, records, index = best
     if index is None:
-        raise NoHeader(path, _first_row([r.cells for r in _head_records(path, text, ",")]))
+        raise NoHeader(path, _first_row([r.cells for r in _head_records(path, head, ",")]))
     header = records[index]
-    cut = _cut_off_row(text, delimiter, len(header.cells))
+    if plain and _ends_cleanly(data):
+        cut = None
+    else:
+        text = text if text is not None else data.decode("ascii")
+        cut = _cut_off_row(text, delimiter, len(header.cells))
     if cut is not None:
         raise ImportFileError(
             path,
@@ -373,6 +400,7 @@ def _read_csv_table(path: Path, data: bytes, known: set[str], workdir: Path, *, 
         # Everything else is handed to DuckDB from the first data record on, as UTF-8: no line counting
         # that could disagree with ours (title lines with form feeds, quoted line breaks, other encodings).
         csv_path, skip = workdir / "data.csv", 0
+        text = text if text is not None else data.decode("ascii")
         csv_path.write_text(text[header.end :], encoding="utf-8", newline="")
     return RawTable(
         path=path,
@@ -384,6 +412,7 @@ def _read_csv_table(path: Path, data: bytes, known: set[str], workdir: Path, *, 
         delimiter=delimiter,
         skip=skip,
         text=text,
+        ascii_data=data if text is None else None,
         raw_headers=list(header.cells),
     )
 
@@ -412,10 +441,16 @@ _TOTALS_SQL = ", ".join("'" + m + "'" for m in TOTAL_MARKERS)
 
 MACROS = f"""
 CREATE OR REPLACE TEMP MACRO skr_clean(s) AS regexp_replace(s, '^[\\s\\x{{3000}}]+|[\\s\\x{{3000}}]+$', '', 'g');
--- Markers are short; the length test keeps the regex off ordinary cells (dates, IDs, amounts).
-CREATE OR REPLACE TEMP MACRO skr_blank(s) AS s IS NULL OR (length(s) <= 8 AND skr_clean(s) IN ({_NULLS_SQL}));
-CREATE OR REPLACE TEMP MACRO skr_total(s) AS length(s) <= 8 AND skr_clean(s) IN ({_TOTALS_SQL});
--- Fast path strips only thousands separators; cells with ¥/元/spaces take the full rule.
+-- Markers are short; the length test keeps the regex off ordinary cells (dates, IDs, amounts). CASE, not AND:
+-- DuckDB evaluates both sides of an AND inside an expression (a regex on every cell), a CASE branch only for
+-- the rows that reach it. Same three-valued results as `s IS NULL OR (length(s) <= 8 AND ...)` and
+-- `length(s) <= 8 AND ...` (NULL for a NULL cell).
+CREATE OR REPLACE TEMP MACRO skr_blank(s) AS CASE WHEN s IS NULL THEN true
+    WHEN length(s) <= 8 THEN skr_clean(s) IN ({_NULLS_SQL}) ELSE false END;
+CREATE OR REPLACE TEMP MACRO skr_total(s) AS CASE WHEN length(s) > 8 THEN false
+    WHEN length(s) <= 8 THEN skr_clean(s) IN ({_TOTALS_SQL}) END;
+-- Fast path strips only thousands separators; cells with ¥/元/spaces take the full rule. (Stripping first costs
+-- less than trying the cell as it is: a failed cast costs more than the replace, and "1,391" is common.)
 CREATE OR REPLACE TEMP MACRO skr_num(s) AS coalesce(TRY_CAST(replace(s, ',', '') AS DOUBLE),
     TRY_CAST(regexp_replace(s, '[,，¥￥元\\s\\x{{3000}}]', '', 'g') AS DOUBLE));
 CREATE OR REPLACE TEMP MACRO skr_id(s) AS CASE
@@ -496,15 +531,26 @@ def new_parser_connection() -> duckdb.DuckDBPyConnection:
 
 
 def register_raw(
-    con: duckdb.DuckDBPyConnection, table: RawTable, name: str = "raw", *, numbered: bool = True
+    con: duckdb.DuckDBPyConnection,
+    table: RawTable,
+    name: str = "raw",
+    *,
+    numbered: bool = True,
+    types: Mapping[int, str] | None = None,
+    buffer_size: int | None = None,
 ) -> list[str]:
     """Expose the data rows of `table` as view `name` with VARCHAR columns c0..cN, `_extra` (the row has
     cells past the header's last column: CSV only) and `_ord`, the 1-based data-row number when `numbered`
-    (numbering reads the file on one thread), else NULL."""
+    (numbering reads the file on one thread), else NULL. `types` (CSV only) reads some columns typed instead,
+    column index -> DuckDB type such as DOUBLE: the view then fails with duckdb.Error on the first cell of such a
+    column the type refuses. `buffer_size` (bytes, CSV only) caps what DuckDB reads at once, for a view read
+    only for its first rows. Returns the column names c0..cN."""
     ordinal = "row_number() OVER ()" if numbered else "CAST(NULL AS BIGINT)"
     width = len(table.headers)
     names = [f"c{i}" for i in range(width)]
     if table.rows is not None:
+        import pyarrow as pa  # Excel rows only: a CSV is read by DuckDB itself
+
         columns = {n: [] for n in names}
         for row in table.rows:
             for i, n in enumerate(names):
@@ -516,19 +562,21 @@ def register_raw(
         )
         return names
     assert table.csv_path is not None
+    types = types or {}
     # A few columns past the header catch rows with more cells than the header (a value with an unquoted
     # comma shifts the cells to the right); DuckDB would drop them without a word.
     extras = [f"x{i}" for i in range(EXTRA_COLUMNS)]
-    spec = ", ".join(f"'{n}': 'VARCHAR'" for n in [*names, *extras])
-    extra = " AND ".join(f"skr_blank({x})" for x in extras)
+    spec = ", ".join(f"'{n}': '{types.get(i, 'VARCHAR')}'" for i, n in enumerate([*names, *extras]))
+    # The coalesce first: on ordinary rows (no cell past the header) it is false and the rest is skipped.
+    extra = f"coalesce({', '.join(extras)}) IS NOT NULL AND NOT ({' AND '.join(f'skr_blank({x})' for x in extras)})"
     # A view cannot take bound parameters; the path is ours (the import file or our UTF-8 copy).
     literal = "'" + str(table.csv_path).replace("'", "''") + "'"
     delim = "'" + table.delimiter.replace("'", "''") + "'"
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW {name} AS
-        SELECT {", ".join(names)}, NOT ({extra}) AS _extra, {ordinal} AS _ord FROM read_csv({literal},
+        SELECT {", ".join(names)}, {extra} AS _extra, {ordinal} AS _ord FROM read_csv({literal},
             header = false, skip = {int(table.skip)}, delim = {delim}, quote = '"', escape = '"',
             columns = {{{spec}}}, auto_detect = false, null_padding = true, strict_mode = false,
-            parallel = {str(table.parallel).lower()})"""
+            parallel = {str(table.parallel).lower()}{f", buffer_size = {int(buffer_size)}" if buffer_size else ""})"""
     )
     return names

@@ -30,7 +30,9 @@ def said(p: Problem, with_path: bool = False) -> str:
 st.title(tr("manage.title", cycle=md(cycle)))
 top_left, top_right = st.columns([1, 3], vertical_alignment="bottom")
 user = top_left.text_input(tr("manage.user"), importer.default_user(), key="manage_user", help=tr("manage.user_help"))
-if state.closed_at:
+if state.closed_at and (note := ui.closing_note(ui.report(cycle))):
+    top_right.info(note, icon=":material/hourglass_top:")
+elif state.closed_at:
     top_right.info(tr("manage.closed", cycle=md(cycle), date=f"{state.closed_at:%Y-%m-%d}"), icon=":material/flag:")
 elif state.locked:
     locked = tr("manage.locked", cycle=md(cycle), who=md(state.locked_by), date=f"{state.locked_at:%Y-%m-%d}")

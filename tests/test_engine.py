@@ -215,7 +215,13 @@ def test_rate_krs_including_decreasing(con, metric, start, target, value, progre
     assert k.value == pytest.approx(value)
     assert k.progress == pytest.approx(progress)
     assert k.score == pytest.approx(min(1.0, max(0.0, progress)))
-    assert k.status == status
+    if metric == "refund_rate":
+        # Refunds by payment date are still arriving for 14 days (the default maturation curve: this data has no
+        # revisions to learn one from), so the forecast expects a higher final refund rate than the one to date
+        # and the status follows that forecast (tests/test_provisional.py has the exact correction).
+        assert k.provisional and k.projected_value > k.value
+    else:
+        assert k.status == status
 
 
 @pytest.mark.parametrize(

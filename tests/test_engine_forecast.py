@@ -134,7 +134,8 @@ def test_a_decreasing_refund_rate_kr_hits_when_it_stays_below_its_target(db):
     kr = {"id": "R", "title": "退款率", "metric": "refund_rate", "filters": {"shop": SHOP}}
     ks = score(db, kr | {"start": 0.09, "target": 0.06}, {**kr, "id": "R2", "start": 0.09, "target": 0.03})
     assert ks["R"].value == pytest.approx(0.04)
-    assert ks["R"].projected_value == pytest.approx(0.04, rel=0.05)
+    # the last two weeks' refunds are still arriving (default maturation curve): the forecast expects more
+    assert ks["R"].provisional and 0.04 < ks["R"].projected_value < 0.05
     assert ks["R"].p_hit > 0.95  # 4% stays under the 6% target
     assert ks["R2"].p_hit < 0.05  # and does not reach 3%
     assert ks["R"].expected_to_date < 0.09  # a decreasing path from the start toward the target

@@ -124,6 +124,21 @@ def test_a_demo_row_rewritten_by_the_user_carries_the_users_import_id(db):
     assert [r[0] for r in carried] == ids
 
 
+def test_the_demos_revisions_are_recorded_and_clear_removes_only_them(db):
+    """Issue 10: the demo's 生意参谋 pulls revise refunds (data/samples/README.md "Revisions"); the user's import
+    over two demo days revises them again. Clearing the demo removes the revisions its own imports wrote."""
+    sql = "SELECT count(*) FROM revisions WHERE shop = ? AND column_name = 'refund_amount'"
+    assert count(db, sql, [SHOP]) == 14  # 10-25..10-31 revised by the 11-08 pull, 11-01..11-07 by 11-27's
+    ids = user_import(db)
+    mine = "SELECT count(*) FROM revisions WHERE list_contains(?::BIGINT[], import_id)"
+    assert count(db, mine, [ids]) > 0  # visitors and gmv of 11-25, 11-26 replaced
+    plan = demo.plan(db)
+    assert plan.revisions == 14
+    kept = count(db, mine, [ids])
+    demo.clear(db)
+    assert count(db, "SELECT count(*) FROM revisions") == kept == count(db, mine, [ids])
+
+
 # --- objectives, tests, closings, history, locks ---------------------------------------------------------------
 
 

@@ -201,8 +201,18 @@ def cmd_okrs_close(args: argparse.Namespace) -> int:
         okrs = store.read_okrs(con)
         if _cycle_or_exit(okrs, args.cycle, with_objectives=True) is None:
             return 1
-        report = closing.close_cycle(con, okrs, args.cycle, user=args.user or _default_user(), as_of=args.as_of)
-    print(f"cycle {args.cycle} closed: final grades frozen (later re-imports do not change them).")
+        user = args.user or _default_user()
+        report = closing.close_cycle(con, okrs, args.cycle, user=user, as_of=args.as_of, final=args.final)
+        state = closing.closing_state(con, args.cycle)
+    if state is not None and state.final_on is not None:
+        provisional = [k.id for k in report.key_results if k.provisional]
+        print(
+            f"cycle {args.cycle} closed provisionally: {', '.join(provisional)} still include refunds or attributed "
+            f"sales that are settling; the grades become final on {state.final_on}. Then run "
+            f"`okrs close {args.cycle}` again (or `okrs close {args.cycle} --final` to freeze them now)."
+        )
+    else:
+        print(f"cycle {args.cycle} closed: final grades frozen (later re-imports do not change them).")
     print(score_text.score_table(report))
     return 0
 

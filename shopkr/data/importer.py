@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
+import os
+import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -106,24 +108,69 @@ def import_files(
     from_disk = [not isinstance(f, tuple) for f in files]
     results: dict[int, FileResult] = {}
     hashes: dict[int, str] = {}
-    for i, (path, data) in enumerate(items):
-        if data is None:
-            try:
-                data = read_export(path)
-            except ImportFileError as exc:
-                results[i] = FileResult(path, "failed", error=exc.message, detail=exc.detail)
-                continue
-        items[i] = (path, data)
-        hashes[i] = sha256_of(data)
+
+    def read_and_hash() -> None:
+        for i, (path, data) in enumerate(items):
+            if data is None:
+                try:
+                    data = read_export(path)
+                except ImportFileError as exc:
+                    results[i] = FileResult(path, "failed", error=exc.message, detail=exc.detail)
+                    continue
+            items[i] = (path, data)
+            hashes[i] = sha256_of(data)
+
     run = _Run(items, from_disk, hashes, results, shop, platform, user, progress)
-    with store.connect(db, on_wait=on_wait) as con:
-        run.find_known(con)
-        if run.parse_is_short():
+    # Reading and hashing the files, and preparing a parser, overlap opening (and on first use creating) the
+    # database, which waits on DuckDB without the GIL: about 0.1 s of a one-file run.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="import-prepare") as pool:
+        read = pool.submit(read_and_hash)
+        if items:
+            run.spare_parser = pool.submit(_prepare_parser)
+            pool.submit(_import_arrow)  # once reading and hashing or the parser are done (two workers)
+        try:
+            with store.connect(db, on_wait=on_wait) as con:
+                read.result()
+                run.find_known(con)
+                if run.parse_is_short():
+                    run.parse()
+                    return run.write(con)
             run.parse()
-            return run.write(con)
-    run.parse()
-    with store.connect(db, on_wait=on_wait) as con:
-        return run.write(con)
+            with store.connect(db, on_wait=on_wait) as con:
+                return run.write(con)
+        finally:
+            run.discard_spare_parser()
+
+
+def _prepare_parser():
+    """A parser connection (connectors.parsing.new_parser_connection), with the parsing modules imported, so
+    that this can run while the database opens."""
+    import connectors.base  # noqa: F401 - the cell rules
+    from connectors.parsing import new_parser_connection
+
+    return new_parser_connection()
+
+
+def _import_arrow() -> None:
+    """Import pyarrow (~50 ms of Python, holding the GIL), which parsing needs only to hand its rows over: in the
+    background, it overlaps the database opening (DuckDB work and file syncs, without the GIL) and the start of
+    parsing."""
+    if "numpy" not in sys.modules:
+        # pyarrow imports numpy, whose OpenBLAS starts a worker thread per core that spins for a while waiting for
+        # work: ~30 ms of a core that DuckDB is using. Importing files does no linear algebra. (A process that has
+        # numpy already, such as the dashboard, keeps its threads.)
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    import pyarrow  # noqa: F401
+
+
+def _date_range(con, parsed: Parsed) -> tuple:
+    """Parsed.date_range, (first, last) business date, read by DuckDB (`con`, a parser connection): pyarrow.compute,
+    which Parsed.date_range uses, takes longer to import (25 ms) than a run uses it for."""
+    con.register("parsed_rows", parsed.rows)
+    try:
+        return con.execute("SELECT min(date), max(date) FROM parsed_rows").fetchall()[0]
+    finally:
+        con.unregister("parsed_rows")
 
 
 @dataclass
@@ -142,6 +189,9 @@ class _Run:
     todo: list[int] = field(default_factory=list)
     parsed: list[tuple[int, Parsed]] = field(default_factory=list)
     closing: threading.Thread | None = None
+    # A parser connection opened while the database opens (import_files), for the first file parsed.
+    spare_parser: Future | None = None
+    dates: dict[int, tuple] = field(default_factory=dict)  # (first, last) business date of each parsed file
 
     def find_known(self, con) -> None:
         """Files whose bytes were imported for this shop before are `unchanged`; the rest are to be parsed."""
@@ -178,11 +228,14 @@ class _Run:
 
         local = threading.local()
         parsers: list = []
+        taking = threading.Lock()
 
         def parse(i: int) -> tuple[int, Parsed | FileResult]:
             path, data = self.items[i]
             if not hasattr(local, "parser"):
-                local.parser = new_parser_connection()
+                with taking:
+                    spare, self.spare_parser = self.spare_parser, None
+                local.parser = spare.result() if spare is not None else new_parser_connection()
                 parsers.append(local.parser)
             try:
                 # Files on disk are read by DuckDB straight from disk where it can (a UTF-8 CSV): their bytes
@@ -196,7 +249,8 @@ class _Run:
                     on_disk=self.from_disk[i],
                     sha256=self.hashes[i],
                 )
-                parsed.date_range  # noqa: B018 - the run is ordered by it: a date Python cannot hold fails this file only
+                # The run is ordered by it: a date Python cannot hold fails this file only.
+                self.dates[i] = _date_range(local.parser, parsed)
                 return i, parsed
             except ImportFileError as exc:
                 return i, FileResult(path, "failed", error=exc.message, detail=exc.detail)
@@ -216,6 +270,12 @@ class _Run:
         self.closing = threading.Thread(target=lambda: [p.close() for p in parsers], name="close parsers")
         self.closing.start()
 
+    def discard_spare_parser(self) -> None:
+        """Close the parser opened in advance when no file needed it (all known, or the run failed first)."""
+        spare, self.spare_parser = self.spare_parser, None
+        if spare is not None and spare.exception() is None:
+            spare.result().close()
+
     def write(self, con) -> list[FileResult]:
         """Write the parsed files in order of their last business date (then file name), log the others,
         and return one result per file, in the order given."""
@@ -229,7 +289,7 @@ class _Run:
     def _write(self, con) -> None:
         from connectors.errors import Message
 
-        parsed = sorted(self.parsed, key=lambda item: (item[1].date_range[1], item[1].path.name))
+        parsed = sorted(self.parsed, key=lambda item: (self.dates[item[0]][1], item[1].path.name))
         written = store.write_many(con, [p for _, p in parsed], user=self.user)
         for (i, p), w in zip(parsed, written, strict=True):
             if isinstance(w, Exception):  # its transaction was rolled back: nothing from this file is written
@@ -237,7 +297,7 @@ class _Run:
                 error = f"{p.path.name}: {w}"
                 self.results[i] = FileResult(p.path, "failed", source=p.label, error=error, detail=said)
                 continue
-            first, last = p.date_range
+            first, last = self.dates[i]
             note = "; ".join(p.notes) or None
             self.results[i] = FileResult(
                 p.path,

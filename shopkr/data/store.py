@@ -228,8 +228,31 @@ def _v4(con: duckdb.DuckDBPyConnection) -> None:
         refresh_rollup(con, rollup.source)
 
 
+# --- schema v5: revision history and provisional closings ----------------------------------------------------
+
+
+def _v5(con: duckdb.DuckDBPyConnection) -> None:
+    """What a newer pull replaced (`revisions`: one row per changed column of a replaced canonical row, with the
+    old and new value as text, when, the replacing import and the replaced row's import, and the last business
+    date of each of those imports: when each value was seen), and provisional closings (`kr_closings.provisional`,
+    `provisional_share`; `okr_cycles.final_on`: the day a provisional closing's grades become final, NULL once
+    final). IF NOT EXISTS: a database a test rolled back to an earlier version may still have them."""
+    run(con, "CREATE SEQUENCE IF NOT EXISTS revision_seq START 1")
+    # No PRIMARY KEY (the sequence keeps ids unique): like the canonical tables, a big re-import appends many
+    # rows at once and an ART index would cost more than the insert.
+    run(
+        con,
+        "CREATE TABLE IF NOT EXISTS revisions (id BIGINT, table_name VARCHAR, platform VARCHAR, shop VARCHAR, "
+        "date DATE, item_id VARCHAR, column_name VARCHAR, old_value VARCHAR, new_value VARCHAR, replaced_at TIMESTAMP, "
+        "import_id BIGINT, old_import_id BIGINT, data_through DATE, old_data_through DATE)",
+    )
+    run(con, "ALTER TABLE kr_closings ADD COLUMN IF NOT EXISTS provisional BOOLEAN DEFAULT false")
+    run(con, "ALTER TABLE kr_closings ADD COLUMN IF NOT EXISTS provisional_share DOUBLE")
+    run(con, "ALTER TABLE okr_cycles ADD COLUMN IF NOT EXISTS final_on DATE")
+
+
 # Append-only: migration n brings the schema from version n-1 to n. Never edit a released step.
-MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -338,12 +361,20 @@ def _write(con: duckdb.DuckDBPyConnection, parsed: Parsed, *, user: str) -> Writ
     cols = list(table.columns)
     if parsed.rows.column_names != cols:
         raise ValueError(f"staged columns {parsed.rows.column_names} do not match {table.name} {cols}")
-    import pyarrow.compute as pc
-
-    platforms = sorted(pc.unique(parsed.rows["platform"]).to_pylist())
+    # (DuckDB reads the Arrow rows here: pyarrow.compute takes 25 ms to import, more than the import uses it for.)
+    con.register("stage_file", parsed.rows)
+    try:
+        platforms = sorted(r[0] for r in run(con, "SELECT DISTINCT platform FROM stage_file"))
+    finally:
+        con.unregister("stage_file")
     results = []
     for platform in platforms:
-        rows = parsed.rows if len(platforms) == 1 else parsed.rows.filter(pc.equal(parsed.rows["platform"], platform))
+        if len(platforms) == 1:
+            rows = parsed.rows
+        else:  # several platforms in one generic file: each is written (and logged) on its own
+            import pyarrow.compute as pc
+
+            rows = parsed.rows.filter(pc.equal(parsed.rows["platform"], platform))
         results.append(_write_pair(con, parsed, rows, user=user))
     return WriteResult(
         tuple(i for r in results for i in r.import_ids),
@@ -353,6 +384,30 @@ def _write(con: duckdb.DuckDBPyConnection, parsed: Parsed, *, user: str) -> Writ
     )
 
 
+# DuckDB's row-group size (rows). See `_insert_new`.
+ROW_GROUP_ROWS = 122_880
+
+
+def _insert_new(con: duckdb.DuckDBPyConnection, table: Table, rows: pa.Table, import_id: int) -> None:
+    """Insert `rows` (all new) into `table` under `import_id`, as whole row groups. An insert writes the Arrow
+    chunks it is handed as row groups of their own, so chunks of other sizes (a parallel CSV read gives 122,880
+    + 34,844 + ...) leave partial row groups, which the next checkpoint (when the connection closes, at the
+    latest) merges by rewriting the whole table: 0.3 s for 736,000 rows, as long as the insert itself. Rows in
+    chunks of ROW_GROUP_ROWS (connectors export them so) go in one statement (DuckDB compresses its row groups
+    in parallel); other big tables go in one statement per row group (a zero-copy slice each)."""
+    cols = ", ".join(table.columns)
+    batches = rows.to_batches()
+    whole = rows.num_rows <= ROW_GROUP_ROWS or all(b.num_rows % ROW_GROUP_ROWS == 0 for b in batches[:-1])
+    step = rows.num_rows if whole else ROW_GROUP_ROWS
+    try:
+        for start in range(0, rows.num_rows, max(step, 1)):
+            con.register("stage_slice", rows if whole else rows.slice(start, step))
+            run(con, f"INSERT INTO {table.name} SELECT {cols}, ? FROM stage_slice", [import_id])
+    finally:
+        with contextlib.suppress(Exception):
+            con.unregister("stage_slice")
+
+
 def _write_pair(con: duckdb.DuckDBPyConnection, parsed: Parsed, rows: pa.Table, *, user: str) -> WriteResult:
     """Upsert the rows of one (platform, shop) pair of a file and log them under a new import id."""
     table = parsed.table
@@ -360,16 +415,16 @@ def _write_pair(con: duckdb.DuckDBPyConnection, parsed: Parsed, rows: pa.Table, 
     key = table.key
     on = " AND ".join(f"t.{k} = s.{k}" for k in key)
     same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in cols if c not in key)
-    first, last = _date_range(rows)
     import_id = next_import_id(con)
     con.register("stage_rows", rows)
     try:
+        first, last = one(con, "SELECT min(date), max(date) FROM stage_rows")
         scope = "platform = ? AND shop = ? AND date BETWEEN ? AND ?"
         platform, shop = rows["platform"][0].as_py(), rows["shop"][0].as_py()
         params = [platform, shop, first, last]
         if one(con, f"SELECT count(*) FROM (SELECT 1 FROM {table.name} WHERE {scope} LIMIT 1)", params)[0] == 0:
             # Nothing of this shop in these dates yet: every row is new, no comparison needed.
-            run(con, f"INSERT INTO {table.name} SELECT {', '.join(cols)}, ? FROM stage_rows", [import_id])
+            _insert_new(con, table, rows, import_id)
             changed, replaced = rows.num_rows, 0
         else:
             # Only rows that are new or differ are written; identical rows keep their original import_id.
@@ -384,6 +439,7 @@ def _write_pair(con: duckdb.DuckDBPyConnection, parsed: Parsed, rows: pa.Table, 
             changed, replaced = one(con, "SELECT count(*), count(*) FILTER (WHERE existed) FROM stage")
             if replaced:
                 scope_t = "t.platform = ? AND t.shop = ? AND t.date BETWEEN ? AND ?"
+                _record_revisions(con, table, import_id, last, scope_t, params)
                 run(con, f"DELETE FROM {table.name} t USING stage s WHERE {on} AND s.existed AND {scope_t}", params)
             if changed:
                 run(con, f"INSERT INTO {table.name} SELECT {', '.join(cols)}, ? FROM stage", [import_id])
@@ -393,11 +449,39 @@ def _write_pair(con: duckdb.DuckDBPyConnection, parsed: Parsed, rows: pa.Table, 
             bump_data_version(con)
         total = rows.num_rows
         result = WriteResult((import_id,), changed - replaced, replaced, total - changed)
-        _log(con, import_id, parsed, rows, result, status="ok" if changed else "unchanged", user=user)
+        _log(con, import_id, parsed, rows, (first, last), result, status="ok" if changed else "unchanged", user=user)
     finally:
         with contextlib.suppress(Exception):
             con.unregister("stage_rows")
     return result
+
+
+def _record_revisions(
+    con: duckdb.DuckDBPyConnection, table: Table, import_id: int, through: dt.date, scope_t: str, params: list
+) -> None:
+    """Keep what the rows about to be replaced held (called by `_write_pair` before it deletes them, inside its
+    transaction): for each row of `stage` that exists in `table`, one `revisions` row per non-key column whose
+    value changes, with the old and new value as text, the replacing `import_id` and the last business date of
+    its file (`through`), and the replaced row's import id and that import's last business date."""
+    key = table.key
+    item = f"CAST(t.{key[3]} AS VARCHAR)" if len(key) > 3 else "NULL"
+    on = " AND ".join(f"t.{k} = s.{k}" for k in key)
+    changes = ", ".join(
+        f"{{'c': '{c}', 'o': CAST(t.{c} AS VARCHAR), 'n': CAST(s.{c} AS VARCHAR), 'd': t.{c} IS DISTINCT FROM s.{c}}}"
+        for c in table.columns
+        if c not in key
+    )
+    run(
+        con,
+        f"""INSERT INTO revisions
+        SELECT nextval('revision_seq'), ?, platform, shop, date, item, x.c, x.o, x.n, ?, ?, old_import, ?, old_through
+        FROM (SELECT t.platform, t.shop, t.date, {item} AS item, t.import_id AS old_import,
+                l.date_max AS old_through, unnest([{changes}]) AS x
+            FROM {table.name} t JOIN stage s ON {on} AND s.existed AND {scope_t}
+            LEFT JOIN import_log l ON l.id = t.import_id)
+        WHERE x.d""",
+        [table.name, dt.datetime.now(), import_id, through, *params],
+    )
 
 
 def refresh_rollup(
@@ -424,24 +508,18 @@ def refresh_rollup(
     )
 
 
-def _date_range(rows: pa.Table) -> tuple[dt.date, dt.date]:
-    import pyarrow.compute as pc
-
-    bounds = pc.min_max(rows["date"])
-    return bounds["min"].as_py(), bounds["max"].as_py()
-
-
 def _log(
     con: duckdb.DuckDBPyConnection,
     import_id: int,
     parsed: Parsed,
     rows: pa.Table,
+    dates: tuple[dt.date, dt.date],
     result: WriteResult,
     *,
     status: str,
     user: str,
 ) -> None:
-    first, last = _date_range(rows)
+    first, last = dates
     shop = rows["shop"][0].as_py()
     platform = rows["platform"][0].as_py()
     run(
@@ -662,7 +740,10 @@ def set_lock(con: duckdb.DuckDBPyConnection, cycle: Cycle, *, user: str, locked:
 
 def save_closing(con: duckdb.DuckDBPyConnection, grades: Closing, *, user: str) -> None:
     """Freeze a cycle's final grades (engine.final_grades; replacing an earlier closing of the same cycle) and
-    lock it, in one transaction."""
+    lock it, in one transaction. Grades with `final_on` (some values still settling) are frozen as provisional:
+    each KR row keeps its `provisional` flag and share, the cycle row its `final_on`, and the history says
+    `closed_provisional` (new value: the final_on date); final grades clear `final_on` and the history says
+    `closed`."""
     cycle = grades.cycle
     now = dt.datetime.now()
     with transaction(con):
@@ -672,8 +753,8 @@ def save_closing(con: duckdb.DuckDBPyConnection, grades: Closing, *, user: str) 
             run(
                 con,
                 "INSERT INTO kr_closings (cycle, closed_at, kr_id, objective_id, value, numerator, denominator, "
-                "start, target, progress, score, status, data_through, query, source_rows, rows_hash) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "start, target, progress, score, status, data_through, query, source_rows, rows_hash, provisional, "
+                "provisional_share) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [cycle, now, *dataclasses.astuple(k)],  # FrozenKR's fields in the order of the columns
             )
         for o in grades.objectives.values():
@@ -686,13 +767,18 @@ def save_closing(con: duckdb.DuckDBPyConnection, grades: Closing, *, user: str) 
         run(
             con,
             "UPDATE okr_cycles SET closed_at = ?, locked_at = coalesce(locked_at, ?), "
-            "locked_by = coalesce(locked_by, ?) WHERE id = ?",
-            [now, now, user, cycle],
+            "locked_by = coalesce(locked_by, ?), final_on = ? WHERE id = ?",
+            [now, now, user, grades.final_on, cycle],
+        )
+        field, new = (
+            ("closed_provisional", grades.final_on.isoformat())
+            if grades.final_on is not None
+            else ("closed", now.isoformat(timespec="seconds"))
         )
         run(
             con,
-            "INSERT INTO okr_changes VALUES (nextval('okr_change_seq'), ?, ?, ?, 'cycle', ?, 'closed', NULL, ?, NULL)",
-            [now, user, cycle, cycle, now.isoformat(timespec="seconds")],
+            "INSERT INTO okr_changes VALUES (nextval('okr_change_seq'), ?, ?, ?, 'cycle', ?, ?, NULL, ?, NULL)",
+            [now, user, cycle, cycle, field, new],
         )
         bump_data_version(con)
 
@@ -721,6 +807,7 @@ def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
 # --- the demo's marks: what it wrote, recorded when it writes it, so clearing it removes exactly that ----------
 
 _LOCK_FIELDS = ("locked_at", "locked_by", "closed_at")
+_LOCK_HISTORY = ("locked", "closed", "closed_provisional")  # history fields of locking and closing a cycle
 
 
 @dataclass(frozen=True)
@@ -754,6 +841,7 @@ class DemoPlan:
     cycles: tuple[str, ...]  # cycle rows as the demo left them, with nothing else in them (removed)
     locks: tuple[str, ...]  # the demo's closing lock is removed, the cycle row stays (someone changed its dates)
     kept_cycles: tuple[str, ...]  # demo cycles that stay: someone's objectives or grades in them, or a lock they set
+    revisions: int = 0  # revision-history rows written by the demo's imports (removed; others' stay)
 
     @property
     def row_count(self) -> int:
@@ -857,7 +945,7 @@ def reconstruct_demo_marks(con: duckdb.DuckDBPyConnection, shops: list[str], okr
             others = one(
                 con,
                 "SELECT count(*) FROM okr_changes WHERE entity = 'cycle' AND entity_id = ? "
-                "AND field IN ('locked', 'closed') AND user_name IS DISTINCT FROM ?",
+                "AND field IN ('locked', 'closed', 'closed_provisional') AND user_name IS DISTINCT FROM ?",
                 [c.id, user],
             )[0]
             if not others:
@@ -944,7 +1032,7 @@ def demo_plan(con: duckdb.DuckDBPyConnection, marks: DemoMarks) -> DemoPlan:
             (entity == "objective" and ident in removed)
             or (entity == "key_result" and ident in kr_ids)
             or (entity == "ab_test" and ident in tests)
-            or (entity == "cycle" and (ident in deleted or (ident in reset and field in ("locked", "closed"))))
+            or (entity == "cycle" and (ident in deleted or (ident in reset and field in _LOCK_HISTORY)))
         )
 
     history = run(
@@ -967,6 +1055,7 @@ def demo_plan(con: duckdb.DuckDBPyConnection, marks: DemoMarks) -> DemoPlan:
         cycles=tuple(deleted),
         locks=tuple(reset),
         kept_cycles=tuple(kept_cycles),
+        revisions=one(con, "SELECT count(*) FROM revisions WHERE list_contains(?::BIGINT[], import_id)", [ids])[0],
     )
 
 
@@ -981,6 +1070,7 @@ def clear_demo(con: duckdb.DuckDBPyConnection, marks: DemoMarks) -> DemoPlan:
             run(con, f"DELETE FROM {table} WHERE import_id IN (SELECT unnest(?::BIGINT[]))", [ids])
             refresh_rollup(con, table)
         run(con, "DELETE FROM import_log WHERE list_contains(?::BIGINT[], id)", [ids])
+        run(con, "DELETE FROM revisions WHERE list_contains(?::BIGINT[], import_id)", [ids])
         run(con, "DELETE FROM okr_objectives WHERE list_contains(?::VARCHAR[], id)", [list(plan.objectives)])
         run(con, "DELETE FROM ab_tests WHERE list_contains(?::VARCHAR[], id)", [list(plan.tests)])
         for cycle, objective_id in plan.closing_keys:

@@ -6,6 +6,8 @@ scoring     pure maths: progress, score, pace, projection, objective scores
 engine      scores a cycle on an open connection: few grouped queries, then `scoring`
 forecast    KR pace (last_year / calendar / linear), forecast with P(hit) and interval, promotion calendar;
             pure (numpy)
+maturation  provisional values: how long a day's refunds / attributed sales keep changing (a curve from the
+            revision history, documented defaults), which days still settle; pure (numpy, scipy)
 ab_stats    A/B statistics (frequentist + Bayesian, SRM), pure
 messages    messages as codes with parameters (Message), every code listed, pydantic errors as codes
 

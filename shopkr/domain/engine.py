@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import numpy as np
 
-from shopkr.domain import forecast, metrics, scoring
+from shopkr.domain import forecast, maturation, metrics, scoring
 from shopkr.domain.messages import Message
 from shopkr.domain.okr import (
     Cycle,
@@ -81,6 +81,9 @@ class KRResult:
     forecast_note: Message | None = None  # why the forecast is simpler than asked (no data, a zero shape)
     provisional: bool = False  # the window holds days whose values are still settling (refunds, attribution)
     provisional_share: float | None = None  # the share of the value from those days
+    # Which days are still settling and when they are final (shopkr/domain/maturation.py); None when none is.
+    # A closed cycle's provisional KRs have `provisional` from the closing and no `settling`.
+    settling: maturation.Settling | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class CycleReport:
     warnings: tuple[Problem, ...] = ()  # the OKR-method warnings of the cycle
     closed_at: dt.datetime | None = None
     freshness: dict[str, dt.date] = field(default_factory=dict)  # shop -> last date with data
+    final_on: dt.date | None = None  # a provisional closing: the day its grades become final (Closing.final_on)
 
     @property
     def key_results(self) -> list[KRResult]:
@@ -218,15 +222,18 @@ def score_cycle(
         )
     warnings = tuple(p for p in cycle_warnings(okrs, cycle_id) if p.severity == "warning")
     closed_at = closing.closed_at if closing else None
-    return CycleReport(cycle, as_of, tuple(out), warnings, closed_at, freshness(con, as_of))
+    final_on = closing.final_on if closing else None
+    return CycleReport(cycle, as_of, tuple(out), warnings, closed_at, freshness(con, as_of), final_on)
 
 
 @dataclass(frozen=True)
 class _Outlook:
-    """A metric KR's pace and its forecast at data_through (shopkr/domain/forecast.py)."""
+    """A metric KR's pace and its forecast at data_through (shopkr/domain/forecast.py), and the days of its
+    window still settling (shopkr/domain/maturation.py; None when none is)."""
 
     pace: forecast.Pace
     forecast: forecast.Forecast
+    settling: maturation.Settling | None = None
 
 
 # Every KR's forecast uses the same seed: the same data give the same P(hit) in every run and process, and the
@@ -249,7 +256,15 @@ def _outlooks(
     pace is shaped from (last year's window and the promotion uplifts), the rest the actual days the forecast
     starts from (through the last day with data). KRs with the same scope, pace column, pace choice and deadline
     share one pace. A rate paces along its denominator (forecast.choose_pace) and, when that is last year's
-    shape, its numerator along its own."""
+    shape, its numerator along its own.
+
+    Provisional values (`_settlings`): the days of each KR's window still settling at as_of (capped at the last
+    data date of the KR's shop in its table) for a column its metric reads, from the maturation curves
+    (maturation.curves over the revision history, one grouped query; defaults where there is too little), and the
+    share of the KR's value from them. KRs whose metric reads refund_amount (refund_rate, refund_amount) are
+    forecast from their expected final refunds: each settling day's refunds divided by the share matured at its
+    age (maturation.corrected) before forecast.forecast_ratio / forecast_sum, when the curve is estimated from the
+    shop's revisions (see CORRECT_WITH_DEFAULT)."""
     todo = [(o, kr) for o, kr in krs if kr.metric is not None and kr.target is not None and as_of >= cycle.start]
     if not todo:
         return {}
@@ -264,8 +279,119 @@ def _outlooks(
     }
     columns = {c for _, kr in todo for c in metrics.CATALOGUE[kr.metric].columns}  # type: ignore[index]
     days = metrics.daily_arrays(con, scopes, columns)
+    settlings, days = _settlings(con, todo, cycle, as_of, scopes, days, h0)
     with np.errstate(all="ignore"):  # sums that overflow to inf: `_finite` makes such a KR an error
-        return _forecast_all(todo, cycle, scopes, days, h0, calendar)
+        outlooks = _forecast_all(todo, cycle, scopes, days, h0, calendar)
+    return {i: replace(o, settling=settlings.get(i)) for i, o in outlooks.items()}
+
+
+# Columns whose recent days the forecast corrects to their expected final value (issue 10: "rate KRs on refunds
+# use the maturation curve to correct the recent days' expected final value in the forecast").
+CORRECTED_COLUMNS = ("refund_amount",)
+# Correct with the documented default curve too (True), or only with a curve estimated from the shop's own
+# revisions (False). True, as issue 10 asks ("where there is too little history, use a documented default"):
+# refunds by payment date keep arriving for about two weeks on every platform, whether or not this database has
+# seen a re-pull. The cost: a back-fill pulled after its refunds settled is corrected too (upward, the cautious
+# direction for a refund KR) until the shop's own revisions give it a curve.
+CORRECT_WITH_DEFAULT = True
+
+
+def _settlings(
+    con: duckdb.DuckDBPyConnection,
+    todo: list[tuple[Objective, KeyResult]],
+    cycle: Cycle,
+    as_of: dt.date,
+    scopes: dict[str, metrics.Scope],
+    days: dict[str, dict[str, np.ndarray]],
+    h0: dt.date,
+) -> tuple[dict[str, maturation.Settling], dict[str, dict[str, np.ndarray]]]:
+    """Per KR id, the days of its window still settling (absent when none is), and `days` with the columns of
+    CORRECTED_COLUMNS replaced by their expected final values where they settle (other arrays shared, not copied).
+    Two grouped queries for all KRs: the revision history (`_revision_observations`) and each table's last data
+    date per shop (`_last_dates`); both only when some KR reads a column that settles."""
+    pairs = {(scopes[kr.id].table, c) for _, kr in todo for c in metrics.CATALOGUE[kr.metric].columns}  # type: ignore[index]
+    estimated = maturation.curves(_revision_observations(con, pairs))
+    settling_pairs = {(t, c) for t, c in pairs if maturation.curve_for(estimated, None, t, c) is not None}
+    if not settling_pairs:
+        return {}, days
+    last = _last_dates(con, {t for t, _ in settling_pairs}, as_of)
+    out: dict[str, maturation.Settling] = {}
+    fixed = dict(days)
+    n_hist = (cycle.start - h0).days
+    for _, kr in todo:
+        scope = scopes[kr.id]
+        metric = metrics.CATALOGUE[kr.metric]  # type: ignore[index]
+        shop = dict(scope.filters).get("shop")
+        seen = [d for (t, s), d in last.items() if t == scope.table and (shop is None or s == shop)]
+        arrays = days.get(kr.id)
+        if not seen or arrays is None:
+            continue
+        reference = min(as_of, max(seen))
+        found: list[tuple[str, maturation.Curve, tuple[dt.date, dt.date]]] = []
+        for column in metric.columns:
+            curve = maturation.curve_for(estimated, shop, scope.table, column)
+            window = curve and maturation.settling_window(curve, reference, cycle.start, scope.end)
+            values = arrays.get(column)
+            if not window or values is None:
+                continue
+            part = values[(window[0] - h0).days : (window[1] - h0).days + 1]
+            if np.isnan(part).all():
+                continue
+            found.append((column, curve, window))  # type: ignore[arg-type]
+            if column in CORRECTED_COLUMNS and (curve.source == "history" or CORRECT_WITH_DEFAULT):  # type: ignore[union-attr]
+                fixed[kr.id] = {**fixed[kr.id], column: maturation.corrected(values, h0, reference, curve)}  # type: ignore[arg-type]
+        if not found:
+            continue
+        column, _, (first, end) = found[0]  # the numerator's when it settles (metric.columns lists it first)
+        values = arrays[column]
+        settling_sum = float(np.nansum(values[(first - h0).days : (end - h0).days + 1]))
+        total = float(np.nansum(values[n_hist:]))
+        out[kr.id] = maturation.Settling(
+            first=min(w[0] for _, _, w in found),
+            last=max(w[1] for _, _, w in found),
+            final_on=max(w[1] + dt.timedelta(days=c.days) for _, c, w in found),
+            columns=tuple(c for c, _, _ in found),
+            share=settling_sum / total if total > 0 else None,
+        )
+    return out, fixed
+
+
+def _revision_observations(con: duckdb.DuckDBPyConnection, pairs: set[tuple[str, str]]) -> list[maturation.Observation]:
+    """The revision history of the (table, column) `pairs` as maturation observations, one grouped query: each
+    revision's old value at its pull's age and its new value at its own, against the newest value of that
+    (table, platform, shop, day, item, column), summed per (shop, table, column, day, age) over items."""
+    names = sorted(f"{t}.{c}" for t, c in pairs)
+    rows = _fetch(
+        con,
+        """WITH r AS (
+            SELECT id, table_name, platform, shop, date, coalesce(item_id, '') AS item, column_name,
+                TRY_CAST(old_value AS DOUBLE) AS old_v, TRY_CAST(new_value AS DOUBLE) AS new_v,
+                old_data_through, data_through
+            FROM revisions WHERE list_contains(?::VARCHAR[], table_name || '.' || column_name)),
+        f AS (SELECT table_name, platform, shop, date, item, column_name, arg_max(new_v, id) AS final
+            FROM r GROUP BY ALL),
+        o AS (SELECT table_name, platform, shop, date, item, column_name, old_data_through AS through, old_v AS v
+                FROM r
+            UNION ALL SELECT table_name, platform, shop, date, item, column_name, data_through, new_v FROM r)
+        SELECT o.shop, o.table_name, o.column_name, o.date, CAST(o.through - o.date AS BIGINT) AS age,
+            sum(coalesce(o.v, 0)), sum(f.final)
+        FROM o JOIN f USING (table_name, platform, shop, date, item, column_name)
+        WHERE o.through IS NOT NULL AND f.final IS NOT NULL
+        GROUP BY ALL""",
+        [names],
+    )
+    return [maturation.Observation(r[0], r[1], r[2], r[3], int(r[4]), float(r[5]), float(r[6])) for r in rows]
+
+
+def _last_dates(con: duckdb.DuckDBPyConnection, tables: set[str], as_of: dt.date) -> dict[tuple[str, str], dt.date]:
+    """(table, shop) -> the last date with rows up to as_of, for the canonical `tables` (product_daily read from
+    its per-shop rollup, the same dates). One grouped query per table."""
+    out = {}
+    for table in sorted(tables):
+        source = metrics.ROLLUPS[table].table if table in metrics.ROLLUPS else table
+        sql = f"SELECT shop, max(date) FROM {source} WHERE date <= ? GROUP BY shop"  # table from LEVEL_TABLE
+        out.update({(table, r[0]): r[1] for r in _fetch(con, sql, [as_of])})
+    return out
 
 
 def _forecast_all(
@@ -512,7 +638,11 @@ def _outlook_fields(kr: KeyResult, m: _Measured) -> dict[str, Any]:
         return {"pace_method": "linear", "expected_to_date": m.expected_to_date}
     f, pace = m.outlook.forecast, m.outlook.pace
     has_value = m.value is not None
+    settling = m.outlook.settling if has_value else None
     return {
+        "provisional": settling is not None,
+        "provisional_share": settling.share if settling is not None else None,
+        "settling": settling,
         "pace_method": f.method,
         "pace_reason": pace.reason,
         "expected_to_date": f.expected_to_date,
@@ -752,6 +882,8 @@ class FrozenKR:
     query: str = ""
     source_rows: int | None = None
     rows_hash: str | None = None
+    provisional: bool = False  # graded while some of its days were still settling (KRResult.provisional)
+    provisional_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -765,13 +897,21 @@ class FrozenObjective:
 
 @dataclass(frozen=True)
 class Closing:
-    """A cycle's final grades: per KR id and per objective id; `closed_at` is None until they are stored."""
+    """A cycle's final grades: per KR id and per objective id; `closed_at` is None until they are stored.
+    `final_on`: for grades frozen while some KR's days were still settling (provisional), the day they all are
+    final (the latest KRResult.settling.final_on); None when the grades are final."""
 
     cycle: str
     as_of: dt.date
     krs: dict[str, FrozenKR]
     objectives: dict[str, FrozenObjective]
     closed_at: dt.datetime | None = None
+    final_on: dt.date | None = None
+
+    @property
+    def provisional(self) -> bool:
+        """Frozen while some values were still settling (see `final_on`)."""
+        return self.final_on is not None
 
 
 def read_closing(con: duckdb.DuckDBPyConnection, cycle_id: str) -> Closing | None:
@@ -779,18 +919,27 @@ def read_closing(con: duckdb.DuckDBPyConnection, cycle_id: str) -> Closing | Non
     rows = _fetch(
         con,
         "SELECT kr_id, objective_id, value, numerator, denominator, start, target, progress, score, status, "
-        "data_through, query, source_rows, rows_hash, closed_at FROM kr_closings WHERE cycle = ?",
+        "data_through, query, source_rows, rows_hash, closed_at, coalesce(provisional, false), provisional_share "
+        "FROM kr_closings WHERE cycle = ?",
         [cycle_id],
     )
     if not rows:
         return None
-    krs = {r[0]: FrozenKR(*r[:14]) for r in rows}
+    krs = {r[0]: FrozenKR(*r[:14], r[15], r[16]) for r in rows}
     objectives = {
         r[0]: FrozenObjective(*r)
         for r in _fetch(con, "SELECT objective_id, score, status FROM objective_closings WHERE cycle = ?", [cycle_id])
     }
     closed_at = rows[-1][14]
-    return Closing(cycle_id, closed_at.date() if closed_at else dt.date.today(), krs, objectives, closed_at)
+    final_on = _fetch(con, "SELECT final_on FROM okr_cycles WHERE id = ?", [cycle_id])
+    return Closing(
+        cycle_id,
+        closed_at.date() if closed_at else dt.date.today(),
+        krs,
+        objectives,
+        closed_at,
+        final_on[0][0] if final_on else None,
+    )
 
 
 def _from_closing(o: Objective, kr: KeyResult, cycle: Cycle, frozen: FrozenKR) -> KRResult:
@@ -813,14 +962,17 @@ def _from_closing(o: Objective, kr: KeyResult, cycle: Cycle, frozen: FrozenKR) -
         frozen.score,
         Message("kr.frozen"),
     )
-    return _result(o, kr, cycle, measured)
+    return replace(
+        _result(o, kr, cycle, measured), provisional=frozen.provisional, provisional_share=frozen.provisional_share
+    )
 
 
 def final_grades(con: duckdb.DuckDBPyConnection, okrs: OKRFile, cycle_id: str, as_of: dt.date | None = None) -> Closing:
     """The final grades of a cycle as closing would freeze them: every KR scored at `as_of` (default the day
     after the cycle, or today if later) with its numerator, denominator, the query and a hash of the rows
-    behind it. Nothing is written: `shopkr.data.closing.close_cycle` stores them. KeyError for an unknown
-    cycle."""
+    behind it, and whether it is provisional (some of its days still settling at as_of; `Closing.final_on` is
+    then the day the last of them is final). Nothing is written: `shopkr.data.closing.close_cycle` stores them
+    (and decides whether they are frozen as provisional). KeyError for an unknown cycle."""
     cycle = resolve_cycles(okrs)[cycle_id]
     final_day = as_of or max(dt.date.today(), cycle.end + dt.timedelta(days=1))
     report = score_cycle(con, okrs, cycle_id, final_day, use_closing=False)
@@ -845,8 +997,11 @@ def final_grades(con: duckdb.DuckDBPyConnection, okrs: OKRFile, cycle_id: str, a
                 query,
                 n_rows,
                 digest,
+                k.provisional,
+                k.provisional_share,
             )
-    return Closing(cycle_id, report.as_of, krs, objectives)
+    final_on = [k.settling.final_on for k in report.key_results if k.settling is not None]
+    return Closing(cycle_id, report.as_of, krs, objectives, final_on=max(final_on) if final_on else None)
 
 
 def _lineage(
