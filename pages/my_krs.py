@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from shopkr.app import charts, cycle_tables, score_text, ui
+from shopkr.app import card, charts, cycle_tables, score_text, ui
 from shopkr.app.escape import md
 
 ui.require_app()
@@ -37,7 +37,8 @@ for o in mine:
     for k in o.key_results:
         with st.container(border=True):
             head, link = st.columns([5, 1])
-            head.markdown(f"**{md(k.id)} {md(k.title)}**")
+            badge = ui.provisional_badge(k)
+            head.markdown(f"**{md(k.id)} {md(k.title)}** {badge or ''}", help=ui.provisional_help(k))
             link.page_link(
                 "pages/kr_detail.py", label=ui.tr("ui.open_detail"), query_params={**ui.keep_params(), "kr": k.id}
             )
@@ -84,3 +85,18 @@ for o in mine:
                         hide_index=True,
                         column_config=ui.series_columns(k.unit, k.metric),
                     )
+
+# 下载图片: the phone-sized PNG card of the owner's KRs (the one `notify --image` sends), rendered on click.
+card_series = {k.id: ui.series(k.id, report.as_of) for o in mine for k in o.key_results if k.kind != "manual"}
+if card.chromium() is None:
+    st.caption(ui.tr("my.download_card_unavailable"))
+else:
+    st.download_button(
+        ui.tr("my.download_card"),
+        data=lambda: card.owner_png(report, owner, card_series, lang),
+        file_name=card.file_name(owner, report.as_of),
+        mime="image/png",
+        help=ui.tr("my.download_card_help"),
+        icon=":material/image:",
+        on_click="ignore",
+    )

@@ -12,6 +12,8 @@ cycle_tables   a scored cycle as the pages show it: attainment, objective frames
 people_tables  everyone's objectives and scores across cycles (成员)
 ab_report      an A/B test run on the imported data: verdict, tables, JSON, thumbnails
 cli, commands  `python -m shopkr`: the parser, then one function per command
+notify         the 日报 pushed to WeCom/DingTalk/Feishu group robots (`python -m shopkr notify`)
+card           the 日报 as a phone-sized PNG card (notify --image, 我的KR 下载图片)
 
 Imports the domain and the data layers; nothing below imports this package.
 """

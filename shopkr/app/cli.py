@@ -82,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = osub.add_parser("close", help="freeze a cycle's final grades (value, numerator, denominator, query, row hash)")
     p.add_argument("cycle")
     p.add_argument("--as-of", type=_date, help="grade as of this date (default: after the cycle end)")
+    p.add_argument(
+        "--final",
+        action="store_true",
+        help="freeze the grades as final even while refunds / attributed sales are still settling",
+    )
     p.add_argument("--user")
     _db_arg(p)
     p.set_defaults(func=_later("cmd_okrs_close"))
@@ -123,7 +128,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the verdict message")
     _db_arg(p)
     p.set_defaults(func=_later("cmd_abtest"))
+
+    p = sub.add_parser("notify", help="push the 日报 to a WeCom, DingTalk or Feishu group robot (webhook)")
+    p.add_argument("--channel", required=True, choices=["wecom", "dingtalk", "feishu"])
+    p.add_argument("--webhook", required=True, metavar="URL", help="the group robot's webhook URL")
+    p.add_argument("--secret", help="DingTalk 加签 / Feishu 签名校验 secret: the request is signed")
+    whose = p.add_mutually_exclusive_group(required=True)
+    whose.add_argument("--owner", help="one owner's KRs")
+    whose.add_argument("--shop", help="the KRs on one shop")
+    whose.add_argument("--all", action="store_true", help="every KR of the cycle")
+    p.add_argument("--cycle", help="cycle id (default: the one containing the date)")
+    p.add_argument("--as-of", type=_date, help="report as of this date (default: today)")
+    p.add_argument("--image", action="store_true", help="also send the PNG card (WeCom only; others say why not)")
+    p.add_argument("--dry-run", action="store_true", help="print the request(s) with secrets redacted; send nothing")
+    p.add_argument("--people", metavar="FILE", help="owners' chat ids to @-mention (default: people.yaml beside --db)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    _db_arg(p)
+    p.set_defaults(func=_notify)
     return parser
+
+
+def _notify(args: argparse.Namespace) -> int:
+    """`notify`, imported when it runs (httpx, kaleido and plotly only load for it)."""
+    return importlib.import_module("shopkr.app.notify").cmd_notify(args)
 
 
 def calendar_problems(exc: BaseException) -> list[str] | None:
@@ -135,7 +162,7 @@ def calendar_problems(exc: BaseException) -> list[str] | None:
         return None
     from shopkr.app.i18n import render, t
 
-    head = t("calendar.file_error", "en", env=forecast.CALENDAR_ENV, path=os.environ.get(forecast.CALENDAR_ENV, ""))
+    head = t("ui.calendar_file_error", "en", env=forecast.CALENDAR_ENV, path=os.environ.get(forecast.CALENDAR_ENV, ""))
     return [f"error: {head}", *(f"  {p.path}: {render(p.message, 'en')}" for p in exc.problems)]
 
 

@@ -66,6 +66,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "report.p_hit": ("，达成概率 {p}", ", P(hit) {p}"),
     "ui.p_hit": ("达成概率", "P(hit)"),
+    # provisional values (shopkr/domain/maturation.py)
+    "ui.provisional": ("暂估", "provisional"),
+    "ui.provisional_help": (
+        "{days} 的{what}仍在回补，约 {final} 定稿；当前值约 {share} 来自这些天。",
+        "The {what} of {days} are still settling, final around {final}; about {share} of the value comes from "
+        "those days.",
+    ),
+    "ui.provisional_frozen": (
+        "结算时部分{what}仍在回补，此成绩为暂估；定稿后需再结算一次。",
+        "Graded while some {what} were still settling: a provisional grade until the cycle is closed again.",
+    ),
+    "ui.settling.refund_amount": ("退款", "refunds"),
+    "ui.settling.gmv": ("归因成交金额", "attributed GMV"),
+    "ui.settling.orders": ("归因订单", "attributed orders"),
+    "ui.settling.values": ("数据", "values"),
     "overview.shop_p_hit": ("GMV 目标达成概率 {p}", "P(hit) of the GMV target {p}"),
     "overview.company_p_hit": (
         "{id} {title}：各 KR 平均达成概率 {p}",
@@ -255,6 +270,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{cycle} 已结束（{date}），成绩已冻结且周期已锁定；修改定义不会改变已冻结的成绩。",
         "{cycle} is closed ({date}): grades are frozen and the cycle is locked; edits do not change frozen grades.",
     ),
+    "manage.closed_provisional": (
+        "{cycle} 已结束（{date}），成绩按暂估值冻结：部分退款或归因成交仍在回补，约 {final} 定稿。"
+        "届时再结算一次（`okrs close {cycle}`），或用 `okrs close {cycle} --final` 立即定稿。",
+        "{cycle} is closed ({date}) with provisional grades: some refunds or attributed sales were still settling; "
+        "final around {final}. Close it again then (`okrs close {cycle}`), or freeze now with "
+        "`okrs close {cycle} --final`.",
+    ),
     "manage.tab_edit": ("编辑目标", "Edit objectives"),
     "manage.tab_yaml": ("导入导出 YAML", "YAML import / export"),
     "manage.tab_lock": ("锁定与历史", "Lock and history"),
@@ -405,7 +427,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "到目前为止都是 0，预测按当前值计",
         "every day so far is 0, so the forecast stays at the current value",
     ),
-    "calendar.file_error": (
+    "ui.calendar_file_error": (
         "大促日历文件 {path}（环境变量 {env}）有误，请改正或取消该变量以使用内置日历：",
         "the promotion calendar {path} (environment variable {env}) is not valid; fix it, or unset {env} to use"
         " the shipped calendar:",
@@ -1282,6 +1304,97 @@ STRINGS: dict[str, tuple[str, str]] = {
         "，再运行 `python -m shopkr demo load` 重试并查看详情。",
         "The demo data did not load: {reason}. Import your own data, or retry in a terminal with "
         "`python -m shopkr demo clear --yes` and then `python -m shopkr demo load` to see the details.",
+    ),
+    # the 日报 pushed to group chats (shopkr/app/notify.py, shopkr/app/card.py, python -m shopkr notify)
+    "notify.shop_title": ("【{shop}】", "[{shop}]"),
+    "notify.no_krs": ("{cycle} 没有 KR。", "No KRs in {cycle}."),
+    "notify.truncated": ("(…共 {total} 条，见 ShopKR)", "(… {total} KRs in all, see ShopKR)"),
+    "notify.missing_head": ("📥 待下载的数据：", "📥 Data to download:"),
+    "notify.missing": ("{shop} 缺 {dates} {what}", "{shop}: missing {what} for {dates}"),
+    "notify.no_data_at_all": ("{shop} 本周期还没有导入任何数据", "{shop}: no data imported in this cycle yet"),
+    "notify.family.shop_daily.taobao": ("生意参谋 店铺数据", "生意参谋 shop data"),
+    "notify.family.product_daily.taobao": ("生意参谋 商品数据", "生意参谋 product data"),
+    "notify.family.creative_daily.taobao": ("万相台 创意数据", "万相台 creative data"),
+    "notify.family.shop_daily.douyin": ("抖店罗盘 成交概览", "抖店罗盘 成交概览 (shop data)"),
+    "notify.family.product_daily.douyin": ("抖店罗盘 商品列表", "抖店罗盘 商品列表 (product data)"),
+    "notify.family.creative_daily.douyin": ("千川 素材数据", "千川 creative data"),
+    "notify.family.shop_daily": ("{platform} 店铺数据", "{platform} shop data"),
+    "notify.family.product_daily": ("{platform} 商品数据", "{platform} product data"),
+    "notify.family.creative_daily": ("{platform} 创意数据", "{platform} creative data"),
+    "notify.mention": ("请关注落后的 KR：{who}", "Off-track KRs, please look: {who}"),
+    "notify.no_id": (
+        "提示：{path} 里没有 {who} 在 {channel} 的 id，没有 @ 到。",
+        "note: {path} has no {channel} id for {who}: not @-mentioned.",
+    ),
+    "notify.found": ("（实际为 {value}）", " (found {value})"),
+    "notify.people_invalid": (
+        "✗ 成员文件 {path} 有错误，没有发送：",
+        "✗ the people file {path} has errors; nothing sent:",
+    ),
+    "notify.people_unreadable": ("无法读取：{detail}", "cannot be read: {detail}"),
+    "notify.people_not_utf8": ("不是 UTF-8 编码，请另存为 UTF-8", "is not UTF-8 text; save it as UTF-8"),
+    "notify.people_bad_yaml": ("YAML 格式错误：{detail}", "is not valid YAML: {detail}"),
+    "notify.no_cycle": (
+        "✗ 没有 OKR 周期。先用 python -m shopkr okrs load FILE.yaml 载入 OKR。",
+        "✗ no OKR cycle. Load OKRs first: python -m shopkr okrs load FILE.yaml",
+    ),
+    "notify.nothing": ("✗ {who} 在 {cycle} 没有 KR；可选：{known}", "✗ {who} has no KRs in {cycle}; known: {known}"),
+    "notify.failed": (
+        "✗ {channel} 发送失败：错误码 {code}，{detail}",
+        "✗ {channel} refused the message: {code}: {detail}",
+    ),
+    "notify.hint.wecom": (
+        "请检查：webhook 地址（key）是否正确、机器人是否还在群里；每个机器人每分钟最多 20 条。",
+        "Check: the webhook URL (its key) is right and the robot is still in the group; at most 20 messages a "
+        "minute per robot.",
+    ),
+    "notify.hint.dingtalk": (
+        "请检查：webhook 地址（access_token）；安全设置——自定义关键词（消息要包含关键词，例如“日报”）、"
+        "IP 白名单（本机出口 IP）、加签（--secret 要填 SEC 开头的密钥，本机时间误差不超过 1 小时）；每分钟最多 20 条。",
+        "Check: the webhook URL (access_token); the security settings: custom keyword (the message must contain it, "
+        "e.g. 日报), IP whitelist (this machine's public IP), signing (--secret is the SEC… secret, the clock within 1 "
+        "hour); at most 20 messages a minute.",
+    ),
+    "notify.hint.feishu": (
+        "请检查：webhook 地址；安全设置——自定义关键词（消息要包含关键词）、IP 白名单、签名校验（--secret，"
+        "本机时间误差不超过 1 小时）；每分钟最多 100 条、每秒 5 条。",
+        "Check: the webhook URL; the security settings: custom keyword (the message must contain it), IP whitelist, "
+        "signature (--secret, the clock within 1 hour); at most 100 messages a minute and 5 a second.",
+    ),
+    "notify.retry": ("网络错误（{detail}），稍后重试…", "network error ({detail}); retrying…"),
+    "notify.sent": ("✓ 已发送到 {channel}：{what}", "✓ sent to {channel}: {what}"),
+    "notify.what_text": ("日报", "the daily report"),
+    "notify.what_image": ("图片", "the image card"),
+    "notify.dry_run": (
+        "--dry-run：以上 {count} 个请求没有发送。",
+        "--dry-run: the {count} request(s) above were not sent.",
+    ),
+    "notify.no_image.dingtalk": (
+        "钉钉自定义机器人不能通过 webhook 上传图片（markdown 只能显示公网图片地址），只发送文字日报。"
+        "图片可在 我的KR 页面用“下载图片”保存后手动发送。",
+        "A DingTalk custom robot cannot upload an image through its webhook (markdown shows only images at a public "
+        "URL): sending the text only. Save the card with 下载图片 on My KRs to post it by hand.",
+    ),
+    "notify.no_image.feishu": (
+        "飞书自定义机器人不能上传图片（需要应用的 tenant_access_token 上传后取得 image_key），只发送文字日报。"
+        "图片可在 我的KR 页面用“下载图片”保存后手动发送。",
+        "A Feishu custom robot cannot upload an image (that needs an app's tenant_access_token to get an image_key): "
+        "sending the text only. Save the card with 下载图片 on My KRs to post it by hand.",
+    ),
+    "notify.card_failed": ("✗ 图片没有生成：{detail}", "✗ the image card was not rendered: {detail}"),
+    "notify.image_too_big": ("✗ 图片超过企业微信 2 MB 的限制：{detail}", "✗ the image is over WeCom's 2 MB: {detail}"),
+    "notify.card_title": ("{who} · OKR 日报", "{who} · OKR daily"),
+    "notify.card_date": ("{cycle} · 截至 {as_of}", "{cycle} · as of {as_of}"),
+    "notify.card_no_chart": ("（无曲线）", "(no chart)"),
+    "my.download_card": ("下载图片", "Download image"),
+    "my.download_card_unavailable": (
+        "下载图片需要本机安装 Chromium（Debian：apt-get install chromium fonts-noto-cjk）。",
+        "Downloading the image needs Chromium on this machine (Debian: apt-get install chromium fonts-noto-cjk).",
+    ),
+    "my.download_card_help": (
+        "手机尺寸的 PNG 卡片：每个 KR 的当前值、目标、得分、达成概率和进度小图，可以直接发到群里。",
+        "A phone-sized PNG card: each KR's value, target, score, P(hit) and a small progress chart, ready for a group "
+        "chat.",
     ),
 }
 

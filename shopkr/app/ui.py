@@ -485,6 +485,42 @@ def p_hit_help(k: engine.KRResult) -> str:
     return tr("ui.p_hit_help", pace=pace)
 
 
+def provisional_badge(k: engine.KRResult) -> str | None:
+    """Markdown for the 暂估 (provisional) badge of a KR whose value still includes settling days (refunds,
+    attributed sales; None when it has none). Its tooltip is `provisional_help`."""
+    return f":orange-badge[{tr('ui.provisional')}]" if k.provisional else None
+
+
+def provisional_help(k: engine.KRResult) -> str | None:
+    """The 暂估 badge's tooltip: which days are still settling, what, when they are final and the share of the
+    value from them, e.g. "11-19 ~ 11-26 的退款仍在回补，约 12-10 定稿；…" (a frozen provisional grade: that it
+    must be closed again). None for a KR that is not provisional."""
+    if not k.provisional:
+        return None
+    s = k.settling
+    columns = s.columns if s is not None else ("refund_amount",) if k.metric in ("refund_rate", "refund_amount") else ()
+    words = [tr(f"ui.settling.{c}") if has(f"ui.settling.{c}") else c for c in columns] or [tr("ui.settling.values")]
+    what = "、".join(words) if lang() == "zh" else " and ".join(words)
+    if s is None:
+        return tr("ui.provisional_frozen", what=what)
+    days = f"{s.first:%m-%d} ~ {s.last:%m-%d}" if s.first != s.last else f"{s.first:%m-%d}"
+    share = number(k.provisional_share, "rate") if k.provisional_share is not None else "–"
+    return tr("ui.provisional_help", days=days, what=what, final=f"{s.final_on:%m-%d}", share=share)
+
+
+def closing_note(report: engine.CycleReport) -> str | None:
+    """The 管理 page's line about a provisional closing of the report's cycle (None when it is not closed or its
+    grades are final)."""
+    if report.closed_at is None or report.final_on is None:
+        return None
+    return tr(
+        "manage.closed_provisional",
+        cycle=report.cycle.id,
+        date=f"{report.closed_at:%Y-%m-%d}",
+        final=f"{report.final_on:%Y-%m-%d}",
+    )
+
+
 def forecast_caption(k: engine.KRResult) -> str | None:
     """One line under a KR card: the forecast median with its 80% range, where the pace expects the KR today,
     and the pace's method (None for KRs without a pace: manual ones, and before the cycle)."""
@@ -520,7 +556,7 @@ def calendar_error() -> str | None:
         from shopkr.app.escape import md
 
         path = md(os.environ.get(forecast.CALENDAR_ENV, ""))
-        head = tr("calendar.file_error", env=forecast.CALENDAR_ENV, path=path)
+        head = tr("ui.calendar_file_error", env=forecast.CALENDAR_ENV, path=path)
         lines = [f"- {md(p.path)}: {md(message(p.message))}" for p in exc.problems]
         return "\n".join([head, *lines])
     return None
