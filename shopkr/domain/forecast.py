@@ -1092,6 +1092,25 @@ def _prepare(pace: Pace, lengths: Sequence[int]) -> tuple[int, int]:
     return k, pace.days
 
 
+def _no_data(method: PaceMethod, share: float, expected: float, remaining: float, future: float) -> Forecast:
+    """The forecast of a KR without a day of data yet: where the pace expects it, and no projection."""
+    return Forecast(
+        method,
+        None,
+        share,
+        expected,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        remaining,
+        future,
+        reason=Message("forecast.no_data"),
+    )
+
+
 def forecast_sum(
     actual: Sequence[float] | np.ndarray,
     pace: Pace,
@@ -1142,21 +1161,7 @@ def forecast_sum(
     future = float(w[k:].sum())
     remaining = future + float(w[:k][~obs].sum())
     if len(obs_index) == 0:
-        return Forecast(
-            method,
-            None,
-            share,
-            expected,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            remaining,
-            future,
-            reason=Message("forecast.no_data"),
-        )
+        return _no_data(method, share, expected, remaining, future)
     if method == pace.method:
         s = _Series(x, w, obs_index, k, half_life, pace._groups, pace.group_sd)
     else:
@@ -1350,21 +1355,7 @@ def forecast_ratio(
     future = float(wd[k:].sum())
     remaining = future + float(wd[:k][~obs].sum())
     if len(obs_index) == 0:
-        return Forecast(
-            method,
-            None,
-            share,
-            expected,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            remaining,
-            future,
-            reason=Message("forecast.no_data"),
-        )
+        return _no_data(method, share, expected, remaining, future)
     grouped = (pace._groups, pace.group_sd) if method == pace.method else (None, (0.0,))
     sn = _Series(xn, wn, obs_index, k, half_life, *grouped)
     sd = _Series(xd, wd, obs_index, k, half_life, *grouped)
