@@ -6,6 +6,7 @@ A connector module has the same three parts (detect, to_canonical, natural key);
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -266,10 +267,9 @@ def _build_retrying(
     return _build(source, raw, con, mapped, platform, numbered=numbered, typed=typed)
 
 
-# Rows looked at to decide whether a CSV's number columns can be read typed (see `_typed_columns`), and what
-# DuckDB reads at once for them (its default reads 32 MB to return the first rows).
-TYPED_SAMPLE_ROWS = 2048
-TYPED_SAMPLE_BYTES = 1 << 20
+# A cell that DuckDB's DOUBLE cast surely reads as it is (a subset of what it reads: "1391", " 7 ", "-3", "2.5",
+# ".5", "1e3"), for the look at a CSV's first rows that decides whether to try the typed read.
+_PLAIN_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
 
 
 def _build_fast(
@@ -285,7 +285,7 @@ def _build_fast(
     negative count, NaN, ...) the table is built again the careful way, all text, which decides what is loaded
     and what is said about it. Where the typed read accepts a cell, it holds what the text rules make of it
     (TRY_CAST to DOUBLE, the first step of skr_num), so both ways give the same rows."""
-    typed = _typed_columns(source, raw, con, mapped)
+    typed = _typed_columns(source, raw, mapped)
     if typed:
         try:
             names, present = _build_retrying(source, raw, con, mapped, platform, numbered=False, typed=typed)
@@ -297,14 +297,13 @@ def _build_fast(
     return _build_retrying(source, raw, con, mapped, platform, numbered=False)
 
 
-def _typed_columns(
-    source: Source, raw: RawTable, con: duckdb.DuckDBPyConnection, mapped: dict[str, tuple[int, Col]]
-) -> dict[int, str]:
-    """File columns of a CSV that may be read as DOUBLE (index -> type): those that feed only counts and
-    amounts, whose header text is not a number (so a row repeating the header fails the typed read) and whose
-    cells in the first TYPED_SAMPLE_ROWS rows are empty or cast to DOUBLE as they are. Empty when the file is
-    not a CSV or when the sample says the typed read would fail (then it is not tried: it would read the file
-    twice)."""
+def _typed_columns(source: Source, raw: RawTable, mapped: dict[str, tuple[int, Col]]) -> dict[int, str]:
+    """File columns of a CSV to read as DOUBLE (index -> type): those that feed only counts and amounts, whose
+    header cannot be read as a number (so a row repeating the header fails the typed read) and whose cells in the
+    first rows (`raw.sample`, from the header search) are empty or plain numbers. Empty when the file is not a
+    CSV or when the first rows say the typed read would fail (it is then not tried: that would read the file
+    twice). Only speed depends on this guess: the typed read refuses what it cannot read, and `_build_fast`
+    builds carefully then."""
     if raw.csv_path is None or raw.rows is not None:
         return {}
     kinds: dict[int, set[str]] = {}
@@ -312,35 +311,19 @@ def _typed_columns(
         kind = "platform" if column == "platform" else source.table.columns.get(column, "text")
         for i in spec.positions:
             kinds.setdefault(i, set()).add(kind)
-    candidates = sorted(i for i, k in kinds.items() if k <= {"int", "money"})
-    headers = [raw.raw_headers[i] if i < len(raw.raw_headers) else "" for i in candidates]
-    if candidates:
-        numeric = con.execute(
-            "SELECT list_transform(?::VARCHAR[], lambda h: TRY_CAST(h AS DOUBLE) IS NOT NULL OR "
-            "TRY_CAST(trim(h) AS DOUBLE) IS NOT NULL)",
-            [[h.strip() for h in headers] + headers],
-        ).fetchone()[0]
-        n = len(candidates)
-        candidates = [i for k, i in enumerate(candidates) if not (numeric[k] or numeric[n + k])]
-    if not candidates:
-        return {}
-    names = [f"c{i}" for i in range(len(raw.headers))]
-    refused = " + ".join(
-        f"count(*) FILTER (WHERE {names[i]} IS NOT NULL AND TRY_CAST({names[i]} AS DOUBLE) IS NULL)" for i in candidates
-    )
-    sample = ", ".join(names[i] for i in candidates)
-    for _ in range(2):
-        register_raw(con, raw, "raw_sample", numbered=False, buffer_size=TYPED_SAMPLE_BYTES)
-        try:
-            found = _first(con, f"SELECT {refused} FROM (SELECT {sample} FROM raw_sample LIMIT {TYPED_SAMPLE_ROWS})")
-        except duckdb.Error as exc:
-            # A quoted line break: DuckDB's parallel reader refuses the file, as `_build_retrying` knows.
-            if not raw.parallel or "parallel=false" not in str(exc):
-                return {}  # whatever it is, the careful build says it
-            raw.parallel = False
-            continue
-        return {} if found[0] else dict.fromkeys(candidates, "DOUBLE")
-    return {}
+    candidates = [i for i, k in sorted(kinds.items()) if k <= {"int", "money"} and not _maybe_number(raw, i)]
+    for row in raw.sample:
+        if any(i < len(row) and row[i] and not _PLAIN_NUMBER.fullmatch(row[i]) for i in candidates):
+            return {}
+    return dict.fromkeys(candidates, "DOUBLE")
+
+
+def _maybe_number(raw: RawTable, index: int) -> bool:
+    """Whether DuckDB might read the header of column `index` as a number: it has a digit, or it is a word such
+    as inf or NaN (a superset of what DuckDB reads, so that a column whose header it could read is not typed)."""
+    header = raw.raw_headers[index] if index < len(raw.raw_headers) else ""
+    word = header.strip().lstrip("+-").lower()
+    return any(ch.isdigit() for ch in header) or word in ("inf", "infinity", "nan")
 
 
 def _check_duplicate_headers(raw: RawTable, con: duckdb.DuckDBPyConnection, mapped: dict[str, tuple[int, Col]]) -> None:
@@ -460,12 +443,26 @@ def _build(
     is_header = " AND ".join(f"coalesce(trim({names[i]}) = {_lit(raw.raw_headers[i].strip())}, false)" for i in headed)
     if any(i in typed for i in headed):
         is_header = ""
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE parsed AS
-        SELECT {platform_expr} AS platform, {", ".join(outer)} FROM (
-            SELECT *, {is_header or "false"} AS _hdr, {", ".join(inner)} FROM raw
+    rows = f"""FROM (SELECT *, {is_header or "false"} AS _hdr, {", ".join(inner)} FROM raw
             WHERE NOT ({is_total}) AND NOT ({is_blank}))"""
-    ).fetchall()
+    _drop_parsed(con)
+    if typed and not numbered and not is_header and not source.fallback:
+        # A typed read has no row numbers and no repeated header rows, and nothing is updated afterwards: only
+        # what varies from row to row is stored, and `parsed` is a view adding the rest (the platform of a file
+        # without a platform column, _ord, _hdr). The same rows, without writing and reading a constant per row.
+        stored = [c for c in outer if c not in ("_ord", "_hdr")]
+        constant = "platform" in _constant(source, mapped)
+        if not constant:
+            stored.insert(0, f"{platform_expr} AS platform")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE parsed_stored AS SELECT {', '.join(stored)} {rows}").fetchall()
+        con.execute(
+            f"CREATE TEMP VIEW parsed AS SELECT {f'{platform_expr} AS platform, ' if constant else ''}"
+            "CAST(NULL AS BIGINT) AS _ord, *, false AS _hdr FROM parsed_stored"
+        )
+    else:
+        con.execute(
+            f"CREATE TEMP TABLE parsed AS SELECT {platform_expr} AS platform, {', '.join(outer)} {rows}"
+        ).fetchall()
     raw.repeated_headers = con.execute("SELECT count(*) FROM parsed WHERE _hdr").fetchone()[0] if is_header else 0
     if raw.repeated_headers:
         con.execute("DELETE FROM parsed WHERE _hdr")
@@ -477,6 +474,17 @@ def _build(
             con.execute(f"UPDATE parsed SET {column} = {other}")
             raw_cols.append(column)
     return names, set(raw_cols) | {"platform"}
+
+
+def _drop_parsed(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop `parsed`, a table or (after a typed read) a view, so that either can be made next."""
+    found = _first(
+        con,
+        "SELECT 'VIEW' FROM duckdb_views() WHERE view_name = 'parsed' AND temporary "
+        "UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = 'parsed' AND temporary",
+    )
+    if found:
+        con.execute(f"DROP {found[0]} parsed")
 
 
 def _check(

@@ -238,6 +238,7 @@ class RawTable:
     skip: int = 0  # CSV records DuckDB skips at the top of csv_path (the header when reading the file itself)
     text: str | None = None  # CSV: the decoded text, for row numbers on the error path (see `full_text`)
     ascii_data: bytes | None = None  # CSV: the file's bytes when ASCII, decoded into `text` only when needed
+    sample: list[list[str]] = field(default_factory=list)  # CSV: the cells of the first data rows (header search)
     parallel: bool = True  # DuckDB's parallel CSV reader (off when a quoted cell holds a line break)
     raw_headers: list[str] = field(default_factory=list)  # the header cells as written
     date_from_name: dt.date | None = None  # the business day, when the file has no date column (see load_file)
@@ -414,6 +415,7 @@ def _read_csv_table(path: Path, data: bytes, known: set[str], workdir: Path, *, 
         text=text,
         ascii_data=data if text is None else None,
         raw_headers=list(header.cells),
+        sample=[r.cells for r in records[index + 1 :]],
     )
 
 
@@ -444,15 +446,17 @@ CREATE OR REPLACE TEMP MACRO skr_clean(s) AS regexp_replace(s, '^[\\s\\x{{3000}}
 -- Markers are short; the length test keeps the regex off ordinary cells (dates, IDs, amounts). CASE, not AND:
 -- DuckDB evaluates both sides of an AND inside an expression (a regex on every cell), a CASE branch only for
 -- the rows that reach it. Same three-valued results as `s IS NULL OR (length(s) <= 8 AND ...)` and
--- `length(s) <= 8 AND ...` (NULL for a NULL cell).
-CREATE OR REPLACE TEMP MACRO skr_blank(s) AS CASE WHEN s IS NULL THEN true
+-- `length(s) <= 8 AND ...` (NULL for a NULL cell). A marker as it is ("-") needs no trimming, so no regex.
+CREATE OR REPLACE TEMP MACRO skr_blank(s) AS CASE WHEN s IS NULL OR s IN ({_NULLS_SQL}) THEN true
     WHEN length(s) <= 8 THEN skr_clean(s) IN ({_NULLS_SQL}) ELSE false END;
 CREATE OR REPLACE TEMP MACRO skr_total(s) AS CASE WHEN length(s) > 8 THEN false
     WHEN length(s) <= 8 THEN skr_clean(s) IN ({_TOTALS_SQL}) END;
 -- Fast path strips only thousands separators; cells with ¥/元/spaces take the full rule. (Stripping first costs
--- less than trying the cell as it is: a failed cast costs more than the replace, and "1,391" is common.)
-CREATE OR REPLACE TEMP MACRO skr_num(s) AS coalesce(TRY_CAST(replace(s, ',', '') AS DOUBLE),
-    TRY_CAST(regexp_replace(s, '[,，¥￥元\\s\\x{{3000}}]', '', 'g') AS DOUBLE));
+-- less than trying the cell as it is: a failed cast costs more than the replace, and "1,391" is common.) "-" and
+-- "--" (生意参谋's zero, often half a column) are NULL at once instead of after two failed casts and a regex.
+CREATE OR REPLACE TEMP MACRO skr_num(s) AS CASE WHEN s IN ('-', '--') THEN NULL ELSE
+    coalesce(TRY_CAST(replace(s, ',', '') AS DOUBLE),
+        TRY_CAST(regexp_replace(s, '[,，¥￥元\\s\\x{{3000}}]', '', 'g') AS DOUBLE)) END;
 CREATE OR REPLACE TEMP MACRO skr_id(s) AS CASE
     WHEN regexp_full_match(s, '[0-9]+') THEN s
     WHEN skr_blank(s) THEN NULL
@@ -537,14 +541,12 @@ def register_raw(
     *,
     numbered: bool = True,
     types: Mapping[int, str] | None = None,
-    buffer_size: int | None = None,
 ) -> list[str]:
     """Expose the data rows of `table` as view `name` with VARCHAR columns c0..cN, `_extra` (the row has
     cells past the header's last column: CSV only) and `_ord`, the 1-based data-row number when `numbered`
     (numbering reads the file on one thread), else NULL. `types` (CSV only) reads some columns typed instead,
     column index -> DuckDB type such as DOUBLE: the view then fails with duckdb.Error on the first cell of such a
-    column the type refuses. `buffer_size` (bytes, CSV only) caps what DuckDB reads at once, for a view read
-    only for its first rows. Returns the column names c0..cN."""
+    column the type refuses. Returns the column names c0..cN."""
     ordinal = "row_number() OVER ()" if numbered else "CAST(NULL AS BIGINT)"
     width = len(table.headers)
     names = [f"c{i}" for i in range(width)]
@@ -577,6 +579,6 @@ def register_raw(
         SELECT {", ".join(names)}, {extra} AS _extra, {ordinal} AS _ord FROM read_csv({literal},
             header = false, skip = {int(table.skip)}, delim = {delim}, quote = '"', escape = '"',
             columns = {{{spec}}}, auto_detect = false, null_padding = true, strict_mode = false,
-            parallel = {str(table.parallel).lower()}{f", buffer_size = {int(buffer_size)}" if buffer_size else ""})"""
+            parallel = {str(table.parallel).lower()})"""
     )
     return names

@@ -166,11 +166,11 @@ def _import_arrow() -> None:
 def _date_range(con, parsed: Parsed) -> tuple:
     """Parsed.date_range, (first, last) business date, read by DuckDB (`con`, a parser connection): pyarrow.compute,
     which Parsed.date_range uses, takes longer to import (25 ms) than a run uses it for."""
-    con.register("parsed_rows", parsed.rows)
+    con.register("import_rows", parsed.rows)
     try:
-        return con.execute("SELECT min(date), max(date) FROM parsed_rows").fetchall()[0]
+        return con.execute("SELECT min(date), max(date) FROM import_rows").fetchall()[0]
     finally:
-        con.unregister("parsed_rows")
+        con.unregister("import_rows")
 
 
 @dataclass
