@@ -38,7 +38,7 @@ cols[1].metric(ui.tr("ui.start"), ui.number(k.start, k.unit, compact=True, symbo
 cols[2].metric(ui.tr("ui.target"), ui.number(k.target, k.unit, compact=True, symbol=True))
 cols[3].metric(ui.tr("ui.score"), ui.number(k.score, "score"))
 cols[4].metric(ui.tr("ui.projected"), ui.number(k.projected_score, "score"))
-cols[5].metric(ui.tr("ui.p_hit"), ui.p_hit(k), help=ui.p_hit_help(k))
+cols[5].metric(ui.tr("ui.p_hit"), ui.p_hit(k.p_hit), help=ui.p_hit_help(k))
 badge = ui.provisional_badge(k)
 st.markdown(f"{ui.tr('ui.status')}: {ui.status_badge(k.status)} {badge or ''}", help=ui.provisional_help(k))
 if caption := ui.forecast_caption(k):

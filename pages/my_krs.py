@@ -58,7 +58,7 @@ for o in mine:
             cols[1].metric(ui.tr("ui.target"), ui.number(k.target, k.unit, compact=True, symbol=True))
             cols[2].metric(ui.tr("ui.score"), ui.number(k.score, "score"), delta)
             cols[3].metric(ui.tr("ui.projected"), ui.number(k.projected_score, "score"))
-            cols[4].metric(ui.tr("ui.p_hit"), ui.p_hit(k), help=ui.p_hit_help(k))
+            cols[4].metric(ui.tr("ui.p_hit"), ui.p_hit(k.p_hit), help=ui.p_hit_help(k))
             cols[5].markdown(f"{ui.tr('ui.status')}  \n{ui.status_badge(k.status)}")
             if k.message:
                 st.warning(md(ui.message(k.message)))

@@ -45,7 +45,7 @@ c4.metric(ui.tr("overview.bottom_up"), ui.number(share, "rate", digits=0))
 for o in company:
     chance = cycle_tables.objective_p_hit(o)
     if chance is not None:
-        st.caption(ui.tr("overview.company_p_hit", id=md(o.id), title=md(o.title), p=ui.p_hit_value(chance)))
+        st.caption(ui.tr("overview.company_p_hit", id=md(o.id), title=md(o.title), p=ui.p_hit(chance)))
 
 left, right = st.columns([3, 2])
 with left:
@@ -83,7 +83,7 @@ for col, row in zip(shop_cols, rates.itertuples(), strict=False):
                 ),
             )
             if kr.p_hit is not None and kr.p_hit == kr.p_hit:
-                st.caption(ui.tr("overview.shop_p_hit", p=ui.p_hit_value(kr.p_hit)))
+                st.caption(ui.tr("overview.shop_p_hit", p=ui.p_hit(kr.p_hit)))
         a, b = st.columns(2)
         a.metric(ui.tr("overview.conversion"), ui.number(row.conversion_rate, "rate"))
         b.metric(ui.tr("overview.refund_rate"), ui.number(row.refund_rate, "rate"))

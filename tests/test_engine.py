@@ -741,7 +741,7 @@ def test_score_json_shape(con):
         k = ks[key]
         assert k["pace_method"] == "linear" and k["pace_reason"]
         assert k["projected_low"] <= k["projected_value"] <= k["projected_high"]
-        assert 0 <= k["p_hit"] <= k["p_sweet"] <= 1 or 0 <= k["p_sweet"] <= 1
+        assert 0 <= k["p_hit"] <= k["p_sweet"] <= 1  # hitting the target is a score of 1, so P(hit) <= P(sweet)
     assert ks["gmv"]["expected_to_date"] == pytest.approx(9000 * 4 / 30)  # linear: 4 days of 30 by 11-04
     assert ks["sql"]["pace_method"] == "linear" and ks["sql"]["expected_to_date"] == pytest.approx(8000 * 5 / 30)
     assert ks["sql"]["p_hit"] is None and ks["sql"]["projected_low"] is None

@@ -88,8 +88,6 @@ def _labels(k: KRResult, lang: Lang) -> dict[str, str]:
 
 def numbers_line(k: KRResult, lang: Lang) -> str:
     """The card's line of figures for a KR: value / target · score · P(hit) (when known) · status."""
-    from shopkr.app.score_text import p_hit_text
-
     sep = " · "
     parts = []
     if k.kind == "manual":
@@ -99,7 +97,7 @@ def numbers_line(k: KRResult, lang: Lang) -> str:
         target = numbers.fmt(k.target, k.unit, lang, compact=True, symbol=True)
         parts += [f"{value} / {target}", f"{t('ui.score', lang)} {numbers.fmt(k.score, 'score')}"]
         if k.p_hit is not None:
-            parts.append(f"{t('ui.p_hit', lang)} {p_hit_text(k.p_hit)}")
+            parts.append(f"{t('ui.p_hit', lang)} {numbers.fmt(k.p_hit, 'probability')}")
     parts.append(status_label(k.status, lang))
     return sep.join(parts)
 

@@ -58,25 +58,13 @@ def score_table(report: CycleReport, lang: Lang = "zh") -> str:
             through = f"  {k.data_through:%m-%d}" if k.data_through else ""
             lines.append(
                 f"  {_pad(k.id + ' ' + k.title, 40)} {value:>13} {target:>13} {fmt(k.score, 'score'):>5} "
-                f"{fmt(k.projected_score, 'score'):>5} {p_hit_text(k.p_hit):>6}  {status_label(k.status, lang)}"
+                f"{fmt(k.projected_score, 'score'):>5} {fmt(k.p_hit, 'probability'):>6}  {status_label(k.status, lang)}"
                 f"{through}{note}"
             )
         lines.append("")
     for w in report.warnings:
         lines.append(f"! {problem_line(w)}")
     return "\n".join(lines).rstrip() + "\n"
-
-
-def p_hit_text(p: float | None) -> str:
-    """P(hit) as a whole percentage ("62%"), "–" without a forecast. Above 99.5% it reads ">99%" and below 0.5%
-    "<1%": a simulation of 2,000 paths cannot promise certainty while days remain."""
-    if p is None:
-        return "–"
-    if p >= 0.995:
-        return ">99%"
-    if p <= 0.005:
-        return "<1%"
-    return f"{p:.0%}"
 
 
 # Text starting with one of these is run as a formula by spreadsheet programs (OWASP "CSV Injection").
@@ -194,7 +182,7 @@ def daily_report(report: CycleReport, owner: str, lang: Lang = "zh") -> str:
                     projected=fmt(k.projected_score, "score"),
                     status=status_label(k.status, lang),
                 )
-                + (t("report.p_hit", lang, p=p_hit_text(k.p_hit)) if k.p_hit is not None else "")
+                + (t("report.p_hit", lang, p=fmt(k.p_hit, 'probability')) if k.p_hit is not None else "")
             )
     worst = _attention(krs)
     if worst is None:

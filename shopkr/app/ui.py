@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from shopkr.app import numbers, score_text
+from shopkr.app import numbers
 from shopkr.app.i18n import STRINGS, Coded, Lang, render, t
 from shopkr.data import queries, store
 from shopkr.domain import engine
@@ -467,14 +467,10 @@ def chart_labels(k: engine.KRResult) -> dict[str, str]:
     return labels
 
 
-def p_hit(k: engine.KRResult) -> str:
-    """P(hit) as the pages show it: a whole percentage, "–" without a forecast (score_text.p_hit_text)."""
-    return score_text.p_hit_text(k.p_hit)
-
-
-def p_hit_value(p: float | None) -> str:
-    """A probability as the pages show P(hit) (score_text.p_hit_text)."""
-    return score_text.p_hit_text(p)
+def p_hit(p: float | None) -> str:
+    """A probability as the pages show P(hit): a whole percentage, "> 99%" / "< 1%" near certainty, "–" without a
+    forecast (numbers.fmt's probability unit)."""
+    return numbers.fmt(p, "probability")
 
 
 def p_hit_help(k: engine.KRResult) -> str:
