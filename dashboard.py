@@ -1,4 +1,4 @@
-"""ShopKR dashboard: page config, navigation over pages/, and the shared sidebar (cycle and language)."""
+"""ShopKR dashboard: page config, sign-in, navigation over pages/, the shared sidebar (language, cycle, account)."""
 
 import streamlit as st
 
@@ -27,6 +27,7 @@ pages = {
             "pages/kr_detail.py", title=ui.tr("page.kr_detail"), icon=":material/query_stats:", url_path="kr_detail"
         ),
         st.Page("pages/abtest.py", title=ui.tr("page.abtest"), icon=":material/photo_library:", url_path="abtest"),
+        st.Page("pages/review.py", title=ui.tr("review.page"), icon=":material/rate_review:", url_path="review"),
     ],
     ui.tr("nav.admin"): [
         st.Page("pages/manage.py", title=ui.tr("page.manage"), icon=":material/edit_note:", url_path="manage"),
@@ -36,24 +37,29 @@ pages = {
         st.Page("pages/people.py", title=ui.tr("page.people"), icon=":material/groups:", url_path="people"),
     ],
 }
-page = st.navigation(pages)
+# With users (or an OIDC provider) and nobody signed in, the menu is hidden and every URL shows the sign-in.
+locked = ui.needs_sign_in()
+page = st.navigation(pages, position="hidden" if locked else "sidebar")
 
 # First start on an empty database: the demo shops and OKRs load in the background (once per server, about
 # 10 s); until they are in, every page shows its title and the progress instead of running.
-loading = ui.first_start(page.title)
+loading = False if locked else ui.first_start(page.title)
 
 with st.sidebar:
     languages = {"zh": "简体中文", "en": "English"}
     ui.bound_widget(
         st.segmented_control, "lang", ui.tr("ui.language"), list(languages), format_func=languages.get, default="zh"
     )
-    options = [] if loading else ui.cycles()
+    options = [] if loading or locked else ui.cycles()
     if options:
         ui.bound_widget(st.selectbox, "cycle", ui.tr("ui.cycle"), options, default=ui.current_cycle())
-    if not loading:
+    if not loading and not locked:
         ui.demo_sidebar()  # the 示例数据 banner; 清除示例数据 asks for confirmation, saying what goes and what stays
+        ui.account_sidebar()  # who is signed in (退出登录), or that ShopKR runs in single-user local mode
 
-if not loading and (problem := ui.calendar_error()):
+if locked:
+    ui.sign_in_gate()  # the sign-in form (or the OIDC button); the page runs once signed in
+elif not loading and (problem := ui.calendar_error()):
     st.error(problem)  # a user's promotion calendar that does not load: say what to fix instead of failing
 elif not loading:
     page.run()

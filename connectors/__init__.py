@@ -103,6 +103,7 @@ class Parsed:
     ignored: list[str] = field(default_factory=list)
     date_from_name: dt.date | None = None  # the day taken from the file name (the file has no date column)
     repeated_headers: int = 0  # rows repeating the header that were skipped (exports pasted together)
+    total_rows: int = 0  # total rows skipped: 合计 (...) in the date or key column, or a "-" key that adds up
 
     @property
     def notes(self) -> list[str]:
@@ -112,6 +113,8 @@ class Parsed:
             out.append(f"date {self.date_from_name:%Y-%m-%d} taken from the file name (the file has no date column)")
         if self.repeated_headers:
             out.append(f"{self.repeated_headers} repeated header rows skipped")
+        if self.total_rows:
+            out.append(f"{self.total_rows} total rows skipped")
         if self.ignored:
             out.append(f"ignored columns: {', '.join(self.ignored)}")
         return out
@@ -124,6 +127,8 @@ class Parsed:
             out.append(Message.make("file.note.date_from_name", date=f"{self.date_from_name:%Y-%m-%d}"))
         if self.repeated_headers:
             out.append(Message.make("file.note.repeated_headers", n=self.repeated_headers))
+        if self.total_rows:
+            out.append(Message.make("file.note.total_rows", n=self.total_rows))
         if self.ignored:
             out.append(Message.make("file.note.ignored", columns=", ".join(self.ignored)))
         return out
@@ -329,6 +334,7 @@ def load_file(
         ignored,
         raw.date_from_name,
         raw.repeated_headers,
+        raw.total_rows,
     )
 
 

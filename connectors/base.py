@@ -121,6 +121,16 @@ class Source:
         return to_canonical(self, raw, con, shop, platform)
 
 
+# Tags in `parsed._bad` that are not unreadable cells: a row with a total marker (合计, ...; deleted at once by
+# `_build`) and a row whose key cell holds only a dash (a total when it adds up: `_drop_dash_totals`).
+TOTAL_ROW, DASH_ROW = "_total", "_dash"
+# A row that is not an unreadable one (`_bad` NULL or a tag above). A SQL condition on `parsed`.
+_READABLE = f"(_bad IS NULL OR _bad = '{DASH_ROW}')"
+# How close a "-" row's sums must come to the rows of its day: within 0.1 % of their sum or 0.01 (a fen, one
+# item), whichever is larger. Totals are rounded to the fen per row; JD's importer checks its 合计 row to 0.1 %.
+TOTAL_TOLERANCE_REL, TOTAL_TOLERANCE_ABS = 0.001, 0.01
+
+
 def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -292,7 +302,7 @@ def _build_fast(
         except duckdb.Error:  # a cell the DOUBLE reader refuses: the careful build reads it as text
             pass
         else:
-            if _first(con, "SELECT count(*) FROM parsed WHERE _bad IS NOT NULL")[0] == 0:
+            if _first(con, f"SELECT count(*) FROM parsed WHERE NOT {_READABLE}")[0] == 0:
                 return names, present
     return _build_retrying(source, raw, con, mapped, platform, numbered=False)
 
@@ -377,10 +387,12 @@ def _build(
     typed: Mapping[int, str] | None = None,
 ) -> tuple[list[str], set[str]]:
     """Create temp table `parsed` (typed columns, `_bad` = first unreadable column (`column#part` for one part
-    of a summed column, `_extra` for cells past the header), `_ord` = row number or NULL); returns the raw
-    column names and the canonical columns present. Rows that repeat the header (exports pasted together)
-    are left out and counted in `raw.repeated_headers`. `typed`: file columns read as DOUBLE (see
-    `_build_fast`); their cells are numbers or NULL already, and a typed `_bad` only means "build carefully"."""
+    of a summed column, `_extra` for cells past the header) or else DASH_ROW when a key cell holds only a dash,
+    `_ord` = row number or NULL); returns the raw column names and the canonical columns present. Rows that
+    repeat the header (exports pasted together) are left out and counted in `raw.repeated_headers`; total rows
+    (a marker such as 合计 in the date or key column) are left out and counted in `raw.total_rows`. `typed`:
+    file columns read as DOUBLE (see `_build_fast`); their cells are numbers or NULL already, and a typed `_bad`
+    only means "build carefully"."""
     table = source.table
     typed = typed or {}
     names = register_raw(con, raw, numbered=numbered, types=typed)
@@ -417,7 +429,16 @@ def _build(
     if "date" not in mapped:  # the day comes from the file name (checked by the caller)
         outer.append(f"DATE {_lit(raw.date_from_name.isoformat())} AS date")  # type: ignore[union-attr]
         raw_cols.append("date")
-    outer.append(f"CASE WHEN NOT _hdr THEN coalesce({', '.join(bad)}) END AS _bad")
+    # A key cell of only dashes: the row may be a total (`_drop_dash_totals` decides). Last in the coalesce, so
+    # that an unreadable cell of the row is still said; evaluated past two IS NULL tests only for rows without a
+    # key. (Not for a typed-read key: key columns are text.)
+    for column in key_cols:
+        if column == "platform":
+            continue
+        c = names[mapped[column][0]]
+        dash = f"CASE WHEN skr_dash({c}) THEN '{DASH_ROW}' END"
+        bad.append(f"CASE WHEN _v_{column}_0 IS NULL AND {c} IS NOT NULL THEN {dash} END")
+    outer.append(f"CASE WHEN _tot THEN '{TOTAL_ROW}' WHEN NOT _hdr THEN coalesce({', '.join(bad)}) END AS _bad")
     outer.append("_hdr")
     platform_expr = _lit(platform) if platform else "CAST(NULL AS VARCHAR)"
     if source.platform is None and "platform" in mapped:
@@ -427,14 +448,17 @@ def _build(
             if platform
             else (f"lower(skr_text({names[index]}))")
         )
-    # Total rows carry a marker in the date or key column; blank rows have nothing in any mapped column.
+    # Which rows are left out, and nothing else. A row left out is never said, so each test must be TRUE for
+    # certain: a NULL cell makes a comparison NULL, and `WHERE NOT (NULL)` drops the row as well. skr_total and
+    # skr_blank are therefore two-valued (false, not NULL, for an empty cell), and so are both tests below:
+    #  - total rows: a marker (合计, 总计, 全部, ...) in the date or key column. Tagged TOTAL_ROW in `_bad` (which
+    #    the test costs no more than a filter would), then deleted and counted for the result line;
+    #  - blank rows: nothing in any mapped column (left out here).
+    # A row with an empty date or key cell ("", spaces, "-") stays: `_check` drops it when it has no number either
+    # (a placeholder such as 生意参谋's "-" 商品ID with "-" everywhere) or when its key is a dash and it adds up
+    # to the rows of its day (a total: `_drop_dash_totals`), and refuses the file otherwise.
     marker_cols = [names[mapped[c][0]] for c in ["date", *key_cols] if c in mapped]
     is_total = " OR ".join(f"skr_total({c})" for c in marker_cols) or "false"
-    # A "-" where the product/creative id belongs marks a placeholder or totals row (生意参谋), not an entity.
-    # (CASE, not coalesce(... AND ...): the regex then runs only on short cells.)
-    for c in key_cols:
-        cell = names[mapped[c][0]]
-        is_total += f" OR CASE WHEN length({cell}) <= 6 THEN skr_clean({cell}) IN ('-', '--') ELSE false END"
     cells = [i for _, spec in mapped.values() for i in spec.positions]
     is_blank = " AND ".join(f"{names[i]} IS NULL" if i in typed else f"skr_blank({names[i]})" for i in cells)
     # A row that repeats the header cell for cell (several exports pasted into one sheet). In a typed read it
@@ -443,8 +467,8 @@ def _build(
     is_header = " AND ".join(f"coalesce(trim({names[i]}) = {_lit(raw.raw_headers[i].strip())}, false)" for i in headed)
     if any(i in typed for i in headed):
         is_header = ""
-    rows = f"""FROM (SELECT *, {is_header or "false"} AS _hdr, {", ".join(inner)} FROM raw
-            WHERE NOT ({is_total}) AND NOT ({is_blank}))"""
+    rows = f"""FROM (SELECT *, {is_header or "false"} AS _hdr, {is_total} AS _tot, {", ".join(inner)} FROM raw
+            WHERE NOT ({is_blank}))"""
     _drop_parsed(con)
     if typed and not numbered and not is_header and not source.fallback:
         # A typed read has no row numbers and no repeated header rows, and nothing is updated afterwards: only
@@ -463,9 +487,14 @@ def _build(
         con.execute(
             f"CREATE TEMP TABLE parsed AS SELECT {platform_expr} AS platform, {', '.join(outer)} {rows}"
         ).fetchall()
-    raw.repeated_headers = con.execute("SELECT count(*) FROM parsed WHERE _hdr").fetchone()[0] if is_header else 0
+    headers = "count(*) FILTER (WHERE _hdr)" if is_header else "0"
+    raw.repeated_headers, raw.total_rows = con.execute(
+        f"SELECT {headers}, count(*) FILTER (WHERE _bad = '{TOTAL_ROW}') FROM parsed"
+    ).fetchone()
     if raw.repeated_headers:
         con.execute("DELETE FROM parsed WHERE _hdr")
+    if raw.total_rows:
+        con.execute(f"DELETE FROM {_stored(con)} WHERE _bad = '{TOTAL_ROW}'")
     for column, other in source.fallback.items():
         if column in mapped and other in mapped:
             con.execute(f"UPDATE parsed SET {column} = {other} WHERE {column} IS NULL")
@@ -496,9 +525,12 @@ def _check(
     present: set[str],
 ) -> None:
     """Raise ImportFileError for the first problem: an unreadable cell, a bad or missing platform, a missing
-    key column or key cell, or (for sources that do not sum them) two rows with the same key."""
+    key column, a row with numbers but an empty date or key cell (file.empty_key: the row as Excel shows it, the
+    column, what to do), or (for sources that do not sum them) two rows with the same key. Rows with neither a date
+    or key nor any number are deleted from `parsed` first (`_drop_rows_without_numbers`)."""
     table = source.table
     _check_cells(source, raw, con, mapped, names)
+    _drop_rows_without_numbers(con, table, present)
     allowed = ", ".join(_lit(p) for p in PLATFORMS)
     bad_platform = _first(
         con, f"SELECT _ord, platform FROM parsed WHERE platform NOT IN ({allowed}) ORDER BY _ord LIMIT 1"
@@ -535,22 +567,30 @@ def _check(
                 params={"column": column},
                 sheet=raw.sheet,
             )
+    raw.total_rows += _drop_dash_totals(con, source, mapped, present)
     missing_keys = " OR ".join(f"{c} IS NULL" for c in table.key if c not in ("shop",))
-    bad = _first(
-        con,
-        f"SELECT _ord, {', '.join(c for c in table.key if c != 'shop')} FROM parsed WHERE {missing_keys} "
-        "ORDER BY _ord LIMIT 1",
-    )
+    keys = [c for c in table.key if c != "shop"]
+    bad = _first(con, f"SELECT _ord, _bad, {', '.join(keys)} FROM parsed WHERE {missing_keys} ORDER BY _ord LIMIT 1")
     if bad:
-        empty = next(c for c, v in zip([c for c in table.key if c != "shop"], bad[1:], strict=True) if v is None)
+        empty = next(c for c, v in zip(keys, bad[2:], strict=True) if v is None)
         header = mapped[empty][1].headers[0] if empty in mapped else empty
+        # The cell as written when it is not quite empty ("-", spaces): only on the error path, with row numbers.
+        value = None
+        if bad[0] is not None and empty in mapped:
+            cell = _first(con, f"SELECT {names[mapped[empty][0]]} FROM raw WHERE _ord = {int(bad[0])}")
+            value = cell[0] if cell and cell[0] not in (None, "") else None
+        if bad[1] == DASH_ROW and empty != "date":
+            raise _not_a_total(con, source, raw, mapped, present, bad[0], header, value)
         raise ImportFileError(
             raw.path,
-            f"the {header} cell is empty but the row has data.",
+            f"the {header} cell is empty but the row has numbers in it, so the row cannot be loaded and leaving it "
+            f"out would make the totals short. Fill in the {header}; if the row is a total, write 合计 in the "
+            f"{header} cell or delete the row. Then import the file again.",
             code="file.empty_key",
             params={"column": header},
             row=raw.excel_row(bad[0]),
             column=header,
+            value=value,
             sheet=raw.sheet,
         )
 
@@ -571,6 +611,149 @@ def _check(
             params={"rows": rows, "key": names, "values": values},
             sheet=raw.sheet,
         )
+
+
+def _drop_dash_totals(
+    con: duckdb.DuckDBPyConnection, source: Source, mapped: dict[str, tuple[int, Col]], present: set[str]
+) -> int:
+    """Delete the rows of `parsed` whose key cell holds only a dash (`-`, `--`, `—`: DASH_ROW in `_bad`) and that
+    are totals: for every column of `table.additive` with a value in the row (at least one), the value equals the
+    sum of the other rows of the same day (and platform) within TOTAL_TOLERANCE_REL of that sum or
+    TOTAL_TOLERANCE_ABS, whichever is larger; a row without a date is compared with the whole file. A dash row
+    that does not add up stays (`_check` refuses the file for it: `_not_a_total`). The sums are kept in temp
+    table `dash_sums` for that message. Returns the number of rows deleted (0 at once when no key is a dash)."""
+    target = _stored(con)
+    if not _first(con, f"SELECT count(*) FROM (SELECT 1 FROM {target} WHERE {_dashed(source, mapped)} LIMIT 1)")[0]:
+        return 0  # the usual file
+    columns = [c for c in source.table.additive if c in present]
+    if not columns:
+        return 0  # nothing to check a total on: `_check` says so
+    ids = [c for c in source.table.key if c in mapped and c not in ("platform", "shop", "date")]
+    detail = " AND ".join(f"{c} IS NOT NULL" for c in ["date", *ids])
+    by = ["platform"] if "platform" not in _constant(source, mapped) else []
+    day = ", ".join([*by, "date"])
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE dash_sums AS SELECT {day}, {", ".join(f"sum({c}) AS {c}" for c in columns)}
+        FROM {target} WHERE {detail} GROUP BY GROUPING SETS (({day}), ({", ".join(by)}))"""
+    )
+    on = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in [*by, "date"])
+    close = " AND ".join(
+        f"(t.{c} IS NULL OR abs(t.{c} - coalesce(s.{c}, 0)) <= "
+        f"greatest({TOTAL_TOLERANCE_ABS}, {TOTAL_TOLERANCE_REL} * abs(coalesce(s.{c}, 0))))"
+        for c in columns
+    )
+    some = " OR ".join(f"t.{c} IS NOT NULL" for c in columns)
+    found = con.execute(
+        f"""DELETE FROM {target} WHERE rowid IN (SELECT t.rowid FROM {target} t LEFT JOIN dash_sums s ON {on}
+        WHERE {_dashed(source, mapped, "t.")} AND ({some}) AND {close})"""
+    ).fetchone()
+    return int(found[0]) if found else 0
+
+
+def _dashed(source: Source, mapped: dict[str, tuple[int, Col]], alias: str = "") -> str:
+    """SQL condition on `parsed`: the row's key cell holds only a dash, so its key is NULL (`alias`: "t." ...)."""
+    ids = [c for c in source.table.key if c in mapped and c not in ("platform", "shop", "date")]
+    if not ids:
+        return "false"
+    return f"{alias}_bad = '{DASH_ROW}' AND ({' OR '.join(f'{alias}{c} IS NULL' for c in ids)})"
+
+
+def _not_a_total(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    raw: RawTable,
+    mapped: dict[str, tuple[int, Col]],
+    present: set[str],
+    ordinal: int | None,
+    header: str,
+    value: str | None,
+) -> ImportFileError:
+    """The error for the first row of `parsed` whose key cell is a dash (`ordinal`; None in the unnumbered
+    read: the first such row) and that `_drop_dash_totals` kept: the first column of `table.additive` whose value
+    differs from the sum of the other rows of its day, by how much (file.dash_key_not_total), or that the row has
+    no value to check (file.dash_key_unverifiable)."""
+    table = source.table
+    columns = [c for c in table.additive if c in present]
+    where = f"t._ord = {int(ordinal)}" if ordinal is not None else _dashed(source, mapped, "t.")
+    what = f"Fill in the {header} if the row is an entry of its own, or delete the row if it is a total. Then import "
+    what += "the file again."
+    common = {"row": raw.excel_row(ordinal), "column": header, "value": value, "sheet": raw.sheet}
+    row = None
+    if columns:
+        by = [c for c in ("platform",) if c not in _constant(source, mapped)]
+        on = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in [*by, "date"])
+        picked = ", ".join(f"t.{c}, coalesce(s.{c}, 0)" for c in columns)
+        row = _first(
+            con,
+            f"SELECT t.date, {picked} FROM parsed t LEFT JOIN dash_sums s ON {on} WHERE {where} ORDER BY t._ord "
+            "LIMIT 1",
+        )
+    if row is not None:
+        day = str(row[0])
+        for i, c in enumerate(columns):
+            got, total = row[1 + 2 * i], row[2 + 2 * i]
+            if got is None:
+                continue
+            if abs(got - total) > max(TOTAL_TOLERANCE_ABS, TOTAL_TOLERANCE_REL * abs(total)):
+                metric = mapped[c][1].headers[0] if c in mapped else c
+                shown = {
+                    "metric": metric,
+                    "got": _amount(got, table.columns[c]),
+                    "total": _amount(total, table.columns[c]),
+                    "difference": _amount(got - total, table.columns[c], signed=True),
+                }
+                return ImportFileError(
+                    raw.path,
+                    f"the {header} cell holds only a dash, which marks a total row only when the row equals the sum "
+                    f"of the other rows of its day (to within 0.1 % or 0.01), and this row does not: its {metric} is "
+                    f"{shown['got']} while the rows of {day} add up to {shown['total']} (a difference of "
+                    f"{shown['difference']}). {what}",
+                    code="file.dash_key_not_total",
+                    params={"column": header, "day": day, **shown},
+                    **common,
+                )
+    checked = ", ".join(mapped[c][1].headers[0] if c in mapped else c for c in columns or table.additive)
+    return ImportFileError(
+        raw.path,
+        f"the {header} cell holds only a dash, which marks a total row only when the row equals the sum of the "
+        f"other rows of its day, and this row has no number that can be checked ({checked}). {what}",
+        code="file.dash_key_unverifiable",
+        params={"column": header, "columns": checked},
+        **common,
+    )
+
+
+def _amount(value: float, kind: str, *, signed: bool = False) -> str:
+    """A count or amount for a message: 1,391 or 1,391.50 (with its sign when `signed`)."""
+    sign = "+" if signed else ""
+    return f"{value:{sign},.0f}" if kind == "int" else f"{value:{sign},.2f}"
+
+
+def _drop_rows_without_numbers(con: duckdb.DuckDBPyConnection, table: Table, present: set[str]) -> bool:
+    """Delete the rows of `parsed` that have no date or key and no count or amount either: they carry nothing to
+    load (a placeholder such as a "-" 商品ID with "-" everywhere, a note under the table). The rows left without a
+    date or key have numbers, and `_check` refuses the file for them. Returns whether any row was deleted."""
+    keys = [c for c in table.key if c not in ("shop", "platform") and c in present]
+    if not keys:
+        return False
+    missing = " OR ".join(f"{c} IS NULL" for c in keys)
+    if not _first(con, f"SELECT count(*) FROM (SELECT 1 FROM parsed WHERE {missing} LIMIT 1)")[0]:
+        return False  # the usual file: every row has its date and key
+    no_numbers = " AND ".join(f"{c} IS NULL" for c in table.metrics if c in present) or "true"
+    where = f"({missing}) AND {no_numbers}"
+    if not _first(con, f"SELECT count(*) FROM parsed WHERE {where}")[0]:
+        return False
+    con.execute(f"DELETE FROM {_stored(con)} WHERE {where}")
+    return True
+
+
+def _stored(con: duckdb.DuckDBPyConnection) -> str:
+    """The table that holds the rows of `parsed`, to delete from: `parsed` itself, or after a typed read the table
+    `parsed_stored` under the view `parsed` (it holds the date, key, metric and `_bad` columns; the platform only
+    when the file has a platform column)."""
+    found = _first(con, "SELECT 1 FROM duckdb_tables() WHERE table_name = 'parsed_stored' AND temporary")
+    view = _first(con, "SELECT 1 FROM duckdb_views() WHERE view_name = 'parsed' AND temporary")
+    return "parsed_stored" if found and view else "parsed"
 
 
 def _has_duplicates(con: duckdb.DuckDBPyConnection, key: list[str], same: tuple[str, ...] = ()) -> bool:
@@ -607,7 +790,7 @@ def _check_cells(
     source: Source, raw: RawTable, con: duckdb.DuckDBPyConnection, mapped: dict[str, tuple[int, Col]], names: list[str]
 ) -> None:
     """Raise for the first cell that has a value the rule for its column cannot read."""
-    bad = _first(con, "SELECT _ord, _bad FROM parsed WHERE _bad IS NOT NULL ORDER BY _ord LIMIT 1")
+    bad = _first(con, f"SELECT _ord, _bad FROM parsed WHERE NOT {_READABLE} ORDER BY _ord LIMIT 1")
     if bad is None:
         return
     ordinal, tag = bad

@@ -31,10 +31,18 @@ class Table:
     name: str
     columns: dict[str, Kind]
     key: tuple[str, ...]
+    # The metric columns whose value on a platform's total row is the plain sum of the rows it covers: amounts and
+    # counts of items, page views and ad events. A row with a "-" key is taken as a total only when these add up
+    # (connectors.base `_drop_dash_totals`). Counts of people are left out: a platform de-duplicates them on a
+    # total row (a visitor or buyer of two products counts once: Σ 商品访客数 ≥ 访客数, exports.md §0.8), and so
+    # are product-level orders (an order of two products counts for each) and 罗盘's 商品曝光人数/点击人数 (people,
+    # read as impressions/clicks). JD's importer checks its 合计 row the same way, on 成交金额 and 成交商品件数.
+    additive: tuple[str, ...] = ()
 
     @functools.cached_property
     def metrics(self) -> tuple[str, ...]:
-        """Additive metric columns (counts and amounts); computed once (the engine asks thousands of times)."""
+        """Metric columns (counts and amounts, summed over days and products; `additive` says which of them a
+        platform's total row holds the plain sum of); computed once (the engine asks thousands of times)."""
         return tuple(c for c, k in self.columns.items() if k in ("int", "money"))
 
 
@@ -79,6 +87,7 @@ PRODUCT_DAILY = Table(
         "clicks": "int",
     },
     ("platform", "shop", "date", "product_id"),
+    additive=("pageviews", "units", "gmv", "refund_amount"),
 )
 
 CREATIVE_DAILY = Table(
@@ -97,6 +106,7 @@ CREATIVE_DAILY = Table(
         "gmv": "money",
     },
     ("platform", "shop", "date", "creative_id"),
+    additive=("impressions", "clicks", "spend", "orders", "gmv"),
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in (SHOP_DAILY, PRODUCT_DAILY, CREATIVE_DAILY)}

@@ -62,6 +62,15 @@ CODES: dict[str, dict[str, object]] = {
     "file.empty_platform": {},
     "file.no_key_column": {"column": "product_id"},
     "file.empty_key": {"column": "商品ID"},
+    "file.dash_key_not_total": {
+        "column": "商品ID",
+        "day": "2026-11-01",
+        "metric": "支付金额",
+        "got": "1,391.50",
+        "total": "1,291.50",
+        "difference": "+100.00",
+    },
+    "file.dash_key_unverifiable": {"column": "商品ID", "columns": "商品浏览量, 支付件数, 支付金额, 成功退款金额"},
     "file.duplicate_rows": {"rows": "2, 3", "key": "date/product_id", "values": "2026-11-01, 1"},
     "file.extra_cells": {"columns": 9},
     "file.unreadable_cell": {},
@@ -106,6 +115,7 @@ CODES: dict[str, dict[str, object]] = {
     # how a file was read (connectors.Parsed.note_messages)
     "file.note.date_from_name": {"date": "2026-11-14"},
     "file.note.repeated_headers": {"n": 3},
+    "file.note.total_rows": {"n": 2},
     "file.note.ignored": {"columns": "备注, 店铺"},
     # an Excel workbook that cannot be read (connectors/excel.py)
     "file.workbook_too_large": {

@@ -29,6 +29,10 @@ HEADER_SEARCH_ROWS = 30
 TOTAL_MARKERS = ("合计", "总计", "汇总", "全部", "整体", "总计:", "合计:")
 # Cells that mean "no value". 生意参谋 also writes "-" for a zero; both load as NULL.
 NULL_MARKERS = ("", "-", "--", "—", "——", "－", "N/A", "n/a", "null", "NULL", "None", "nan")
+# The dashes among them. In a key column (商品ID, 素材ID, ...) a dash may mark a summary row (拼多多 商品推广, 万相台
+# 计划ID, 生意参谋 商品: shared/reference/exports.md §0.3) or stand for a real row whose ID is missing; such a row is
+# taken as a total only when it adds up (connectors.base `_drop_dash_totals`).
+DASH_MARKERS = ("-", "--", "—", "——", "－")
 
 
 def sniff_container(data: bytes) -> Container:
@@ -243,6 +247,7 @@ class RawTable:
     raw_headers: list[str] = field(default_factory=list)  # the header cells as written
     date_from_name: dt.date | None = None  # the business day, when the file has no date column (see load_file)
     repeated_headers: int = 0  # rows that repeated the header and were left out (exports pasted together)
+    total_rows: int = 0  # total rows left out: 合计 (...) in the date or key column, or a "-" key that adds up
 
     def excel_row(self, ordinal: int | None) -> int | None:
         """Row number as shown in Excel for the ordinal-th (1-based) data row (None when not numbered)."""
@@ -440,17 +445,22 @@ def _first_row(rows: list[list[str | None]]) -> list[str]:
 
 _NULLS_SQL = ", ".join("'" + m.replace("'", "''") + "'" for m in NULL_MARKERS)
 _TOTALS_SQL = ", ".join("'" + m + "'" for m in TOTAL_MARKERS)
+_DASHES_SQL = ", ".join("'" + m + "'" for m in DASH_MARKERS)
 
 MACROS = f"""
 CREATE OR REPLACE TEMP MACRO skr_clean(s) AS regexp_replace(s, '^[\\s\\x{{3000}}]+|[\\s\\x{{3000}}]+$', '', 'g');
 -- Markers are short; the length test keeps the regex off ordinary cells (dates, IDs, amounts). CASE, not AND:
 -- DuckDB evaluates both sides of an AND inside an expression (a regex on every cell), a CASE branch only for
--- the rows that reach it. Same three-valued results as `s IS NULL OR (length(s) <= 8 AND ...)` and
--- `length(s) <= 8 AND ...` (NULL for a NULL cell). A marker as it is ("-") needs no trimming, so no regex.
+-- the rows that reach it. Same results as `s IS NULL OR (length(s) <= 8 AND ...)` and
+-- `coalesce(length(s) <= 8 AND ..., false)`: never NULL, so that an empty cell cannot make a row filter NULL
+-- (a row whose filter is NULL is dropped as if it were a total row). A marker as it is ("-") needs no trimming.
 CREATE OR REPLACE TEMP MACRO skr_blank(s) AS CASE WHEN s IS NULL OR s IN ({_NULLS_SQL}) THEN true
     WHEN length(s) <= 8 THEN skr_clean(s) IN ({_NULLS_SQL}) ELSE false END;
-CREATE OR REPLACE TEMP MACRO skr_total(s) AS CASE WHEN length(s) > 8 THEN false
-    WHEN length(s) <= 8 THEN skr_clean(s) IN ({_TOTALS_SQL}) END;
+CREATE OR REPLACE TEMP MACRO skr_total(s) AS CASE WHEN s IS NULL OR length(s) > 8 THEN false
+    ELSE skr_clean(s) IN ({_TOTALS_SQL}) END;
+-- Only dashes ("-", "--", "—", "－"), spaces around them allowed: a key cell that may mark a summary row.
+CREATE OR REPLACE TEMP MACRO skr_dash(s) AS CASE WHEN s IS NULL OR length(s) > 8 THEN false
+    ELSE skr_clean(s) IN ({_DASHES_SQL}) END;
 -- Fast path strips only thousands separators; cells with ¥/元/spaces take the full rule. (Stripping first costs
 -- less than trying the cell as it is: a failed cast costs more than the replace, and "1,391" is common.) "-" and
 -- "--" (生意参谋's zero, often half a column) are NULL at once instead of after two failed casts and a regex.

@@ -3,9 +3,8 @@ and a form to create a test from imported creatives."""
 
 import streamlit as st
 
-from shopkr.app import ab_report, charts, ui
+from shopkr.app import ab_report, charts, notes, ui
 from shopkr.app.escape import md
-from shopkr.data import importer
 from shopkr.domain.okr import ABTestDef
 
 ui.require_app()
@@ -53,9 +52,10 @@ def show(test: ABTestDef) -> None:
     st.caption(ui.tr("ab.forest_help"))
     left, right = st.columns(2)
     left.subheader(ui.tr("ab.daily_rate", metric=metric))
-    left.plotly_chart(charts.daily_rates(report.daily, colours, test.control_id))
+    marks = notes.marks(ui.ab_test_notes(test.shop, test.product_id), lang)  # notes and A/B marks (issue 11)
+    left.plotly_chart(charts.daily_rates(report.daily, colours, test.control_id, notes=marks))
     right.subheader(ui.tr("ab.daily_share"))
-    right.plotly_chart(charts.daily_shares(report.daily, colours, ui.tr("ab.intended")))
+    right.plotly_chart(charts.daily_shares(report.daily, colours, ui.tr("ab.intended"), notes=marks))
     right.caption(ui.tr("ab.share_help"))
 
     st.subheader(ui.tr("ab.numbers"))
@@ -148,7 +148,7 @@ def create() -> None:
     with c2:
         errors("title")
     product = c3.text_input(ui.tr("ab.new_product"), value=ab_report.common_product(in_window, variants) or "")
-    user = st.text_input(ui.tr("ab.new_user"), value=importer.default_user(), key="ab_new_user")
+    who = ui.actor("ab_new_user", "ab.new_user", None)
     errors("")
     if st.button(ui.tr("ab.new_save"), type="primary", key="ab_new_save"):
         draft = {
@@ -162,7 +162,11 @@ def create() -> None:
             "metric": metric,
             "product_id": product.strip(),
         }
-        test, st.session_state["ab_new_problems"] = ab_report.create_test(draft, user=user.strip() or "unknown")
+        try:
+            test, st.session_state["ab_new_problems"] = ab_report.create_test(draft, who=who)
+        except ui.Refused as exc:
+            st.error(md(ui.message(exc.message)))
+            return
         if test is not None:
             ui.refresh()
             ui.set_param("test", test.id)
@@ -188,5 +192,6 @@ else:
     show(tests[test_id])
 
 st.divider()
-with st.expander(ui.tr("ab.new"), expanded=not tests or bool(st.session_state.get("ab_new_problems"))):
-    create()
+if ui.may("ab_test"):  # viewers see the tests, not the form
+    with st.expander(ui.tr("ab.new"), expanded=not tests or bool(st.session_state.get("ab_new_problems"))):
+        create()

@@ -5,7 +5,7 @@ import streamlit as st
 from connectors.canonical import PLATFORMS
 from shopkr.app import charts, import_tables, ui
 from shopkr.app.escape import md
-from shopkr.data import coverage, importer
+from shopkr.data import coverage
 
 ui.require_app()
 
@@ -14,65 +14,80 @@ st.title(ui.tr("import.title"))
 st.caption(ui.tr("import.intro"))
 
 shops = ui.query("shops")
-round_no = st.session_state.get("import_round", 0)  # a new key after each import empties the uploader
-files = st.file_uploader(
-    ui.tr("import.files"), type=["csv", "xls", "xlsx"], accept_multiple_files=True, key=f"upload-{round_no}"
-)
-c1, c2, c3 = st.columns(3)
-new_shop = ui.tr("import.new_shop")
-known = list(dict.fromkeys(shops["shop"]))
-last = st.session_state.get("import_results", ("", []))[0]  # after an import, stay with that shop
-# Never offer a demo shop first: a user's own export would land in it (and share its fate when the demo is cleared).
-real = [s for s in known if s not in ui.demo_shops()]
-first = known.index(real[0]) if real else (len(known) if known else 0)  # only demo shops: a new shop
-picked = c1.selectbox(
-    ui.tr("import.shop"),
-    [*known, new_shop],
-    index=known.index(last) if last in known else first,
-    help=ui.tr("import.shop_help"),
-)
-shop = c1.text_input(ui.tr("import.new_shop_name")).strip() if picked == new_shop else picked
-choices = [None, *PLATFORMS]
-platform = c2.selectbox(
-    ui.tr("import.platform"),
-    choices,
-    index=choices.index(import_tables.shop_platform(shops, shop)),
-    format_func=lambda p: ui.tr("import.platform_auto") if p is None else p,
-    help=ui.tr("import.platform_help"),
-)
-user = c3.text_input(ui.tr("import.user"), help=ui.tr("import.user_help")).strip()
 
-if not files:
-    st.caption(ui.tr("import.need_files"))
-elif not shop:
-    st.warning(ui.tr("import.need_shop"))
-if st.button(
-    ui.tr("import.button", n=len(files or [])), type="primary", icon=":material/upload:", disabled=not (files and shop)
-):
-    bar = st.progress(0.0, text=ui.tr("import.starting"))
 
-    def step(done: int, total: int, name: str) -> None:
-        text = ui.tr("import.writing") if done == total else ui.tr("import.reading", name=name, done=done, total=total)
-        bar.progress(done / total, text=text)
+def upload_form() -> None:
+    """Upload exports for a shop and import them as the acting user (ui.import_files checks the role again)."""
+    round_no = st.session_state.get("import_round", 0)  # a new key after each import empties the uploader
+    files = st.file_uploader(
+        ui.tr("import.files"), type=["csv", "xls", "xlsx"], accept_multiple_files=True, key=f"upload-{round_no}"
+    )
+    c1, c2, c3 = st.columns(3)
+    new_shop = ui.tr("import.new_shop")
+    known = list(dict.fromkeys(shops["shop"]))
+    last = st.session_state.get("import_results", ("", []))[0]  # after an import, stay with that shop
+    # Never offer a demo shop first: a user's own export would land in it (and share its fate when the demo is cleared).
+    real = [s for s in known if s not in ui.demo_shops()]
+    first = known.index(real[0]) if real else (len(known) if known else 0)  # only demo shops: a new shop
+    picked = c1.selectbox(
+        ui.tr("import.shop"),
+        [*known, new_shop],
+        index=known.index(last) if last in known else first,
+        help=ui.tr("import.shop_help"),
+    )
+    shop = c1.text_input(ui.tr("import.new_shop_name")).strip() if picked == new_shop else picked
+    choices = [None, *PLATFORMS]
+    platform = c2.selectbox(
+        ui.tr("import.platform"),
+        choices,
+        index=choices.index(import_tables.shop_platform(shops, shop)),
+        format_func=lambda p: ui.tr("import.platform_auto") if p is None else p,
+        help=ui.tr("import.platform_help"),
+    )
+    who = ui.actor("import_user", "import.user", "import.user_help", where=c3)
 
-    try:
-        results = importer.import_files(
-            [(f.name, f.getvalue()) for f in files],
-            shop,
-            platform=platform,
-            user=user or None,
-            progress=step,
-            on_wait=lambda _: bar.progress(0.0, text=ui.tr("import.waiting")),
-        )
-    except ui.DatabaseBusy:
-        bar.empty()
-        st.warning(ui.tr("import.busy"))
-    else:
-        bar.empty()
-        ui.refresh()
-        st.session_state["import_results"] = (shop, results)
-        st.session_state["import_round"] = round_no + 1
-        st.rerun()
+    if not files:
+        st.caption(ui.tr("import.need_files"))
+    elif not shop:
+        st.warning(ui.tr("import.need_shop"))
+    if st.button(
+        ui.tr("import.button", n=len(files or [])),
+        type="primary",
+        icon=":material/upload:",
+        disabled=not (files and shop),
+    ):
+        bar = st.progress(0.0, text=ui.tr("import.starting"))
+
+        def step(done: int, total: int, name: str) -> None:
+            text = (
+                ui.tr("import.writing") if done == total else ui.tr("import.reading", name=name, done=done, total=total)
+            )
+            bar.progress(done / total, text=text)
+
+        try:
+            results = ui.import_files(
+                [(f.name, f.getvalue()) for f in files],
+                shop,
+                who=who,
+                platform=platform,
+                progress=step,
+                on_wait=lambda _: bar.progress(0.0, text=ui.tr("import.waiting")),
+            )
+        except ui.DatabaseBusy:
+            bar.empty()
+            st.warning(ui.tr("import.busy"))
+        else:
+            bar.empty()
+            ui.refresh()
+            st.session_state["import_results"] = (shop, results)
+            st.session_state["import_round"] = round_no + 1
+            st.rerun()
+
+
+if ui.may("import"):
+    upload_form()
+else:
+    st.info(ui.tr("auth.read_only", role=ui.tr(f"auth.role.{ui.identity().role}")))
 
 if "import_results" in st.session_state:
     done_shop, results = st.session_state["import_results"]

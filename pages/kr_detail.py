@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from shopkr.app import charts, numbers, okr_form, ui
-from shopkr.app.escape import md
-from shopkr.domain import metrics
+from shopkr.app import charts, checkins, notes, numbers, okr_form, ui
+from shopkr.app.escape import code, md
+from shopkr.domain import annotations, metrics
 
 ui.require_app()
 
@@ -66,13 +66,116 @@ st.markdown(
 )
 
 series = ui.series(k.id, report.as_of)
+shown = ui.kr_notes(k, series)  # notes and A/B test marks on this KR's scope, within the chart's days
 st.plotly_chart(
     charts.progress(
-        series, k.unit, ui.chart_labels(k), height=360, data_through=k.data_through, as_of=report.as_of, lang=ui.lang()
+        series,
+        k.unit,
+        ui.chart_labels(k),
+        height=360,
+        data_through=k.data_through,
+        as_of=report.as_of,
+        lang=ui.lang(),
+        notes=notes.marks(shown, ui.lang()),
     )
 )
 if note := ui.series_note(series):
     st.warning(note)
+
+# Notes on the chart (issue 11): what the chart shows, a remove button on the 操作人's own notes, a form to add one.
+st.subheader(ui.tr("note.section"), help=ui.tr("note.section_help"))
+if flash := st.session_state.pop("note_flash", None):
+    st.success(flash)
+writer = ui.actor("note_user", "note.user", "note.user_help") if ui.may("annotate") else None
+if not shown:
+    st.caption(ui.tr("note.none"))
+else:
+    for column, name in zip(st.columns([2, 3, 6, 2, 1]), ("date", "scope", "text", "author"), strict=False):
+        column.caption(ui.tr(f"note.col.{name}"))
+for a in shown:
+    when, about, what, who, act = st.columns([2, 3, 6, 2, 1], vertical_alignment="center")
+    when.markdown(notes.dates_text(a))
+    about.markdown(md(notes.scope_text(a, ui.lang())))
+    what.markdown(md(notes.text_of(a, ui.lang())))
+    who.markdown(md(a.author or "–"))
+    mine = writer is not None and a.kind == "note" and a.author == writer.name
+    if mine and act.button(ui.tr("note.remove"), key=f"note_rm_{a.id}"):
+        try:
+            ui.remove_note(a.id, who=writer)
+        except ui.AnnotationError as exc:
+            st.error(md(ui.message(exc)))
+        except ui.Refused as exc:
+            st.error(md(ui.message(exc.message)))
+        else:
+            st.session_state["note_flash"] = ui.tr("note.removed", id=a.id)
+            st.rerun()
+
+
+def note_form(writer: ui.Identity) -> None:
+    """Add a note as `writer`: date or range, scope (this KR, its shop, its product or creative), text."""
+    choices = notes.scope_choices(k.id, k.filters)
+    with st.expander(ui.tr("note.add")), st.form("note_add"):
+        day_col, end_col = st.columns(2)
+        day = day_col.date_input(ui.tr("note.day"), report.as_of, key="note_day")
+        end = end_col.date_input(ui.tr("note.end"), None, key="note_end")
+        about = st.radio(
+            ui.tr("note.scope"),
+            list(choices),
+            format_func=lambda c: notes.choice_label(c, choices[c], ui.lang()),
+            horizontal=True,
+            key="note_scope",
+        )
+        text = st.text_area(
+            ui.tr("note.text"),
+            key="note_text",
+            max_chars=annotations.MAX_TEXT,
+            help=ui.tr("note.text_help", max=annotations.MAX_TEXT),
+        )
+        if st.form_submit_button(ui.tr("note.save"), type="primary", key="note_save"):
+            scope = choices[about]
+            try:
+                saved = ui.add_note(
+                    start=day,
+                    end=end,
+                    text=text,
+                    shop=scope.shop,
+                    product_id=scope.product_id,
+                    creative_id=scope.creative_id,
+                    kr_id=scope.kr_id,
+                    who=writer,
+                )
+            except ui.AnnotationError as exc:
+                st.error(md(ui.message(exc)))
+            except ui.Refused as exc:
+                st.error(md(ui.message(exc.message)))
+            else:
+                st.session_state["note_flash"] = ui.tr("note.saved", id=saved.id)
+                for key in ("note_text", "note_end"):
+                    st.session_state.pop(key, None)
+                st.rerun()
+
+
+if writer is not None:  # only a role that may write notes gets the form
+    note_form(writer)
+
+# Check-ins (issue 11): the owner's confidence / 10 against the data's P(hit) on each check-in's day.
+st.subheader(ui.tr("checkin.timeline"))
+said = ui.checkins(k.id)
+if not said:
+    st.caption(ui.tr("checkin.timeline_none", command=code(f"python -m shopkr checkin {k.id} --confidence 7")))
+else:
+    points = checkins.timeline(said, ui.checkin_p_hits(k.id, [c.date for c in said]))
+    labels = {
+        "confidence": ui.tr("checkin.chart_confidence"),
+        "p_hit": ui.tr("checkin.chart_p_hit"),
+        "hover_confidence": ui.tr("checkin.hover_confidence"),
+    }
+    st.plotly_chart(charts.checkin_timeline(points, labels, lang=ui.lang()), key="checkin-timeline")
+    if all(p.p_hit is None for p in points):
+        st.caption(ui.tr("checkin.no_p_hit"))
+    if gap := checkins.large_gap(points):
+        st.warning(checkins.gap_text(gap, ui.lang()), icon=":material/forum:")
+    st.dataframe(checkins.table(points, ui.lang()), hide_index=True)
 if k.kind in ("sum", "ratio"):
     st.subheader(ui.tr("detail.daily"))
     if k.kind == "ratio":

@@ -8,7 +8,6 @@ import streamlit as st
 
 from shopkr.app import okr_form, ui
 from shopkr.app.escape import code, md
-from shopkr.data import importer
 from shopkr.domain.okr import Problem, dump_yaml, implied_cycle, resolve_cycles
 
 ui.require_app()
@@ -29,7 +28,7 @@ def said(p: Problem, with_path: bool = False) -> str:
 
 st.title(tr("manage.title", cycle=md(cycle)))
 top_left, top_right = st.columns([1, 3], vertical_alignment="bottom")
-user = top_left.text_input(tr("manage.user"), importer.default_user(), key="manage_user", help=tr("manage.user_help"))
+who = ui.actor("manage_user", where=top_left)  # the signed-in user, or the 操作人 typed in local mode
 if state.closed_at and (note := ui.closing_note(ui.report(cycle))):
     top_right.info(note, icon=":material/hourglass_top:")
 elif state.closed_at:
@@ -51,9 +50,11 @@ def save(edit: okr_form.Edit, reason: str | None, select: dict, done: str | None
     if checked.okrs is None:
         return checked.problems
     try:
-        changes = ui.save_okrs(okrs, checked.okrs, user=user.strip() or "unknown", reason=reason)
+        changes = ui.save_okrs(okrs, checked.okrs, who=who, reason=reason)
     except ui.LockedCycleError:
         return [Problem(f"{edit.path}.reason" if edit.path else "reason", "manage.locked_error")]
+    except ui.Refused as exc:
+        return [Problem("", exc.message.code, params=exc.message.params)]
     if changes is None:  # changed by someone else since this page was drawn
         return [Problem("", "manage.changed_elsewhere")]
     text = done or (tr("manage.saved", n=len(changes)) if changes else tr("manage.no_change"))
@@ -147,102 +148,109 @@ with tab_edit:
                     st.warning(said(p))
     oid = pick(tr("manage.pick_objective"), by_id, "objective", tr("manage.new_objective"))
     obj = by_id.get(oid)
-    left, right = st.columns(2, gap="large")
-    with left:
-        st.subheader(tr("manage.objective_form", id=md(oid)) if obj else tr("manage.new_objective"))
-        with st.form(f"objective-{oid}"):
-            values, slots = form(okr_form.objective_fields(okrs, obj, cycle, lang), f"o-{oid}")
-            if st.form_submit_button(tr("manage.save"), type="primary", icon=":material/save:", key=f"o-{oid}-save"):
-                submit(
-                    values,
-                    slots,
-                    lambda v: okr_form.upsert_objective(
-                        okrs, okr_form.objective_from_form(v), original_id=obj and obj.id
-                    ),
-                    lambda v: {"objective": ident(v), "cycle": (v.get("cycle") or cycle).strip()},
-                )
-        if obj:
-            delete_box(
-                tr("manage.delete_objective", id=md(oid)),
-                f"del-{oid}",
-                lambda: okr_form.delete_objective(okrs, oid),
-                {"objective": None, "kr": None},
-                tr("manage.deleted", id=md(oid)),
-                tr("manage.delete_objective_help", id=md(oid), n=len(obj.key_results)),
-            )
-    with right:
-        st.subheader(tr("manage.krs"))
-        if obj is None:
-            st.info(tr("manage.save_objective_first"))
-        else:
-            krs = {kr.id: kr for kr in obj.key_results}
-            kid = pick(tr("manage.pick_kr"), krs, "kr", tr("manage.new_kr"))
-            kr = krs.get(kid)
-            kind = st.radio(
-                tr("manage.measure"),
-                okr_form.KINDS,
-                index=okr_form.KINDS.index(okr_form.kr_kind(kr)),
-                format_func=lambda v: tr(f"manage.kind.{v}"),
-                horizontal=True,
-                key=f"kind-{oid}-{kid}",
-            )
-            with st.form(f"kr-{oid}-{kid}"):
-                specs = okr_form.kr_fields(okrs, oid, kr, kind, ui.query("shops"), lang)
-                values, slots = form(specs, f"kr-{oid}-{kid}-{kind}")
+    editable = ui.may("edit_okrs", oid) if obj else ui.may("create_objective")
+    if not editable:  # a viewer, or an editor on someone else's objective: the forms are not shown
+        st.info(ui.read_only_text(md(oid) if obj else None), icon=":material/visibility:")
+    else:
+        left, right = st.columns(2, gap="large")
+        with left:
+            st.subheader(tr("manage.objective_form", id=md(oid)) if obj else tr("manage.new_objective"))
+            with st.form(f"objective-{oid}"):
+                values, slots = form(okr_form.objective_fields(okrs, obj, cycle, lang), f"o-{oid}")
                 if st.form_submit_button(
-                    tr("manage.save"), type="primary", icon=":material/save:", key=f"kr-{oid}-{kid}-save"
+                    tr("manage.save"), type="primary", icon=":material/save:", key=f"o-{oid}-save"
                 ):
                     submit(
                         values,
                         slots,
-                        lambda v: okr_form.upsert_kr(
-                            okrs, oid, okr_form.kr_from_form(kind, v), original_id=kr and kr.id
+                        lambda v: okr_form.upsert_objective(
+                            okrs, okr_form.objective_from_form(v), original_id=obj and obj.id
                         ),
-                        lambda v: {"kr": ident(v)},
+                        lambda v: {"objective": ident(v), "cycle": (v.get("cycle") or cycle).strip()},
                     )
-            if kr:
+            if obj:
                 delete_box(
-                    tr("manage.delete_kr", id=md(kid)),
-                    f"del-{oid}-{kid}",
-                    lambda: okr_form.delete_kr(okrs, oid, kid),
-                    {"kr": None},
-                    tr("manage.deleted", id=md(kid)),
+                    tr("manage.delete_objective", id=md(oid)),
+                    f"del-{oid}",
+                    lambda: okr_form.delete_objective(okrs, oid),
+                    {"objective": None, "kr": None},
+                    tr("manage.deleted", id=md(oid)),
+                    tr("manage.delete_objective_help", id=md(oid), n=len(obj.key_results)),
                 )
+        with right:
+            st.subheader(tr("manage.krs"))
+            if obj is None:
+                st.info(tr("manage.save_objective_first"))
+            else:
+                krs = {kr.id: kr for kr in obj.key_results}
+                kid = pick(tr("manage.pick_kr"), krs, "kr", tr("manage.new_kr"))
+                kr = krs.get(kid)
+                kind = st.radio(
+                    tr("manage.measure"),
+                    okr_form.KINDS,
+                    index=okr_form.KINDS.index(okr_form.kr_kind(kr)),
+                    format_func=lambda v: tr(f"manage.kind.{v}"),
+                    horizontal=True,
+                    key=f"kind-{oid}-{kid}",
+                )
+                with st.form(f"kr-{oid}-{kid}"):
+                    specs = okr_form.kr_fields(okrs, oid, kr, kind, ui.query("shops"), lang)
+                    values, slots = form(specs, f"kr-{oid}-{kid}-{kind}")
+                    if st.form_submit_button(
+                        tr("manage.save"), type="primary", icon=":material/save:", key=f"kr-{oid}-{kid}-save"
+                    ):
+                        submit(
+                            values,
+                            slots,
+                            lambda v: okr_form.upsert_kr(
+                                okrs, oid, okr_form.kr_from_form(kind, v), original_id=kr and kr.id
+                            ),
+                            lambda v: {"kr": ident(v)},
+                        )
+                if kr:
+                    delete_box(
+                        tr("manage.delete_kr", id=md(kid)),
+                        f"del-{oid}-{kid}",
+                        lambda: okr_form.delete_kr(okrs, oid, kid),
+                        {"kr": None},
+                        tr("manage.deleted", id=md(kid)),
+                    )
 
 with tab_yaml:
-    st.subheader(tr("manage.import"))
-    n = st.session_state.get("manage_upload", 0)
-    upload = st.file_uploader(
-        tr("manage.upload"), type=["yaml", "yml"], key=f"upload-{n}", help=tr("manage.upload_help")
-    )
-    if upload is not None:
-        new, problems = okr_form.read_upload(upload.getvalue())
-        checked, changes = okr_form.preview(okrs, new) if new else (None, [])
-        if new is None or checked.okrs is None:
-            found = problems if new is None else checked.problems
-            errors = sum(p.severity == "error" for p in found)
-            st.error(tr("manage.upload_errors" if new is None else "manage.upload_conflict", n=errors))
-            st.dataframe(okr_form.problems_table(found, lang), hide_index=True)
-        else:
-            if checked.warnings:
-                st.dataframe(okr_form.problems_table(checked.warnings, lang), hide_index=True)
-            if not changes:
-                st.info(tr("manage.upload_same"))
+    if ui.may("create_objective"):  # viewers export, they do not upload
+        st.subheader(tr("manage.import"))
+        n = st.session_state.get("manage_upload", 0)
+        upload = st.file_uploader(
+            tr("manage.upload"), type=["yaml", "yml"], key=f"upload-{n}", help=tr("manage.upload_help")
+        )
+        if upload is not None:
+            new, problems = okr_form.read_upload(upload.getvalue())
+            checked, changes = okr_form.preview(okrs, new) if new else (None, [])
+            if new is None or checked.okrs is None:
+                found = problems if new is None else checked.problems
+                errors = sum(p.severity == "error" for p in found)
+                st.error(tr("manage.upload_errors" if new is None else "manage.upload_conflict", n=errors))
+                st.dataframe(okr_form.problems_table(found, lang), hide_index=True)
             else:
-                st.markdown(tr("manage.upload_preview", n=len(changes)))
-                st.dataframe(okr_form.changes_table(changes, lang), hide_index=True)
-                gone = okr_form.deleted_table(okrs, checked.okrs, lang)
-                sure = gone.empty  # deleting stored objectives needs an explicit confirmation
-                if not sure:
-                    st.warning(tr("manage.upload_deletes", n=len(gone)), icon=":material/delete:")
-                    st.dataframe(gone, hide_index=True)
-                    sure = st.checkbox(tr("manage.upload_confirm_delete", n=len(gone)), key=f"upload-{n}-delete")
-                values, slots = form([], "upload", bool(okr_form.guarded(changes, okr_form.locked_ids(locks))))
-                label, icon = tr("manage.upload_store"), ":material/save:"
-                if st.button(label, type="primary", icon=icon, key="upload-store", disabled=not sure) and sure:
-                    edit = okr_form.Edit(okr_form.to_doc(checked.okrs), "")
-                    done = tr("manage.upload_saved", n=len(changes))
-                    submit(values, slots, lambda _: edit, lambda _: {}, done, {"manage_upload": n + 1})
+                if checked.warnings:
+                    st.dataframe(okr_form.problems_table(checked.warnings, lang), hide_index=True)
+                if not changes:
+                    st.info(tr("manage.upload_same"))
+                else:
+                    st.markdown(tr("manage.upload_preview", n=len(changes)))
+                    st.dataframe(okr_form.changes_table(changes, lang), hide_index=True)
+                    gone = okr_form.deleted_table(okrs, checked.okrs, lang)
+                    sure = gone.empty  # deleting stored objectives needs an explicit confirmation
+                    if not sure:
+                        st.warning(tr("manage.upload_deletes", n=len(gone)), icon=":material/delete:")
+                        st.dataframe(gone, hide_index=True)
+                        sure = st.checkbox(tr("manage.upload_confirm_delete", n=len(gone)), key=f"upload-{n}-delete")
+                    values, slots = form([], "upload", bool(okr_form.guarded(changes, okr_form.locked_ids(locks))))
+                    label, icon = tr("manage.upload_store"), ":material/save:"
+                    if st.button(label, type="primary", icon=icon, key="upload-store", disabled=not sure) and sure:
+                        edit = okr_form.Edit(okr_form.to_doc(checked.okrs), "")
+                        done = tr("manage.upload_saved", n=len(changes))
+                        submit(values, slots, lambda _: edit, lambda _: {}, done, {"manage_upload": n + 1})
     st.subheader(tr("manage.export"))
     one = st.checkbox(tr("manage.only_cycle", cycle=md(cycle)), value=True)
     text = dump_yaml(okr_form.only_cycle(okrs, cycle) if one else okrs)
@@ -258,12 +266,12 @@ with tab_lock:
     definition = resolve_cycles(okrs).get(cycle) or implied_cycle(cycle)
     if definition is None:
         st.warning(tr("manage.lock_unknown", cycle=md(cycle)))
-    elif st.button(
+    elif ui.may("lock") and st.button(
         tr("manage.unlock" if state.locked else "manage.lock", cycle=md(cycle)),
         icon=":material/lock_open:" if state.locked else ":material/lock:",
         key="lock",
     ):
-        ui.set_lock(definition, user=user.strip() or "unknown", locked=not state.locked)
+        ui.set_lock(definition, who=who, locked=not state.locked)
         st.session_state["manage_flash"] = (
             tr("manage.unlocked" if state.locked else "manage.locked_done", cycle=md(cycle)),
             [],

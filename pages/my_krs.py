@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from shopkr.app import card, charts, cycle_tables, score_text, ui
+from shopkr.app import card, charts, checkins, cycle_tables, notes, score_text, ui
 from shopkr.app.escape import md
 
 ui.require_app()
@@ -19,14 +19,57 @@ if not people:
     st.info(ui.tr("my.no_owner"))
     st.stop()
 chosen = ui.param("owner")
-owner = st.selectbox(ui.tr("my.pick_owner"), people, index=people.index(chosen) if chosen in people else 0)
+pick, who = st.columns(2)
+owner = pick.selectbox(ui.tr("my.pick_owner"), people, index=people.index(chosen) if chosen in people else 0)
 ui.set_param("owner", owner)
+# Who checks in: the signed-in user; in single-user local mode, like the 操作人 of OKR管理, the OS user unless typed.
+author = ui.actor("checkin_user", "checkin.author", "checkin.author_help", where=who)
 lang = ui.lang()
 
 mine = [o for o in report.objectives if o.owner == owner]
 if st.button(ui.tr("my.report"), icon=":material/summarize:"):
     st.caption(ui.tr("my.report_help"))
     st.code(score_text.daily_report(report, owner, lang), language=None, wrap_lines=True)
+
+# Check-ins (issue 11): the KRs without one for 7 days, then under each card the last one and a quick form.
+if stale := ui.stale_krs(owner, cycle):
+    lines = "\n".join(f"- {line}" for line in checkins.stale_markdown(stale, lang))
+    st.warning(f"**{ui.tr('checkin.stale_title', n=len(stale))}**\n\n{lines}", icon=":material/schedule:")
+    st.caption(ui.tr("checkin.stale_help"))
+latest = ui.latest_checkins(cycle)
+
+
+def checkin_box(kr_id: str, objective_id: str) -> None:
+    """The KR's last check-in, and a quick check-in (confidence slider, note, button) as `author` for today when
+    their role allows it on this objective; a refusal is said at the form and writes nothing."""
+    last = latest.get(kr_id)
+    st.markdown(checkins.last_markdown(last, lang))
+    if not ui.may("checkin", objective_id):
+        return
+    if (flash := st.session_state.get("checkin_flash")) and flash[0] == kr_id:
+        st.session_state.pop("checkin_flash")
+        st.success(md(flash[1]), icon=":material/check_circle:")
+    with st.form(f"checkin-{kr_id}", border=False):
+        left, right = st.columns([2, 5])
+        confidence = left.slider(
+            ui.tr("checkin.confidence"), 0, 10, last.confidence if last else 5, help=ui.tr("checkin.confidence_help")
+        )
+        note = right.text_area(ui.tr("checkin.note"), key=f"checkin-note-{kr_id}", height=68, max_chars=2000)
+        sent = st.form_submit_button(ui.tr("checkin.submit"), icon=":material/how_to_reg:")
+    if not sent:
+        return
+    try:
+        saved = ui.save_checkin(kr_id, confidence=confidence, note=note, who=author)
+    except ui.CheckInError as exc:
+        st.error(md(ui.message(exc)), icon=":material/error:")
+        return
+    except ui.Refused as exc:
+        st.error(md(ui.message(exc.message)), icon=":material/block:")
+        return
+    st.session_state["checkin_flash"] = (kr_id, checkins.saved_text(saved, lang))
+    st.session_state.pop(f"checkin-note-{kr_id}", None)  # the note is on the card now
+    st.rerun()
+
 
 for o in mine:
     st.subheader(md(f"{o.id} {o.title}"))
@@ -47,6 +90,7 @@ for o in mine:
                 cols[0].metric(ui.tr("ui.score"), ui.number(k.score, "score"))
                 cols[1].metric(ui.tr("ui.status"), ui.status_text(k.status))
                 st.caption(ui.tr("my.manual_note"))
+                checkin_box(k.id, o.id)
                 continue
             change = None if k.previous_score is None else k.score - k.previous_score
             delta = (
@@ -70,7 +114,13 @@ for o in mine:
                 st.caption(ui.tr("ui.data_through", date=f"{k.data_through:%m-%d}"))
             series = ui.series(k.id, report.as_of)
             fig = charts.progress(
-                series, k.unit, ui.chart_labels(k), data_through=k.data_through, as_of=report.as_of, lang=lang
+                series,
+                k.unit,
+                ui.chart_labels(k),
+                data_through=k.data_through,
+                as_of=report.as_of,
+                lang=lang,
+                notes=notes.marks(ui.kr_notes(k, series), lang),  # notes and A/B marks on the KR's scope (issue 11)
             )
             st.plotly_chart(fig, key=f"chart-{k.id}")
             if k.kind in ("sum", "ratio"):
@@ -85,6 +135,7 @@ for o in mine:
                         hide_index=True,
                         column_config=ui.series_columns(k.unit, k.metric),
                     )
+            checkin_box(k.id, o.id)
 
 # 下载图片: the phone-sized PNG card of the owner's KRs (the one `notify --image` sends), rendered on click.
 card_series = {k.id: ui.series(k.id, report.as_of) for o in mine for k in o.key_results if k.kind != "manual"}

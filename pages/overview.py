@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from shopkr.app import charts, cycle_tables, ui
+from shopkr.app import charts, cycle_tables, review_tables, ui
 from shopkr.app.escape import md
 
 ui.require_app()
@@ -55,6 +55,8 @@ with left:
         st.info(ui.tr("ui.no_okrs"))
     else:
         st.plotly_chart(charts.objective_bars(frame, ui.tr("ui.score")))
+        if frame["children"].notna().any():
+            st.caption(ui.tr("review.children_help"))
 with right:
     st.subheader(ui.tr("overview.tree"))
     st.plotly_chart(charts.alignment_sunburst(cycle_tables.alignment_nodes(report, lang), cycle))
@@ -114,3 +116,16 @@ for item in items:
         st.page_link("pages/kr_detail.py", label=line, query_params={**ui.keep_params(), "kr": item.kr_id})
     else:
         st.markdown(line)
+
+# issue 11: quarter-end reviews still missing or incomplete 14 days after their cycle's end, whichever cycle is shown
+today = dt.date.today()
+if overdue := ui.missing_reviews(today):
+    st.subheader(ui.tr("review.overdue_title"))
+    st.caption(ui.tr("review.overdue_caption"))
+    for miss in overdue:
+        st.page_link(
+            "pages/review.py",
+            label=md(review_tables.overdue_line(miss, today, lang)),
+            icon=":material/rate_review:",
+            query_params={**ui.keep_params(), "cycle": miss.cycle, "owner": miss.owner},
+        )

@@ -17,6 +17,7 @@ if cycle is None:
 
 lang = ui.lang()
 persons = ui.people_summaries(cycle)
+reviews = ui.people_reviews(cycle)  # issue 11: each person's quarter-end reviews of earlier cycles
 closed_at = ui.report(cycle).closed_at
 if closed_at:
     st.caption(ui.tr("ui.closed_cycle", date=f"{closed_at:%Y-%m-%d}"))
@@ -49,6 +50,14 @@ for p in persons:
             past.dataframe(people_tables.history_frame(p, lang), hide_index=True)
         else:
             past.markdown(ui.tr("people.no_history"))
+        for done in reviews.get(p.name, []):  # the past reviews next to the past scores
+            if not done.started:
+                past.caption(ui.tr("review.people_none", cycle=md(done.cycle)))
+                continue
+            state = ui.tr("review.state.complete" if done.complete else "review.state.incomplete")
+            with past.expander(ui.tr("review.people_title", cycle=md(done.cycle), state=state)):
+                for block in people_tables.past_review_markdown(done, lang):
+                    st.markdown(block)
         if not p.objectives:
             st.caption(ui.tr("people.no_objectives", cycle=md(cycle)))
             continue

@@ -21,6 +21,7 @@ from shopkr.app import ab_report
 from shopkr.app.i18n import render
 from shopkr.data import importer, queries, store
 from shopkr.domain.okr import ABTestDef
+from shopkr.domain.roles import Identity
 
 WINNER = "7571138452007248129"  # 保温杯主图5 in T1
 
@@ -305,7 +306,7 @@ def draft(**changes) -> dict:
 
 
 def test_add_test_stores_it_with_the_others(demo_copy: Path) -> None:
-    test, problems = ab_report.create_test(draft(), user="小王", db=demo_copy)
+    test, problems = ab_report.create_test(draft(), who=Identity.local_user("小王"), db=demo_copy)
     assert problems == {} and test is not None and test.control_id == "880103" and test.product_id is None
     with store.connect(demo_copy) as con:
         stored = store.read_okrs(con)
@@ -326,7 +327,7 @@ def test_add_test_stores_it_with_the_others(demo_copy: Path) -> None:
     ],
 )
 def test_add_test_reports_problems_by_field(demo_copy: Path, changes: dict, field: str, message: str) -> None:
-    test, problems = ab_report.create_test(draft(**changes), user="小王", db=demo_copy)
+    test, problems = ab_report.create_test(draft(**changes), who=Identity.local_user("小王"), db=demo_copy)
     # an i18n key, or a validation problem (a message code since issue 9; here in its English words)
     said = [p if isinstance(p, str) else render(p, "en") for p in problems[field]]
     assert test is None and said == [message]

@@ -147,7 +147,7 @@ def test_history_shop_totals_cover_the_products_and_refunds_are_plausible(demo_d
 
 
 def test_clear_removes_the_history_with_the_rest_of_the_demo(db):
-    demo.clear(db)
+    demo.clear(db, user="test")
     for table in ("shop_daily", "product_daily", "product_shop_daily"):
         assert rows(db, f"SELECT count(*) FROM {table}") == [(0,)]
     assert rows(db, "SELECT count(*) FROM import_log") == [(0,)]

@@ -667,6 +667,7 @@ OBJECTIVE_KEYS = {
     "score",
     "projected_score",
     "status",
+    "children_score",  # issue 11: the mean score of the objectives aligned to it (tests/test_review.py)
     "key_results",
 }
 KR_KEYS = {
@@ -699,6 +700,9 @@ KR_KEYS = {
     "p_sweet",
     "provisional",
     "provisional_share",
+    # issue 11: the latest check-in (null without one; tests/test_checkins.py)
+    "confidence",
+    "last_checkin",
 }
 
 

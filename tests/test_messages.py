@@ -33,6 +33,10 @@ ALL_CODES = {**messages.CODES, **connectors.errors.CODES, **forecast.CODES}
 # A message code as the source writes it: okr.*, pydantic.*, edit.*, sql.*, kr.*, file.*, import.note/error.*
 CODE = re.compile(
     r"^(okr|pydantic|edit|sql|kr|file|pace|forecast|calendar)\.[a-z0-9_.]+$|^import\.(note|error)\.[a-z_]+$"
+    r"|^checkin\.error\.[a-z_]+$"  # issue 11: a refused check-in (store.CheckInError)
+    r"|^review\.error\.[a-z_]+$"  # issue 11: a refused quarter-end review (store.ReviewError)
+    r"|^note\.error\.[a-z_]+$"  # issue 11: a refused note on the charts (store.AnnotationError)
+    r"|^auth\.(refused|not_yours)$"  # issue 12: a write the role does not allow (roles.Refused)
 )
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 SAME_IN_BOTH = {"edit.what_kr"}  # "KR" is what both languages call it

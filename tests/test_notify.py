@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from chromium import need_chromium
 
-from shopkr.app import card, notify
+from shopkr.app import card, escape, notify
 from shopkr.app.cli import main
 
 AS_OF = "2026-11-28"
@@ -177,30 +177,320 @@ def test_error_reply_is_a_failure_with_the_platform_message(db, hook, capsys, ch
     assert len(hook.received) == 1  # a refusal is not retried
 
 
-# --- limits ------------------------------------------------------------------------------------------------
+# --- splitting a long 日报 into several messages ---------------------------------------------------------------
+
+MISSING = ["📥 待下载的数据：", "暖居旗舰店 缺 11-24 生意参谋 店铺数据", "暖居抖音小店 缺 11-15~11-27 千川 素材数据"]
+OFF_TRACK = {"店长0": "u0", "店长7": "u7"}  # owners with an off-track KR and their WeCom userid
 
 
-def test_wecom_content_stays_within_4096_bytes_of_utf8():
-    lines = [f"  🟢 第{i}个很长的中文关键结果标题：当前 268.7万，目标 550万，得分 0.49" for i in range(200)]
-    footer = ["📥 待下载的数据：", "暖居旗舰店 缺 11-24 生意参谋 店铺数据"]
-    payload = notify.body("wecom", lines, footer, notify.Mentions(wecom=("wangzong",)), 200, "zh")
-    content = payload["markdown"]["content"]
-    assert len(content.encode("utf-8")) <= 4096
-    assert content.endswith("暖居旗舰店 缺 11-24 生意参谋 店铺数据\n请关注落后的 KR：<@wangzong>")
-    assert "(…共 200 条，见 ShopKR)" in content
-    content.encode("utf-8").decode("utf-8")  # whole characters only
+def _groups(owners: int = 10, krs: int = 25) -> list[list[notify.Line]]:
+    """A long --all 日报: `owners` owners' 日报 of `krs` KR lines each (about 2.4 KB per owner)."""
+    groups = []
+    for i in range(owners):
+        name = f"店长{i}"
+        lines = [notify.Line(f"【{name} 的 OKR 日报】2026-Q4，截至 2026-11-28", name), notify.Line(f"目标 O{i}：0.42")]
+        lines += [
+            notify.Line(f"  🟢 {name}的第{k}个关键结果：当前 268.7万，目标 550万，得分 0.49（较昨日 +0.01）")
+            for k in range(krs)
+        ]
+        groups.append([notify.Line("")] * bool(i) + lines)
+    return groups
 
 
-def test_a_single_line_over_the_limit_is_cut_at_a_character():
-    text = notify.fit(["暖" * 3000], [], 4096, 1, "zh")
-    assert len(text.encode()) <= 4096 and text.endswith("(…共 1 条，见 ShopKR)")
+STYLES = {
+    "wecom": notify.Style("wecom", "【店长0 的 OKR 日报】2026-Q4，截至 2026-11-28", "zh"),
+    "dingtalk": notify.Style("dingtalk", "【店长0 的 OKR 日报】2026-Q4，截至 2026-11-28", "zh"),
+    "feishu_post": notify.Style("feishu", "【店长0 的 OKR 日报】2026-Q4，截至 2026-11-28", "zh"),
+    "feishu_card": notify.Style("feishu", "【店长0 的 OKR 日报】2026-Q4，截至 2026-11-28", "zh", card=True),
+}
+
+
+def _mention_for(named):
+    ids = [OFF_TRACK[o] for o in named if o in OFF_TRACK]
+    return notify.Mentions(wecom=tuple(ids), mobiles=tuple(ids), feishu=tuple((i, i) for i in ids))
+
+
+def _message_lines(style: notify.Style, body: dict) -> tuple[str, list[str]]:
+    """(the label or title that numbers the message, its text lines without the mention line)."""
+    if style.channel == "wecom":
+        head, lines = body["markdown"]["content"], None
+        lines = head.split("\n")
+        return lines[0].split(" ", 1)[0], lines
+    if style.channel == "dingtalk":
+        return body["markdown"]["title"], body["markdown"]["text"].split("\n\n")
+    if style.card:
+        return body["card"]["header"]["title"]["content"], body["card"]["elements"][0]["text"]["content"].split("\n")
+    post = body["content"]["post"]["zh_cn"]
+    return post["title"], [e["text"] for line in post["content"] for e in line if e["tag"] == "text"]
+
+
+@pytest.mark.parametrize("name", list(STYLES))
+def test_a_long_report_is_split_into_numbered_messages_within_the_limit(name):
+    style = STYLES[name]
+    groups = _groups()
+    bodies = notify.messages(style, groups, MISSING, _mention_for)
+    n = len(bodies)
+    assert n >= 2
+    sent_lines: list[tuple[int, str]] = []
+    for i, body in enumerate(bodies, start=1):
+        assert notify.message_size(style.channel, body) <= notify.MESSAGE_LIMIT[style.channel]
+        signed = notify.prepare(style.channel, "http://x/hook/t", body, "secret")
+        if style.channel == "feishu":
+            assert len(signed.content()) <= 20_000  # Feishu: the whole request body within 20 KB
+        label, lines = _message_lines(style, body)
+        assert label.endswith(f"({i}/{n})"), label
+        if style.channel in ("wecom", "dingtalk"):
+            lines[0] = lines[0].removeprefix(f"({i}/{n}) ")
+        mentions = [x for x in lines if x.startswith("请关注落后的 KR")]
+        sent_lines += [(i, x.strip()) for x in lines if x.strip() and x not in mentions]
+        # the @-mention of an owner sits in the message that holds the start of their 日报, and only there (on
+        # Feishu the report's first line is the title of the first message)
+        heads = [label] if style.channel == "feishu" and i == 1 else lines
+        named = [o for o in OFF_TRACK if any(x.startswith(f"【{o} 的") for x in heads)]
+        text = json.dumps(body, ensure_ascii=False)
+        for owner, uid in OFF_TRACK.items():
+            assert (uid in text) == (owner in named), (i, owner)
+    expected = [x.text.strip() for g in groups for x in g if x.text.strip()] + MISSING
+    if style.channel == "feishu":  # the report's first line is the title of each message, not a text line
+        expected.remove(style.title)
+    assert sorted(x for _, x in sent_lines) == sorted(expected)  # every line once, nothing lost or doubled
+    assert [x for _, x in sent_lines] == expected  # in order
+    # every owner's 日报 (2.4 KB) fits in one message, so none is split; the missing-data lines are in the last
+    for owner in (f"店长{i}" for i in range(10)):
+        assert len({i for i, x in sent_lines if owner in x}) == 1, owner
+    assert {i for i, x in sent_lines if x in MISSING} == {n}
+
+
+def test_a_single_message_is_not_numbered():
+    (body,) = notify.messages(STYLES["wecom"], _groups(owners=1, krs=3), MISSING, _mention_for)
+    content = body["markdown"]["content"]
+    assert content.startswith("【店长0 的 OKR 日报】") and "(1/1)" not in content
+    assert content.endswith("暖居抖音小店 缺 11-15~11-27 千川 素材数据\n请关注落后的 KR：<@u0>")
+
+
+def test_only_a_line_longer_than_a_message_is_cut():
+    groups = [[notify.Line("【店长0 的 OKR 日报】", "店长0")], [notify.Line("暖" * 3000)], [notify.Line("下一行")]]
+    bodies = notify.messages(STYLES["wecom"], groups, [], _mention_for)
+    contents = [b["markdown"]["content"] for b in bodies]
+    assert all(len(c.encode("utf-8")) <= 4096 for c in contents)
+    cut = [c for c in contents if "暖暖" in c]
+    assert len(cut) == 1 and cut[0].endswith("暖…") and cut[0].count("暖") > 1300  # as much as fits
+    assert "【店长0 的 OKR 日报】" in contents[0] and "下一行" in contents[-1]  # the other lines whole
     assert notify.utf8_cut("暖居", 4) == "暖"  # 3 bytes per character: never half of one
 
 
-def test_all_owners_fit_and_the_cli_sends_within_the_limit(db, hook):
+def test_the_cli_splits_all_owners_and_puts_mentions_and_missing_data_where_they_belong(
+    db, hook, people, monkeypatch, capsys
+):
+    monkeypatch.setitem(notify.MESSAGE_LIMIT, "wecom", 1200)
+    monkeypatch.setattr(notify, "TIMING", notify.Timing(lambda: 0.0, lambda s: None))
+    assert run(db, hook, "wecom", "--all", "--people", str(people)) == 0
+    contents = [r["body"]["markdown"]["content"] for r in hook.received]
+    n = len(contents)
+    assert n >= 3
+    for i, c in enumerate(contents, start=1):
+        assert len(c.encode("utf-8")) <= 1200 and c.startswith(f"({i}/{n}) ")
+    wang = next(i for i, c in enumerate(contents) if "【王总 的 OKR 日报】" in c)
+    lina = next(i for i, c in enumerate(contents) if "【李娜 的 OKR 日报】" in c)
+    assert [i for i, c in enumerate(contents) if "<@wangzong>" in c] == [wang]
+    assert [i for i, c in enumerate(contents) if "<@lina>" in c] == [lina]
+    assert [i for i, c in enumerate(contents) if "千川 素材数据" in c] == [n - 1]
+    assert f"✓ 已发送到 wecom：日报 ({n}/{n})" in capsys.readouterr().out
+
+
+def test_all_owners_fit_in_one_message_on_the_demo(db, hook):
     assert run(db, hook, "wecom", "--all") == 0
-    content = hook.received[0]["body"]["markdown"]["content"]
-    assert len(content.encode("utf-8")) <= 4096
+    (req,) = hook.received
+    content = req["body"]["markdown"]["content"]
+    assert len(content.encode("utf-8")) <= 4096 and not content.startswith("(1/")
+
+
+def test_all_owners_on_feishu_get_a_title_of_their_own(db, hook):
+    assert run(db, hook, "feishu", "--all") == 0
+    post = hook.received[0]["body"]["content"]["post"]["zh_cn"]
+    assert post["title"] == "【OKR 日报】2026-Q4，截至 2026-11-28"
+    texts = [e["text"] for line in post["content"] for e in line if e["tag"] == "text"]
+    assert texts[0] == "【王总 的 OKR 日报】2026-Q4，截至 2026-11-28"  # each owner's title stays in the text
+    assert "【李娜 的 OKR 日报】2026-Q4，截至 2026-11-28" in texts
+
+
+# --- rate limits ---------------------------------------------------------------------------------------------
+
+
+class FakeTime:
+    """A clock that moves only when slept on."""
+
+    def __init__(self) -> None:
+        self.now, self.slept = 1000.0, []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def timing(self) -> notify.Timing:
+        return notify.Timing(self.clock, self.sleep)
+
+
+@pytest.mark.parametrize(("channel", "sends"), [("wecom", 45), ("dingtalk", 41), ("feishu", 130)])
+def test_the_pacer_keeps_a_run_within_the_robots_rate_limits(channel, sends):
+    fake = FakeTime()
+    pacer = notify.Pacer(channel, fake.timing())
+    times = []
+    for _ in range(sends):
+        pacer.wait()
+        times.append(fake.now)
+    for count, seconds in notify.RATE_WINDOWS[channel]:
+        assert max(sum(1 for u in times if t <= u < t + seconds) for t in times) <= count
+    if channel != "feishu":
+        assert fake.slept == [60.0] * ((sends - 1) // 20)  # a minute after each 20, no more
+    else:  # 5 a second, and the 101st waits for the first to leave the minute
+        assert fake.slept[:4] == [1.0] * 4 and max(fake.slept) == pytest.approx(41.0)
+        assert times[100] - times[0] == pytest.approx(60.0)
+
+
+def _text(channel: str, i: int) -> dict:
+    if channel == "feishu":
+        return {"msg_type": "post", "content": {"post": {"zh_cn": {"title": str(i), "content": []}}}}
+    return {"msgtype": "markdown", "markdown": {"content": str(i)}}
+
+
+def test_a_run_of_more_messages_than_a_minute_allows_waits_and_says_so(hook, capsys):
+    fake = FakeTime()
+    hook.default = OK["wecom"]
+    payloads = [_text("wecom", i) for i in range(21)]
+    code = notify.send_all(
+        "wecom", hook.url + WEBHOOK["wecom"], None, payloads, [str(i) for i in range(21)], "zh", timing=fake.timing()
+    )
+    assert code == 0 and len(hook.received) == 21
+    assert fake.slept == [60.0]
+    assert "等待 60.0 秒：wecom 机器人最多 20/min 条" in capsys.readouterr().err
+    assert [r["body"]["markdown"]["content"] for r in hook.received] == [str(i) for i in range(21)]
+
+
+RATE_REPLY = {
+    "wecom": {"errcode": 45009, "errmsg": "api freq out of limit"},
+    "dingtalk": {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"},
+    "feishu": {"code": 11232, "msg": "frequency limited psm[lark.oapi.app_platform_runtime]appID[1]"},
+}
+
+
+@pytest.mark.parametrize("channel", list(RATE_REPLY))
+def test_a_rate_limit_reply_is_retried_once_after_the_backoff(hook, capsys, channel):
+    fake = FakeTime()
+    hook.plan, hook.default = [RATE_REPLY[channel]], OK[channel]
+    url = hook.url + WEBHOOK[channel]
+    assert notify.send_all(channel, url, "s", [_text(channel, 1)], ["日报"], "zh", timing=fake.timing()) == 0
+    assert len(hook.received) == 2 and fake.slept == [notify.RATE_BACKOFF[channel]]
+    code = str(RATE_REPLY[channel].get("errcode", RATE_REPLY[channel].get("code")))
+    err = capsys.readouterr().err
+    assert code in err and f"{notify.RATE_BACKOFF[channel]:.0f} 秒后重试一次" in err
+    if channel == "dingtalk":  # re-signed for the retry: the sign matches its own timestamp
+        ts = hook.received[1]["query"]["timestamp"]
+        expected = base64.b64encode(hmac.new(b"s", f"{ts}\ns".encode(), hashlib.sha256).digest()).decode()
+        assert hook.received[1]["query"]["sign"] == expected
+    # a second refusal ends the run with the platform's code and what to check
+    hook.plan = [RATE_REPLY[channel], RATE_REPLY[channel]]
+    hook.received.clear()
+    assert notify.send_all(channel, url, None, [_text(channel, 1)], ["日报"], "en", timing=fake.timing()) == 1
+    assert len(hook.received) == 2
+    err = capsys.readouterr().err
+    assert code in err and "too many messages" in err
+
+
+# --- the Feishu interactive card -----------------------------------------------------------------------------
+
+
+def test_feishu_card_body_mention_and_signature(db, hook, people):
+    secret = "feishu-secret"
+    assert run(db, hook, "feishu", "--owner", "王总", "--feishu-card", "--secret", secret, "--people", str(people)) == 0
+    (req,) = hook.received
+    body = req["body"]
+    ts = body["timestamp"]
+    expected = base64.b64encode(hmac.new(f"{ts}\n{secret}".encode(), b"", hashlib.sha256).digest()).decode()
+    assert body["sign"] == expected
+    assert body["msg_type"] == "interactive" and "content" not in body
+    card = body["card"]
+    assert card["header"]["title"] == {"tag": "plain_text", "content": "【王总 的 OKR 日报】2026-Q4，截至 2026-11-28"}
+    (element,) = card["elements"]
+    assert element["tag"] == "div" and element["text"]["tag"] == "lark_md"
+    content = element["text"]["content"]
+    assert "天猫旗舰店Q4支付金额达到550万" in content
+    assert "【王总 的 OKR 日报】" not in content  # the title is the card's header
+    assert content.endswith("请关注落后的 KR：<at id=ou_wang></at>")
+
+
+def test_feishu_card_flag_on_another_channel_is_ignored_with_a_note(db, hook, capsys):
+    assert run(db, hook, "wecom", "--owner", "王总", "--feishu-card") == 0
+    assert hook.received[0]["body"]["msgtype"] == "markdown"
+    assert "--feishu-card 只用于飞书" in capsys.readouterr().err
+
+
+# --- user text in chat markdown ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("**爆款**", "＊＊爆款＊＊"),
+        ("[点我](http://evil.example)", "［点我］(http:\u2060//evil.example)"),
+        ("<font color=\"red\">红</font>", "＜font color=\"red\">红＜/font>"),
+        ("<@wangzong> <at id=all></at>", "＜@\u2060wangzong> ＜at id=all>＜/at>"),
+        ("# 标题", "＃ 标题"),
+        ("  - 列表", "  － 列表"),
+        ("1. 第一", "1． 第一"),
+        ("> 引用", "＞ 引用"),
+        ("~~删除~~ 11-15~11-27", "～～删除～～ 11-15~11-27"),
+        ("`code` a_b | &lt; \\", "｀code｀ a＿b ｜ ＆lt; ＼"),
+        ("@13800000001", "@\u206013800000001"),
+        ("第一行\n# 第二行", "第一行 ＃ 第二行"),
+        ("  🟢 保温杯主图B：当前 268.7万，达成概率 > 99%", "  🟢 保温杯主图B：当前 268.7万，达成概率 > 99%"),
+    ],
+)
+def test_chat_md_makes_markup_inert(text, shown):
+    assert escape.chat_md(text) == shown
+
+
+TRAP = "**爆款** [点我](http://evil.example) <@all> <font color=\"red\">红</font> # @13800000002"
+
+
+@pytest.fixture
+def trap_db(db, tmp_path):
+    """The demo with 王总's off-track KR (O1.KR3) titled with markdown and fake @-mentions."""
+    exported = tmp_path / "okrs.yaml"
+    assert main(["okrs", "export", "--db", str(db), "-o", str(exported)]) == 0
+    text = exported.read_text(encoding="utf-8")
+    assert text.count("title: 天猫旗舰店退款率从9%降到6%") == 1
+    text = text.replace("title: 天猫旗舰店退款率从9%降到6%", "title: '" + TRAP + "'")
+    exported.write_text(text, encoding="utf-8")
+    assert main(["okrs", "load", str(exported), "--replace", "--reason", "test", "--db", str(db)]) == 0
+    return db
+
+
+def test_titles_with_markdown_and_fake_mentions_neither_format_nor_mention(trap_db, hook, people, capsys):
+    db = trap_db
+    shown = escape.chat_md(TRAP)
+    assert run(db, hook, "wecom", "--owner", "王总", "--people", str(people)) == 0
+    content = hook.received[-1]["body"]["markdown"]["content"]
+    assert shown in content and "**" not in content and "](" not in content and "<font" not in content
+    assert "<@all>" not in content and content.count("<@") == 1 and content.endswith("<@wangzong>")
+    assert run(db, hook, "dingtalk", "--owner", "王总", "--people", str(people)) == 0
+    body = hook.received[-1]["body"]
+    text = body["markdown"]["text"]
+    assert shown in text and "@13800000002" not in text and text.count("@13800000001") == 1
+    assert body["at"]["atMobiles"] == ["13800000001"]
+    assert run(db, hook, "feishu", "--owner", "王总", "--feishu-card", "--people", str(people)) == 0
+    lark_md = hook.received[-1]["body"]["card"]["elements"][0]["text"]["content"]
+    assert shown in lark_md and "<@all>" not in lark_md and lark_md.count("<at ") == 1
+    # a Feishu post shows text elements as plain text: the title as it is, and the plain report is unchanged
+    assert run(db, hook, "feishu", "--owner", "王总") == 0
+    post = hook.received[-1]["body"]["content"]["post"]["zh_cn"]["content"]
+    assert any(TRAP in e["text"] for line in post for e in line if e["tag"] == "text")
+    capsys.readouterr()
+    assert main(["report", "--db", str(db), "--as-of", AS_OF, "--owner", "王总"]) == 0
+    assert TRAP in capsys.readouterr().out
 
 
 # --- @-mentions and the people file ------------------------------------------------------------------------

@@ -169,7 +169,7 @@ def test_broken_yaml_says_where(db):
 
 
 def test_demo_yaml_upload_previews_and_stores(db):
-    demo.clear(db)  # no OKRs stored: the demo file creates them all
+    demo.clear(db, user="test")  # no OKRs stored: the demo file creates them all
     st.cache_data.clear()
     at = page(lang="en")
     assert any("has no objectives yet" in t for t in texts(at.info))

@@ -72,7 +72,7 @@ def test_the_rollup_follows_a_demo_clear(db: Path) -> None:
     with store.connect(db) as con:
         write(con, "product_daily", write_own)
         assert rollup_mismatches(con) == []
-    demo.clear(db)
+    demo.clear(db, user="test")
     with store.connect(db) as con:
         assert rollup_mismatches(con) == []
         assert rollup_rows(con) == 2  # only the user's two days are left

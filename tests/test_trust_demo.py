@@ -105,7 +105,7 @@ def test_clear_keeps_the_users_import_into_a_shop_named_like_a_demo_shop(db):
     assert plan.kept_rows == 3  # the user's three rows stay, and the plan says so
     assert plan.row_count == all_rows(db) - 3 and not set(ids) & set(plan.imports)
 
-    done = demo.clear(db)
+    done = demo.clear(db, user="test")
     assert done.row_count == plan.row_count
     assert user_rows(db) == USER_ROWS  # the user's rows, with the user's values, overlapping days included
     assert count(db, "SELECT count(*) FROM shop_daily") == 3  # every row the demo wrote is gone
@@ -135,7 +135,7 @@ def test_the_demos_revisions_are_recorded_and_clear_removes_only_them(db):
     plan = demo.plan(db)
     assert plan.revisions == 14
     kept = count(db, mine, [ids])
-    demo.clear(db)
+    demo.clear(db, user="test")
     assert count(db, "SELECT count(*) FROM revisions") == kept == count(db, mine, [ids])
 
 
@@ -154,7 +154,7 @@ def test_clear_keeps_objectives_and_tests_changed_or_replaced_since(db):
     plan = demo.plan(db)
     assert plan.kept_objectives == ("O1", "O2") and plan.kept_tests == ("T1",)
     assert set(plan.objectives) == {"O3", "O4", "O5", "O6", "Q3-O1", "Q3-O2", "Q3-O3"}
-    demo.clear(db)
+    demo.clear(db, user="test")
     after = stored(db)
     assert [o.id for o in after.objectives] == ["O1", "O2"]
     assert after.objectives[0] == changed_o1 and after.objectives[1] == mine
@@ -166,15 +166,19 @@ def test_clear_keeps_everyone_elses_history_and_the_lock_they_set(db):
     save(db, "李娜", replace={"O2": mine})
     with store.connect(db) as con:
         store.set_lock(con, resolve_cycles(store.read_okrs(con))["2026-Q4"], user="李娜", locked=True)
-    theirs = [r for r in history(db) if r[2] != demo.USER]
+    with store.connect(db) as con:  # the demo's own rows: also those of its check-ins and reviews, as their owners
+        demos = store.demo_marks(con).changes
+    theirs = [r for r in history(db) if r[0] not in demos]
     locked = cycle_row(db, "2026-Q4")
     assert theirs and locked["locked_by"] == "李娜"
 
     plan = demo.plan(db)
     assert plan.kept_cycles == ("2026-Q4",) and plan.cycles == ("2026-Q3",)
-    demo.clear(db)
+    demo.clear(db, user="test")
     left = history(db)
-    assert [r for r in left if r[2] != demo.USER] == theirs  # every row of someone else stays, unchanged
+    *others, cleared = [r for r in left if r[0] not in demos]
+    assert others == theirs  # every row of someone else stays, unchanged
+    assert (cleared[2], *cleared[4:7]) == ("test", "demo", "demo", "cleared")  # and who cleared the demo is recorded
     assert cycle_row(db, "2026-Q4") == locked  # the user's lock and the cycle's dates stay
     # The demo's own rows go only with what they describe: O1 is the demo's and is removed, O2 is the user's.
     demo_left = {(r[4], r[5], r[6]) for r in left if r[2] == demo.USER}
@@ -193,7 +197,7 @@ def test_closings_and_the_lock_stay_in_a_cycle_where_the_user_has_objectives(db)
 
     plan = demo.plan(db)
     assert set(plan.objectives) >= {"Q3-O1", "Q3-O2", "Q3-O3"} and "2026-Q3" in plan.kept_cycles
-    demo.clear(db)
+    demo.clear(db, user="test")
     assert [o.id for o in stored(db).objectives] == ["U1"]
     with store.connect(db) as con:
         assert store.run(con, "SELECT DISTINCT objective_id FROM kr_closings") == [("U1",)]
@@ -205,7 +209,7 @@ def test_the_demos_own_closing_lock_stays_while_the_user_has_objectives_in_that_
     save(db, "王总", add=[objective("U1", "2026-Q3", owner="王总")])
     before = cycle_row(db, "2026-Q3")
     assert before["locked_by"] == demo.USER and before["closed_at"]
-    demo.clear(db)
+    demo.clear(db, user="test")
     assert cycle_row(db, "2026-Q3") == before  # the user's U1 lives in a closed cycle: it stays closed
 
 
@@ -213,9 +217,10 @@ def test_the_demos_own_closing_lock_stays_while_the_user_has_objectives_in_that_
 
 
 def as_previous_schema(path: Path) -> None:
-    """The database as the previous ShopKR (schema 2) left it: the same data, no demo marks, no v3 or v4 tables."""
+    """The database as the previous ShopKR (schema 2) left it: the same data, no demo marks, no v3 or v4 tables (nor
+    v6's demo_rhythm)."""
     with store.connect(path) as con:
-        for table in ("demo_imports", "demo_definitions", "demo_changes", "product_shop_daily"):
+        for table in ("demo_imports", "demo_definitions", "demo_changes", "product_shop_daily", "demo_rhythm"):
             store.run(con, f"DROP TABLE {table}")
         store.run(con, "UPDATE meta SET value = '2' WHERE key = 'schema_version'")
 
@@ -234,12 +239,12 @@ def test_a_previous_schema_database_migrates_and_clear_falls_back_conservatively
         assert store.demo_marks(con) is None
     plan = demo.plan(db)
     assert not plan.recorded and plan.changes == () and plan.kept_objectives == ("O2",)
-    demo.clear(db)
+    demo.clear(db, user="test")
     assert user_rows(db) == USER_ROWS and count(db, "SELECT count(*) FROM shop_daily") == 3
     with store.connect(db) as con:
         assert [r[0] for r in store.run(con, "SELECT id FROM import_log ORDER BY id")] == ids
     assert [o.id for o in stored(db).objectives] == ["O2"]  # demo objectives equal to the file's are removed
-    assert history(db) == all_history  # nobody recorded which history rows the demo wrote: all stay
+    assert history(db)[:-1] == all_history  # nobody recorded which history rows the demo wrote: all stay
     assert cycle_row(db, "2026-Q4") == locked
     assert cycle_row(db, "2026-Q3") is None  # only the demo closed it and nothing of the user's is in it
 
@@ -249,7 +254,7 @@ def test_previous_schema_fallback_does_not_take_a_demo_lock_someone_reclosed(db)
         closing.close_cycle(con, store.read_okrs(con), "2026-Q3", user="王总", as_of=dt.date(2026, 10, 1))
     as_previous_schema(db)
     closed = cycle_row(db, "2026-Q3")
-    demo.clear(db)
+    demo.clear(db, user="test")
     assert cycle_row(db, "2026-Q3") == closed  # 王总 closed it again: not the demo's lock any more
 
 

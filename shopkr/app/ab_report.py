@@ -26,8 +26,9 @@ from shopkr.app.i18n import Lang, t
 from shopkr.app.numbers import fmt, formatter
 from shopkr.app.score_text import _pad  # terminal alignment that counts CJK characters as two columns
 from shopkr.data import queries, store
-from shopkr.domain import ab_stats
+from shopkr.domain import ab_stats, roles
 from shopkr.domain.okr import ABTestDef, OKRFile, Problem, validate
+from shopkr.domain.roles import Identity
 
 Tone = Literal["success", "info", "warning", "error"]
 
@@ -644,10 +645,13 @@ def add_test(
     return find_test(checked, doc_test["id"]), {}
 
 
-def create_test(draft: dict[str, Any], *, user: str, db: str | Path | None = None) -> tuple[ABTestDef | None, dict]:
-    """`add_test` on a short-lived connection."""
+def create_test(
+    draft: dict[str, Any], *, who: Identity, db: str | Path | None = None
+) -> tuple[ABTestDef | None, dict]:
+    """`add_test` as `who` on a short-lived connection. Raises roles.Refused unless `who` may create A/B tests."""
+    roles.check(who, "ab_test")
     with store.connect(db, wait=60.0) as con:
-        return add_test(con, draft, user=user)
+        return add_test(con, draft, user=who.name or "unknown")
 
 
 def default_window(creatives: pd.DataFrame, days: int = 14) -> tuple[dt.date, dt.date] | None:

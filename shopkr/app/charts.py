@@ -8,8 +8,11 @@ Multi-line text is given with "\n" and drawn with <br>.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -17,6 +20,9 @@ import plotly.graph_objects as go
 from shopkr.app import numbers
 from shopkr.app.escape import plain, plain_lines
 from shopkr.app.i18n import Lang
+
+if TYPE_CHECKING:
+    from shopkr.app.checkins import TimelinePoint
 
 BAND = {"red": "#d64545", "yellow": "#e0a100", "green": "#2e9d5b", "grey": "#b0b5ba"}
 INK = "#1f2933"
@@ -70,6 +76,7 @@ def progress(
     data_through: dt.date | None = None,
     as_of: dt.date | None = None,
     lang: Lang = "zh",
+    notes: Sequence[Mark] = (),
 ) -> go.Figure:
     """To-date value per day against the target line and the linear pace line.
 
@@ -78,6 +85,7 @@ def progress(
     `data_through` to as_of (capped at the series' last date) are shaded with a dotted line at data_through.
     Numbers follow `shopkr.app.numbers` for the KR's `unit` in `lang`: the y axis in 万/亿 (zh) or K/M (en) for
     large amounts and counts, the hover text exactly as the page and the CLI write the value.
+    `notes`: notes and A/B test marks on the KR's scope, drawn within the series' dates (`add_marks`).
     """
     fig = go.Figure()
     known = series.dropna(subset=["value"]) if "value" in series else series.iloc[0:0]
@@ -124,6 +132,8 @@ def progress(
     shown = [series[c] for c in ("value", "target", "pace", "fan_low", "fan_high") if c in series]
     fig.update_yaxes(**numbers.axis(pd.concat(shown) if shown else [], unit, lang, digits=_axis_digits(unit)))
     fig.update_xaxes(tickformat="%m-%d")  # 11-26, as 生意参谋 and the pages write dates
+    if notes and len(series):
+        add_marks(fig, notes, min(series["date"]), max(series["date"]))
     return _layout(fig, title, height)
 
 
@@ -461,8 +471,11 @@ def forest(
     return fig
 
 
-def daily_rates(daily: pd.DataFrame, colours: Mapping[str, str], control: str, height: int = 320) -> go.Figure:
-    """The rate per day and variant (daily has date, creative_id, name, rate); the control is drawn dashed."""
+def daily_rates(
+    daily: pd.DataFrame, colours: Mapping[str, str], control: str, height: int = 320, notes: Sequence[Mark] = ()
+) -> go.Figure:
+    """The rate per day and variant (daily has date, creative_id, name, rate); the control is drawn dashed.
+    `notes`: notes and A/B test marks on the test's shop and product, within the days shown (`add_marks`)."""
     fig = go.Figure()
     for cid, part in daily.groupby("creative_id", sort=False):
         fig.add_trace(
@@ -482,12 +495,21 @@ def daily_rates(daily: pd.DataFrame, colours: Mapping[str, str], control: str, h
         )
     fig.update_yaxes(tickformat=tick_format("rate"))
     fig.update_xaxes(tickformat="%m-%d")
+    if notes and not daily.empty:
+        add_marks(fig, notes, min(daily["date"]), max(daily["date"]))
     return _layout(fig, None, height)
 
 
-def daily_shares(daily: pd.DataFrame, colours: Mapping[str, str], intended_label: str, height: int = 320) -> go.Figure:
+def daily_shares(
+    daily: pd.DataFrame,
+    colours: Mapping[str, str],
+    intended_label: str,
+    height: int = 320,
+    notes: Sequence[Mark] = (),
+) -> go.Figure:
     """Each variant's share of the day's impressions (daily has date, creative_id, name, share, intended), with
-    the intended split dotted: a flat band means a stable split; drift is a Simpson's-paradox risk."""
+    the intended split dotted: a flat band means a stable split; drift is a Simpson's-paradox risk. `notes` as in
+    `daily_rates`."""
     fig = go.Figure()
     intended = daily.groupby("creative_id", sort=False)["intended"].first()
     if not daily.empty and intended.nunique() == 1:
@@ -529,4 +551,181 @@ def daily_shares(daily: pd.DataFrame, colours: Mapping[str, str], intended_label
         )
     fig.update_yaxes(tickformat=numbers.plotly_format("rate", digits=0), rangemode="tozero")
     fig.update_xaxes(tickformat="%m-%d")
+    if notes and not daily.empty:
+        add_marks(fig, notes, min(daily["date"]), max(daily["date"]))
     return _layout(fig, None, height)
+
+
+# --- check-ins (issue 11) ---------------------------------------------------------------------------------------
+
+# How much of a note the hover of a check-in shows (the table under the chart has all of it).
+HOVER_NOTE_MAX = 140
+
+
+def checkin_timeline(
+    points: Sequence[TimelinePoint], labels: Mapping[str, str], height: int = 300, lang: Lang = "zh"
+) -> go.Figure:
+    """A KR's check-ins over time: the owner's confidence / 10 (0-1) at each check-in against the data's P(hit) as
+    computed on that day, where the KR has one (`shopkr.app.checkins.TimelinePoint`), on one 0-100% axis.
+
+    `labels` names the two lines ("confidence", "p_hit") and gives the hover's first line as a template with
+    `{confidence}` ("hover_confidence": 信心 {confidence}/10). Hover text: the confidence, the author and the start of
+    the note (HOVER_NOTE_MAX characters), user text escaped (`escape.plain`); P(hit) as the pages write it."""
+    fig = go.Figure()
+    hover = "%{x|%m-%d} %{customdata}<extra>%{fullData.name}</extra>"
+    dates = [p.date for p in points]
+    texts = []
+    for p in points:
+        note = p.note if len(p.note) <= HOVER_NOTE_MAX else p.note[:HOVER_NOTE_MAX] + "…"
+        lines = [f"{labels['hover_confidence'].format(confidence=p.confidence)} · {p.author}"]
+        texts.append(plain_lines([*lines, note] if note else lines))
+    known = list({p.date: p for p in points if p.p_hit is not None}.values())  # one P(hit) per day
+    if known:
+        fig.add_trace(
+            go.Scatter(
+                x=[p.date for p in known],
+                y=[p.p_hit for p in known],
+                name=labels["p_hit"],
+                mode="lines+markers",
+                line={"color": MUTED, "width": 2, "dash": "dot"},
+                marker={"size": 7, "symbol": "diamond"},
+                customdata=numbers.hover_texts([p.p_hit for p in known], "probability", lang),
+                hovertemplate=hover,
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=dates,
+            y=[p.share for p in points],
+            name=labels["confidence"],
+            mode="lines+markers",
+            line={"color": ACCENT, "width": 2.5},
+            marker={"size": 8},
+            customdata=texts,
+            hovertemplate=hover,
+        )
+    )
+    fig.update_yaxes(range=[-0.03, 1.03], tickformat=numbers.plotly_format("probability", digits=0))
+    fig.update_xaxes(tickformat="%m-%d")
+    return _layout(fig, None, height)
+
+
+# --- notes on the charts (issue 11) ------------------------------------------------------------------------------
+
+NOTE_COLOUR = "#8e44ad"  # notes people wrote
+AB_COLOUR = "#e07b00"  # A/B test starts and ends
+_BAND_FILL = {"note": "rgba(142, 68, 173, 0.09)", "ab": "rgba(224, 123, 0, 0.09)"}
+MAX_LABELS = 4  # a chart with more marks than this shows no labels: lines and bands, the text in the hover only
+LABEL_CHARS = 12  # a label is the start of the text; the hover has all of it
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A note or an A/B test's start or end on a time chart: one day (`start == end`, a dotted vertical line) or a
+    range (a light band from `start` to `end`). `label`: the short text drawn beside it while the chart has at most
+    MAX_LABELS marks (cut to LABEL_CHARS); `hover`: the full text, "\\n" between lines, shown on the small marker at
+    the top of the line or band; `group`: the legend name of its kind (备注, A/B 测试); `kind`: "note" or "ab" (the
+    colour). All plain text, escaped when drawn (`escape.plain`)."""
+
+    start: dt.date
+    end: dt.date
+    label: str
+    hover: str
+    group: str
+    kind: Literal["note", "ab"] = "note"
+
+
+def _day(value: object) -> dt.date:
+    return pd.Timestamp(value).date()
+
+
+def add_marks(
+    fig: go.Figure, marks: Sequence[Mark], first: object = None, last: object = None, *, labels: bool = True
+) -> go.Figure:
+    """Draw `marks` on a figure whose x axis is dates: a dotted vertical line per one-day mark, a light band per
+    range, a small triangle at the top of each with the hover text, and, while there are at most MAX_LABELS marks
+    (and `labels`), the start of each label beside it, staggered so neighbours do not overlap. Marks outside
+    `first`..`last` (when given) are left out and ranges clipped to them, so a note never widens the axis. The
+    triangles live on a hidden 0-1 axis over the plot (the y axis keeps its range). Returns the figure."""
+    lo = _day(first) if first is not None else None
+    hi = _day(last) if last is not None else None
+    shown: list[Mark] = []
+    for m in marks:
+        start, end = m.start, max(m.end, m.start)
+        if (hi is not None and start > hi) or (lo is not None and end < lo):
+            continue
+        start, end = max(start, lo) if lo else start, min(end, hi) if hi else end
+        shown.append(dataclasses.replace(m, start=start, end=end))
+    if not shown:
+        return fig
+    colours = {"note": NOTE_COLOUR, "ab": AB_COLOUR}
+    with_labels = labels and len(shown) <= MAX_LABELS
+    for i, m in enumerate(shown):
+        colour = colours[m.kind]
+        if m.start == m.end:
+            fig.add_shape(
+                type="line",
+                xref="x",
+                yref="paper",
+                x0=m.start,
+                x1=m.start,
+                y0=0,
+                y1=1,
+                line={"color": colour, "dash": "dot", "width": 1.3},
+            )
+        else:
+            fig.add_shape(
+                type="rect",
+                xref="x",
+                yref="paper",
+                x0=m.start,
+                x1=m.end,
+                y0=0,
+                y1=1,
+                fillcolor=_BAND_FILL[m.kind],
+                line_width=0,
+                layer="below",
+            )
+        if with_labels:
+            text = m.label if len(m.label) <= LABEL_CHARS else m.label[:LABEL_CHARS] + "…"
+            fig.add_annotation(
+                x=m.start,
+                y=0.93 - 0.09 * (i % MAX_LABELS),  # staggered below the triangles
+                xref="x",
+                yref="paper",
+                xanchor="left",
+                yanchor="top",
+                xshift=3,
+                showarrow=False,
+                text=plain(text),
+                font={"size": 10, "color": colour},
+                bgcolor="rgba(255,255,255,0.8)",
+            )
+    axis = _free_y_axis(fig)
+    fig.update_layout({f"yaxis{axis}": {"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True}})
+    for group in dict.fromkeys(m.group for m in shown):
+        part = [m for m in shown if m.group == group]
+        fig.add_trace(
+            go.Scatter(
+                x=[m.start for m in part],
+                y=[0.985] * len(part),
+                yaxis=f"y{axis}",
+                name=plain(group),
+                mode="markers",
+                marker={"symbol": "triangle-down", "size": 10, "color": [colours[m.kind] for m in part]},
+                hovertext=[plain_lines(m.hover.split("\n")) for m in part],
+                hoverinfo="text",
+                cliponaxis=False,
+            )
+        )
+    return fig
+
+
+def _free_y_axis(fig: go.Figure) -> int:
+    """The first y axis number (2, 3, ...) the figure does not use yet."""
+    used = {getattr(t, "yaxis", None) or "y" for t in fig.data}
+    used |= {"y" + key[len("yaxis") :] for key in fig.layout.to_plotly_json() if key.startswith("yaxis")}
+    n = 2
+    while f"y{n}" in used:
+        n += 1
+    return n

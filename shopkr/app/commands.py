@@ -20,6 +20,7 @@ from shopkr.data import store
 
 if TYPE_CHECKING:
     from shopkr.app import ab_report
+    from shopkr.data import backup
     from shopkr.domain.okr import Cycle, OKRFile, Problem
 
 
@@ -214,6 +215,10 @@ def cmd_okrs_close(args: argparse.Namespace) -> int:
     else:
         print(f"cycle {args.cycle} closed: final grades frozen (later re-imports do not change them).")
     print(score_text.score_table(report))
+    print(
+        f"next: the quarter-end review (复盘): owners grade their KRs and answer three questions on the 复盘 page "
+        f"or with `python -m shopkr review show {args.cycle}` / `review grade` / `review answer`."
+    )
     return 0
 
 
@@ -238,6 +243,130 @@ def cmd_okrs_history(args: argparse.Namespace) -> int:
             else f"{r.field}: {shown(r.old_value)} -> {shown(r.new_value)}"
         )
         print(f"{r.changed_at:%Y-%m-%d %H:%M} {r.user_name:<10} {r.entity:<10} {r.entity_id:<12} {change}{why}")
+    return 0
+
+
+# --- quarter-end reviews (issue 11): review show | grade | answer | missing --------------------------------------
+
+
+def _review_refused(exc: store.ReviewError) -> int:
+    """Print a refused review (its message in English) and return the exit code 1."""
+    from shopkr.app.i18n import cli_text
+
+    print(f"✗ {cli_text(exc)} Nothing saved.", file=sys.stderr)
+    return 1
+
+
+def cmd_review_show(args: argparse.Namespace) -> int:
+    """Print a cycle's reviews (one owner's with --owner): per objective whether it is complete, each KR's grade
+    beside its data score, the answers and the decision. Exit 1 for an unknown cycle or owner."""
+    from shopkr.app import review_tables
+    from shopkr.app.i18n import cli_text
+    from shopkr.domain import engine
+    from shopkr.domain.messages import Message
+
+    today = dt.date.today()
+    with store.connect(args.db) as con:
+        okrs = store.read_okrs(con)
+        cycle = _cycle_or_exit(okrs, args.cycle, with_objectives=True)
+        if cycle is None:
+            return 1
+        owners = list(dict.fromkeys(o.owner for o in okrs.objectives if o.cycle == cycle.id))
+        if args.owner is not None and args.owner not in owners:
+            print(f"✗ {args.owner} owns no objective in {cycle.id}; owners: {', '.join(owners)}", file=sys.stderr)
+            return 1
+        report = engine.score_cycle(con, okrs, cycle.id, today)
+        reviews = store.read_reviews(con, cycle.id, okrs)
+    sys.stdout.write(review_tables.review_text(report, reviews, args.owner, "en"))
+    if report.closed_at is None and today <= cycle.end:
+        print(cli_text(Message.make("review.error.not_ended", cycle=cycle.id, end=cycle.end.isoformat())))
+    return 0
+
+
+def cmd_review_grade(args: argparse.Namespace) -> int:
+    """Grade one KR of an ended or closed cycle as --user, beside its data score (the frozen closing score of a
+    closed cycle, else today's score); the objective's answers stay as they are. Exit 1 when refused."""
+    import dataclasses
+
+    from shopkr.app import review_tables
+    from shopkr.domain import engine
+
+    with store.connect(args.db, on_wait=lambda m: print(m, file=sys.stderr)) as con:
+        okrs = store.read_okrs(con)
+        if _cycle_or_exit(okrs, args.cycle, with_objectives=True) is None:
+            return 1
+        mine = [o for o in okrs.objectives if o.cycle == args.cycle]
+        objective = next((o for o in mine if any(k.id == args.kr_id for k in o.key_results)), None)
+        if objective is None:
+            known = ", ".join(k.id for o in mine for k in o.key_results)
+            print(f"✗ {args.cycle} has no KR {args.kr_id!r}; its KRs: {known}. Nothing saved.", file=sys.stderr)
+            return 1
+        try:
+            grade = store.review_grade(args.grade, args.kr_id)
+            report = engine.score_cycle(con, okrs, args.cycle, dt.date.today())
+            data = review_tables.data_scores(report)[args.kr_id]
+            current = store.read_review(con, args.cycle, objective.id)
+            new = dataclasses.replace(current, grades=(store.KRGrade(args.kr_id, grade, data),))  # type: ignore[type-var]
+            changes = store.save_review(con, new, user=args.user or _default_user())
+        except store.ReviewError as exc:
+            return _review_refused(exc)
+        after = store.read_review(con, args.cycle, objective.id)
+    word = "graded" if changes else "already graded"
+    print(f"✓ {args.kr_id} {word} {grade:g} (data score {data:.2f}, {grade - data:+.2f}).")
+    if after is not None:
+        print(f"review of {objective.id}: {review_tables.state_text(after, 'en')}")
+    return 0
+
+
+def cmd_review_answer(args: argparse.Namespace) -> int:
+    """Answer an objective's review questions as --user: the options given replace those answers (an empty text
+    clears one), the others stay as they are. Exit 1 when refused or when no option is given."""
+    import dataclasses
+
+    from shopkr.app import review_tables
+
+    given = {
+        "worked": args.worked,
+        "did_not_work": args.did_not_work,
+        "decision": args.decision,
+        "decision_note": args.note,
+    }
+    given = {k: v for k, v in given.items() if v is not None}
+    if not given:
+        print("✗ nothing to save: give --worked, --did-not-work, --decision and/or --note.", file=sys.stderr)
+        return 1
+    with store.connect(args.db, on_wait=lambda m: print(m, file=sys.stderr)) as con:
+        current = store.read_review(con, args.cycle, args.objective_id) or store.ObjectiveReview(
+            args.cycle, args.objective_id
+        )
+        try:
+            changes = store.save_review(
+                con, dataclasses.replace(current, grades=(), **given), user=args.user or _default_user()
+            )
+        except store.ReviewError as exc:
+            return _review_refused(exc)
+        after = store.read_review(con, args.cycle, args.objective_id)
+    print(f"✓ saved {len(changes)} change(s) to the review of {args.objective_id}." if changes else "no change.")
+    if after is not None:
+        print(f"review of {args.objective_id}: {review_tables.state_text(after, 'en')}")
+    return 0
+
+
+def cmd_review_missing(args: argparse.Namespace) -> int:
+    """List the reviews still missing or incomplete 14 days or more after their cycle ended (as of --as-of, default
+    today): one line per owner and cycle, then the objectives. Exit 0 (a list, not a check)."""
+    from shopkr.app import review_tables
+
+    today = args.as_of or dt.date.today()
+    with store.connect(args.db) as con:
+        items = store.missing_reviews(con, today)
+    if not items:
+        print(f"no review is missing or incomplete {store.REVIEW_OVERDUE_DAYS} days after its cycle's end ({today}).")
+        return 0
+    for item in items:
+        print(review_tables.overdue_line(item, today, "en"))
+        lists = (("missing", item.missing), ("incomplete", item.incomplete))
+        print("    " + "; ".join(f"{what}: {', '.join(ids)}" for what, ids in lists if ids))
     return 0
 
 
@@ -270,16 +399,49 @@ def cmd_demo_load(args: argparse.Namespace) -> int:
         )
         return 1
     plan = demo.plan(args.db)
+    rhythm = _rhythm_words({e: plan.rhythm_count(e) for e in store.RHYTHM_ENTITIES})
     print(
         f"demo loaded into {store.db_path(args.db)}: {', '.join(demo.SHOPS)} ({plan.row_count:,} rows), "
-        f"{len(plan.objectives)} objectives, {len(plan.tests)} A/B tests; {', '.join(demo.CLOSED_CYCLES)} closed. "
-        "Remove it with: python -m shopkr demo clear"
+        f"{len(plan.objectives)} objectives, {len(plan.tests)} A/B tests; {', '.join(demo.CLOSED_CYCLES)} closed; "
+        f"{rhythm}. Remove it with: python -m shopkr demo clear"
     )
     return 0
 
 
 def _ids(ids: tuple[str, ...]) -> str:
     return f" ({', '.join(ids)})" if ids else ""
+
+
+def _rhythm_words(counts: dict[str, int]) -> str:
+    """Check-ins, notes and reviews by entity (store.RHYTHM_ENTITIES) in words: "52 check-ins, 3 notes on the
+    charts, 2 objective reviews and 2 KR grades" (entities with none left out; "nothing" when all are 0)."""
+    names = {
+        "checkin": ("check-in", "check-ins"),
+        "annotation": ("note on the charts", "notes on the charts"),
+        "objective_review": ("objective review", "objective reviews"),
+        "kr_review": ("KR grade", "KR grades"),
+    }
+    parts = [f"{n:,} {names[e][n != 1]}" for e, n in ((e, counts.get(e, 0)) for e in names) if n]
+    if not parts:
+        return "nothing"
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def _rhythm_lines(plan: store.DemoPlan) -> list[str]:
+    """The plan's lines about the demo's check-ins, notes and reviews (issue 11); none for a demo without them."""
+    goes = {e: plan.rhythm_count(e) for e in store.RHYTHM_ENTITIES}
+    kept = {e: plan.rhythm_count(e, kept=True) for e in store.RHYTHM_ENTITIES}
+    lines = []
+    if any(goes.values()):
+        lines.append(f"  remove: {_rhythm_words(goes)} the demo wrote, unchanged since, with their history rows")
+    if any(kept.values()):
+        lines.append(f"  keep:   {_rhythm_words(kept)} the demo wrote and someone changed since")
+    if any(plan.others_rhythm.values()):
+        lines.append(
+            f"  keep:   {_rhythm_words(plan.others_rhythm)} others added to the removed demo objectives "
+            "(they stay in the database without their objective)"
+        )
+    return lines
 
 
 def _plan_lines(plan: store.DemoPlan) -> list[str]:
@@ -297,6 +459,7 @@ def _plan_lines(plan: store.DemoPlan) -> list[str]:
         lines.append(f"  remove: cycles {', '.join(plan.cycles)} as the demo defined (and closed) them")
     if plan.locks:
         lines.append(f"  remove: the demo's closing lock on {', '.join(plan.locks)}")
+    lines += _rhythm_lines(plan)
     lines.append(f"  keep:   {plan.kept_rows:,} rows of the demo's shops written by other imports")
     if plan.kept_objectives or plan.kept_tests:
         kept = _ids(plan.kept_objectives + plan.kept_tests)
@@ -330,7 +493,7 @@ def cmd_demo_clear(args: argparse.Namespace) -> int:
         if input("Remove it? [y/N] ").strip().lower() not in ("y", "yes"):
             print("Nothing removed.")
             return 1
-    done = demo.clear(args.db)
+    done = demo.clear(args.db, user=args.user or _default_user())
     if done is None:  # cleared by someone else meanwhile
         print("the demo was cleared meanwhile: nothing removed.")
         return 0
@@ -338,6 +501,9 @@ def cmd_demo_clear(args: argparse.Namespace) -> int:
         f"demo cleared: {done.row_count:,} rows, {len(done.imports)} imports, {len(done.objectives)} objectives, "
         f"{len(done.tests)} A/B tests removed."
     )
+    if done.rhythm:
+        gone = {e: done.rhythm_count(e) for e in store.RHYTHM_ENTITIES}
+        print(f"and the demo's {_rhythm_words(gone)}.")
     return 0
 
 
@@ -376,15 +542,17 @@ def cmd_score(args: argparse.Namespace) -> int:
         if _cycle_or_exit(okrs, cycle_id, with_objectives=True) is None:
             return 1
         report = engine.score_cycle(con, okrs, cycle_id, args.as_of or today)
+        checkins = store.latest_checkins(con, cycle_id, report.as_of)  # issue 11: confidence, last_checkin
     if args.format == "json":
         from shopkr.app.i18n import cli_text
 
-        print(json.dumps(engine.to_json(report, cli_text), ensure_ascii=False, indent=2, allow_nan=False))
+        doc = engine.to_json(report, cli_text, checkins)
+        print(json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False))
         return 0
     from shopkr.app import score_text  # the text views (babel's number formats): not needed for JSON
 
     if args.format == "csv":
-        sys.stdout.write(score_text.score_csv(report))
+        sys.stdout.write(score_text.score_csv(report, checkins))
     else:
         print(score_text.score_table(report))
     return 0
@@ -440,3 +608,258 @@ def _print_test_list(reports: list[ab_report.TestReport], fmt: str, lang: str) -
         print(f"{t.id:<6} {t.start}..{t.end}  {t.metric}  {len(t.variants)} variants  {t.shop}  {t.title}")
         print(f"       {r.verdict}: {ab_report.message(r, lang)}")
     return 0
+
+
+def cmd_checkin(args: argparse.Namespace) -> int:
+    """Store a check-in on a KR (issue 11): --confidence 0-10 and --note as --user (default: the OS user) for
+    --date (default: today); saving again for the same KR, author and date on the day it was made edits it.
+    Prints what was stored (new, edited or unchanged) in --lang; a refusal (store.CheckInError: the confidence,
+    the KR, the date, the note, an edit on a later day) prints why on stderr and exits 1, nothing written."""
+    from shopkr.app import checkins
+    from shopkr.app.i18n import render, t
+
+    user = args.user if args.user is not None else _default_user()
+    with store.connect(args.db, on_wait=lambda m: print(m, file=sys.stderr)) as con:
+        try:
+            saved = store.save_checkin(
+                con, args.kr_id, confidence=args.confidence, note=args.note, author=user, date=args.date
+            )
+        except store.CheckInError as exc:
+            print(t("checkin.refused", args.lang, reason=render(exc, args.lang)), file=sys.stderr)
+            return 1
+    print(checkins.saved_text(saved, args.lang))
+    if note := checkins.note_text(saved.checkin.note, args.lang):
+        print(note)
+    return 0
+
+
+# --- backup and restore (issue 12) ---------------------------------------------------------------------------
+
+
+def _backup_line(info: backup.BackupInfo) -> str:
+    last = info.last_change.strftime("%Y-%m-%d %H:%M") if info.last_change else "never"
+    return f"{info.imports:,} imports, {info.objectives} objectives, last change {last}, schema v{info.schema_version}"
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Write one timestamped backup file and say where (shopkr.data.backup.backup)."""
+    from shopkr.data import backup
+
+    path = backup.backup(args.db, args.to)
+    print(f"✓ backup written: {path} ({path.stat().st_size / 1e6:.1f} MB; {_backup_line(backup.inspect(path))})")
+    print(f"  restore it with: python -m shopkr restore {path}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Say what the backup holds and what it replaces, ask (unless --yes), then restore it; the replaced database
+    is kept as a backup file."""
+    from shopkr.data import backup
+
+    where = store.db_path(args.db)
+    try:
+        incoming = backup.inspect(args.file)
+    except backup.BackupError as exc:
+        print(f"✗ not restored: {exc} Nothing changed.", file=sys.stderr)
+        return 1
+    print(f"Restoring {incoming.path} ({_backup_line(incoming)})")
+    if where.exists():
+        print(f"  over {where} ({_backup_line(backup.inspect(where))}),")
+        print(f"  which is kept as a backup in {backup.backup_dir(args.db)}.")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("✗ not restored: confirm with --yes (there is no terminal to ask). Nothing changed.", file=sys.stderr)
+            return 1
+        if input("Restore it? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("Nothing changed.")
+            return 1
+    kept = backup.restore(args.file, args.db)
+    print(f"✓ restored {incoming.path} to {where}; the replaced database is kept as {kept}.")
+    return 0
+
+
+# --- notes on the charts (issue 11) ------------------------------------------------------------------------------
+
+
+def cmd_note_add(args: argparse.Namespace) -> int:
+    """Add a note (store.add_annotation) for --date (to --end) on --shop [--product | --creative] or --kr, written
+    by --user (default: the OS user). Prints the stored note; a refusal (store.AnnotationError: empty or long text,
+    dates, scope, unknown KR or shop) prints why on stderr and exits 1, nothing written."""
+    from shopkr.app import notes
+    from shopkr.app.i18n import render, t
+
+    user = args.user if args.user is not None else _default_user()
+    with store.connect(args.db, on_wait=lambda m: print(m, file=sys.stderr)) as con:
+        try:
+            note = store.add_annotation(
+                con,
+                start=args.date,
+                end=args.end,
+                text=args.text,
+                author=user,
+                shop=args.shop,
+                product_id=args.product,
+                creative_id=args.creative,
+                kr_id=args.kr,
+            )
+        except store.AnnotationError as exc:
+            print(t("note.cli.refused", args.lang, reason=render(exc, args.lang)), file=sys.stderr)
+            return 1
+    print(
+        t(
+            "note.cli.added",
+            args.lang,
+            id=note.id,
+            dates=notes.dates_text(note),
+            scope=notes.scope_text(note, args.lang),
+            text=note.text,
+        )
+    )
+    return 0
+
+
+def cmd_note_list(args: argparse.Namespace) -> int:
+    """Print notes as a table (id, dates, scope, text, author): all of them, or those --kr's charts show (the scope
+    rule of shopkr.domain.annotations: its own notes and those of its shop, product or creative), or those on --shop
+    (any product or creative in it); both: those on --shop that --kr's charts show. An unknown --kr prints the known
+    ones and exits 1."""
+    from shopkr.app import notes
+    from shopkr.app.i18n import render, t
+    from shopkr.domain.annotations import applies, kr_chart_scope
+
+    with store.connect(args.db) as con:
+        stored = store.read_annotations(con)
+        if args.kr is not None:
+            krs = {k.id: k for o in store.read_okrs(con).objectives for k in o.key_results}
+            if args.kr not in krs:
+                known = ", ".join(sorted(krs)) or "-"
+                error = store.AnnotationError("note.error.unknown_kr", kr=args.kr, known=known)
+                print(f"✗ {render(error, args.lang)}", file=sys.stderr)
+                return 1
+            chart = kr_chart_scope(args.kr, krs[args.kr].filters)
+            stored = [a for a in stored if applies(a, chart)]
+    if args.shop is not None:
+        stored = [a for a in stored if a.shop == args.shop.strip()]
+    print(notes.table(stored, args.lang) if stored else t("note.cli.none", args.lang))
+    return 0
+
+
+def cmd_note_remove(args: argparse.Namespace) -> int:
+    """Remove note ID as --user (default: the OS user), who must be its author. A refusal (no such note, someone
+    else's note) prints why on stderr and exits 1, nothing removed."""
+    from shopkr.app import notes
+    from shopkr.app.i18n import render, t
+
+    user = args.user if args.user is not None else _default_user()
+    with store.connect(args.db, on_wait=lambda m: print(m, file=sys.stderr)) as con:
+        try:
+            note = store.remove_annotation(con, args.id, user=user)
+        except store.AnnotationError as exc:
+            print(t("note.cli.not_removed", args.lang, reason=render(exc, args.lang)), file=sys.stderr)
+            return 1
+    print(t("note.cli.removed", args.lang, id=note.id, dates=notes.dates_text(note), text=note.text))
+    return 0
+
+
+# --- users (issue 12) -----------------------------------------------------------------------------------------
+
+_USER_ERRORS = {
+    "user.exists": "a user named {name!r} exists already; choose another name or use `users set-role`/`users passwd`",
+    "user.unknown": "no user named {name!r}; `python -m shopkr users list` shows who exists",
+    "user.bad_name": "{name!r} is not a usable user name: 1-64 characters, no line breaks or tabs",
+    "user.last_admin": "{name!r} is the last admin: make another user admin first (users set-role NAME admin)",
+}
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    """The new password: the first line of stdin, or typed twice at the terminal (not echoed). None after a
+    message on stderr when it is missing, too short or the two differ."""
+    import getpass
+
+    from shopkr.app import auth
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif not sys.stdin.isatty():
+        print("✗ no terminal to ask for the password: pipe it with --password-stdin.", file=sys.stderr)
+        return None
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("✗ the two passwords differ; nothing changed.", file=sys.stderr)
+            return None
+    if len(password) < auth.MIN_PASSWORD:
+        print(f"✗ the password needs at least {auth.MIN_PASSWORD} characters; nothing changed.", file=sys.stderr)
+        return None
+    return password
+
+
+def _user_change(args: argparse.Namespace, change) -> int:
+    try:
+        with store.connect(args.db) as con:
+            change(con, args.user or _default_user())
+    except store.UserError as exc:
+        print(f"✗ {_USER_ERRORS[exc.code].format(**exc.params)}. Nothing changed.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    """Add a user with a role and a password hash (Argon2id, shopkr.app.auth); the password is never stored."""
+    from shopkr.app import auth
+
+    hashed = None
+    if not args.no_password:
+        password = _read_password(args.password_stdin)
+        if password is None:
+            return 1
+        hashed = auth.hash_password(password)
+    def add(con, by: str) -> None:
+        store.add_user(con, args.name, args.role, hashed, by=by, email=args.email)
+
+    code = _user_change(args, add)
+    if code == 0:
+        print(f"✓ user {args.name.strip()} added as {args.role}. The dashboard now asks for sign-in.")
+    return code
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    """Print the users: name, role, e-mail, when added (never a password or hash)."""
+    with store.connect(args.db) as con:
+        found = store.users(con)
+    if not found:
+        print("no users: the dashboard runs in single-user local mode (add one with `users add NAME --role admin`).")
+        return 0
+    for u in found:
+        print(f"{u.name:<20} {u.role:<7} {u.email or '-':<30} added {u.created_at:%Y-%m-%d}")
+    return 0
+
+
+def cmd_users_set_role(args: argparse.Namespace) -> int:
+    """Change a user's role."""
+    code = _user_change(args, lambda con, by: store.set_role(con, args.name, args.role, by=by))
+    if code == 0:
+        print(f"✓ {args.name} is now {args.role}.")
+    return code
+
+
+def cmd_users_passwd(args: argparse.Namespace) -> int:
+    """Set a user's password (hash only)."""
+    from shopkr.app import auth
+
+    password = _read_password(args.password_stdin)
+    if password is None:
+        return 1
+    hashed = auth.hash_password(password)
+    code = _user_change(args, lambda con, by: store.set_password(con, args.name, hashed, by=by))
+    if code == 0:
+        print(f"✓ password of {args.name} changed.")
+    return code
+
+
+def cmd_users_remove(args: argparse.Namespace) -> int:
+    """Remove a user; what they wrote stays."""
+    code = _user_change(args, lambda con, by: store.remove_user(con, args.name, by=by))
+    if code == 0:
+        print(f"✓ user {args.name} removed (their OKRs, check-ins and history stay).")
+    return code

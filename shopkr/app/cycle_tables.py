@@ -33,11 +33,16 @@ def bottom_up_share(report: CycleReport) -> float | None:
 
 
 def objective_frame(report: CycleReport, levels: tuple[str, ...], lang: Lang) -> pd.DataFrame:
-    """Objectives on the given levels: label, score, status, text for a bar chart, plus fields for a table."""
+    """Objectives on the given levels: label, score, status, text for a bar chart, plus fields for a table.
+    `children` is the mean score of the objectives aligned to it (engine `children_score`, None without any);
+    the text then ends with "· 下级 0.55" (children 0.55), beside the objective's own KR score."""
     rows = []
     for o in report.objectives:
         if o.level not in levels:
             continue
+        children = ""
+        if o.children_score is not None:
+            children = " · " + t("review.children", lang, score=fmt(o.children_score, "score"))
         rows.append(
             {
                 "id": o.id,
@@ -45,11 +50,12 @@ def objective_frame(report: CycleReport, levels: tuple[str, ...], lang: Lang) ->
                 "score": o.score,
                 "projected": o.projected_score,
                 "status": o.status,
-                "text": f"{fmt(o.score, 'score')} · {t('status.' + o.status, lang)}",
+                "text": f"{fmt(o.score, 'score')} · {t('status.' + o.status, lang)}{children}",
                 "level": t("level." + o.level, lang),
+                "children": o.children_score,
             }
         )
-    return pd.DataFrame(rows, columns=["id", "label", "score", "projected", "status", "text", "level"])
+    return pd.DataFrame(rows, columns=["id", "label", "score", "projected", "status", "text", "level", "children"])
 
 
 def alignment_nodes(report: CycleReport, lang: Lang) -> pd.DataFrame:
@@ -62,6 +68,8 @@ def alignment_nodes(report: CycleReport, lang: Lang) -> pd.DataFrame:
             f"{o.title}\n{o.owner} · {t('level.' + o.level, lang)}\n"
             f"{t('ui.score', lang)} {fmt(o.score, 'score')} · {t('status.' + o.status, lang)}"
         )
+        if o.children_score is not None:
+            hover += " · " + t("review.children", lang, score=fmt(o.children_score, "score"))
         rows.append(
             {
                 "id": o.id,

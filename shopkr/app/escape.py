@@ -61,3 +61,38 @@ def plain(value: object) -> str:
 def plain_lines(lines: list[object]) -> str:
     """Several user values as plotly text, one per line (escaped, joined with <br>)."""
     return "<br>".join(plain(line) for line in lines)
+
+
+# Chat markdown (WeCom and DingTalk robot markdown, Feishu card lark_md). None of the three publishes an escape for
+# its robots' markdown, so a backslash or an HTML entity may show as it is or still format. What cannot format in
+# any of them is another character: the markup characters of user text become their full-width forms, which read
+# the same in Chinese text. `<` (HTML such as <font>, WeCom's <@userid> and Feishu's <at id=...> mentions), `*`
+# `_` (emphasis), `` ` `` (code), `[` `]` (links and images), `#` (headings), `|` (tables), `&` (entities) and
+# `\` anywhere; `~` where two stand together (strikethrough; a lone one, as in 11-15~11-27, is left); and at the
+# start of a line (after its indent) `>` `-` `+` `=` and a number with `.` or `)` (quotes, lists, headings).
+_CHAT_ANYWHERE = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in "<*_`[]#|&\\"})
+_CHAT_TILDES = re.compile(r"~(?=~)|(?<=~)~")
+_CHAT_LINE_START = re.compile(r"^(\s*)(?:([>\-+=])|(\d+)([.)]))")
+_CHAT_AT = re.compile(r"@(?=\w)")
+_CHAT_LINK = re.compile(r":(?=//)")
+_CHAT_BREAKS = re.compile(r"[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
+
+
+def chat_md(line: object) -> str:
+    """One line of text as chat markdown that shows as it reads (WeCom/DingTalk `markdown`, Feishu `lark_md`): no
+    bold, link, heading, colour, code, list or quote, and no @-mention (an "@" is followed by a WORD JOINER,
+    U+2060, and "://" gets one too, so no bare link is made). Line breaks inside become spaces; the indent stays.
+    Markup characters become full-width (see above), so "**爆款**" shows as "＊＊爆款＊＊". None -> ""."""
+    if line is None:
+        return ""
+    text = _CHAT_BREAKS.sub(" ", str(line)).translate(_CHAT_ANYWHERE)
+    text = _CHAT_TILDES.sub("～", text)
+
+    def lead(m: re.Match[str]) -> str:
+        if m.group(2):
+            return m.group(1) + chr(ord(m.group(2)) + 0xFEE0)
+        return m.group(1) + m.group(3) + chr(ord(m.group(4)) + 0xFEE0)
+
+    text = _CHAT_LINE_START.sub(lead, text)
+    text = _CHAT_AT.sub("@" + _WORD_JOINER, text)
+    return _CHAT_LINK.sub(":" + _WORD_JOINER, text)

@@ -363,6 +363,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "manage.field.entity_objective": ("目标", "objective"),
     "manage.field.entity_key_result": ("关键结果", "key result"),
     "manage.field.entity_ab_test": ("主图测试", "A/B test"),
+    "manage.field.entity_user": ("用户", "user"),
+    "manage.field.entity_demo": ("示例数据", "demo data"),
+    "manage.field.user_added": ("添加用户（角色）", "user added (role)"),
+    "manage.field.user_removed": ("删除用户（原角色）", "user removed (role)"),
+    "manage.field.role": ("角色", "role"),
+    "manage.field.password": ("密码已更改（不记录内容）", "password changed (not recorded)"),
+    "manage.field.cleared": ("清除示例数据（删除行数）", "demo cleared (rows removed)"),
     "manage.help.id": ("全局唯一，例如 O7 或 O7.KR1", "Unique across all OKRs, e.g. O7 or O7.KR1"),
     "manage.help.cycle": ("可输入新周期，例如 2027-Q1、2027-01", "Type a new cycle if needed, e.g. 2027-Q1 or 2027-01"),
     "manage.help.parent": (
@@ -618,6 +625,51 @@ STRINGS: dict[str, tuple[str, str]] = {
         "what this team will change",
     ),
     "okr.w_same_kr": ("与上级 KR {kr} 的指标和目标完全相同", "is the same measure and target as parent KR {kr}"),
+    "auth.refused": (
+        "{user}（{role}）无权执行此操作（{action}）。请联系管理员调整角色。",
+        "{user} ({role}) may not do this ({action}). Ask an admin to change your role.",
+    ),
+    "auth.not_yours": (
+        "{user} 只能修改自己的目标及对齐到其下的目标；{objective} 不在其中。请联系该目标的负责人或管理员。",
+        "{user} may change only their own objectives and those aligned below them; {objective} is not one. "
+        "Ask its owner or an admin.",
+    ),
+    "auth.title": ("登录 ShopKR", "Sign in to ShopKR"),
+    "auth.oidc": ("使用公司账号登录", "Sign in with your company account"),
+    "auth.oidc_unknown": (
+        "邮箱 {email} 还不是 ShopKR 用户。请管理员添加：`python -m shopkr users add 姓名 --role viewer --email 邮箱 "
+        "--no-password`。",
+        "{email} is not a ShopKR user yet. Ask an admin to add it: `python -m shopkr users add NAME --role viewer "
+        "--email ADDRESS --no-password`.",
+    ),
+    "auth.name": ("用户名", "User name"),
+    "auth.password": ("密码", "Password"),
+    "auth.sign_in": ("登录", "Sign in"),
+    "auth.sign_out": ("退出登录", "Sign out"),
+    "auth.bad": ("用户名或密码不正确。", "Wrong user name or password."),
+    "auth.wait": (
+        "登录失败次数过多，请在 {time} 之后再试（或请管理员重设密码）。",
+        "Too many failed sign-ins: try again after {time} (or ask an admin to reset the password).",
+    ),
+    "auth.signed_in": ("已登录：{name} · {role}", "Signed in: {name} · {role}"),
+    "auth.local_mode": (
+        "单用户本地模式：尚未设置用户，打开本页的人都可以修改。"
+        "添加用户见 README「Operations」：`python -m shopkr users add 姓名 --role admin`。",
+        "Single-user local mode: no users yet, whoever opens this page may change everything. To add users see the "
+        "README's Operations: `python -m shopkr users add NAME --role admin`.",
+    ),
+    "auth.role.viewer": ("查看者", "viewer"),
+    "auth.role.editor": ("编辑者", "editor"),
+    "auth.role.admin": ("管理员", "admin"),
+    "auth.read_only": (
+        "你的角色（{role}）只能查看：这里的表单不对你开放。需要修改请联系管理员。",
+        "Your role ({role}) can only view: the forms here are not open to you. Ask an admin if you need to change "
+        "something.",
+    ),
+    "review.read_only": (
+        "只读：你只能复盘自己的目标及对齐到其下的目标。",
+        "Read only: you review your own objectives and those aligned below them.",
+    ),
     "okr.allowed_cycle": (
         "在 cycles: 下声明的周期，或 2026-Q4、2026-11、2026 这样的编号",
         "a cycle declared under cycles:, or an id like 2026-Q4, 2026-11, 2026",
@@ -769,7 +821,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "the platform cell is empty. Fill it in, or pass --platform.",
     ),
     "file.no_key_column": ("没有 {column} 列。", "no column for {column}."),
-    "file.empty_key": ("{column} 单元格为空，但这一行有数据。", "the {column} cell is empty but the row has data."),
+    "file.empty_key": (
+        "{column} 单元格为空，但这一行有数字：这一行无法载入，跳过它又会让合计变少。"
+        "请填写 {column}；如果这一行是合计行，请在 {column} 单元格中写“合计”，或删除这一行。然后重新导入文件。",
+        "the {column} cell is empty but the row has numbers in it, so the row cannot be loaded and leaving it out "
+        "would make the totals short. Fill in the {column}; if the row is a total, write 合计 in the {column} cell or "
+        "delete the row. Then import the file again.",
+    ),
     "file.duplicate_rows": (
         "第 {rows} 行的 {key} 相同（{values}）。每个键只能有一行：请删除重复的行。",
         "rows {rows} have the same {key} ({values}). One row per key is expected; remove the copies.",
@@ -1308,7 +1366,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # the 日报 pushed to group chats (shopkr/app/notify.py, shopkr/app/card.py, python -m shopkr notify)
     "notify.shop_title": ("【{shop}】", "[{shop}]"),
     "notify.no_krs": ("{cycle} 没有 KR。", "No KRs in {cycle}."),
-    "notify.truncated": ("(…共 {total} 条，见 ShopKR)", "(… {total} KRs in all, see ShopKR)"),
+    "notify.part": ("({number}/{count})", "({number}/{count})"),
     "notify.missing_head": ("📥 待下载的数据：", "📥 Data to download:"),
     "notify.missing": ("{shop} 缺 {dates} {what}", "{shop}: missing {what} for {dates}"),
     "notify.no_data_at_all": ("{shop} 本周期还没有导入任何数据", "{shop}: no data imported in this cycle yet"),
@@ -1386,6 +1444,25 @@ STRINGS: dict[str, tuple[str, str]] = {
     "notify.card_title": ("{who} · OKR 日报", "{who} · OKR daily"),
     "notify.card_date": ("{cycle} · 截至 {as_of}", "{cycle} · as of {as_of}"),
     "notify.card_no_chart": ("（无曲线）", "(no chart)"),
+    # notify follow-ups (issue 11): rate limits, the Feishu card
+    "notify.rate_wait": (
+        "等待 {seconds} 秒：{channel} 机器人最多 {rate} 条…",
+        "waiting {seconds} s: the {channel} robot takes at most {rate} messages…",
+    ),
+    "notify.rate_limited": (
+        "{channel} 回复发送太频繁（{code} {detail}），{seconds} 秒后重试一次…",
+        "{channel} says too many messages ({code} {detail}); trying once more in {seconds} s…",
+    ),
+    "notify.hint.rate_limited": (
+        "请检查：这个机器人发消息太频繁（上限 {rate}），可能还有别的程序在用它；稍后再发（钉钉超限后会限流 10 分钟）。",
+        "Check: this robot was sent too many messages (at most {rate}), perhaps by another program too; send "
+        "again later (DingTalk blocks a robot for 10 minutes after its limit).",
+    ),
+    "notify.all_title": ("【OKR 日报】{cycle}，截至 {as_of}", "OKR daily report — {cycle}, as of {as_of}"),
+    "notify.card_only_feishu": (
+        "--feishu-card 只用于飞书（--channel feishu），这里不起作用。",
+        "--feishu-card applies to Feishu (--channel feishu) only; ignored.",
+    ),
     "my.download_card": ("下载图片", "Download image"),
     "my.download_card_unavailable": (
         "下载图片需要本机安装 Chromium（Debian：apt-get install chromium fonts-noto-cjk）。",
@@ -1396,6 +1473,377 @@ STRINGS: dict[str, tuple[str, str]] = {
         "A phone-sized PNG card: each KR's value, target, score, P(hit) and a small progress chart, ready for a group "
         "chat.",
     ),
+    # --- check-ins (issue 11): 我的KR quick check-in, KR详情 timeline, `python -m shopkr checkin` ---
+    "checkin.author": ("打卡人", "Checked in by"),
+    "checkin.author_help": (
+        "记入打卡和变更记录的名字（默认为本机用户名）",
+        "The name written to the check-in and the change history (default: the OS user)",
+    ),
+    "checkin.confidence": ("信心（0-10）", "Confidence (0-10)"),
+    "checkin.confidence_help": (
+        "你觉得这个 KR 能达成目标的把握：0 = 不可能，5 = 一半一半，10 = 一定能达成",
+        "How likely you think this KR reaches its target: 0 = no chance, 5 = even, 10 = certain",
+    ),
+    "checkin.note": ("进展、障碍、下一步", "Progress, obstacles, next step"),
+    "checkin.submit": ("打卡", "Check in"),
+    "checkin.last": (
+        "上次打卡 {date} · {author} · 信心 **{confidence}/10**",
+        "Last check-in {date} · {author} · confidence **{confidence}/10**",
+    ),
+    "checkin.none_yet": ("还没有打卡。", "No check-in yet."),
+    "checkin.saved_new": (
+        "已打卡：{kr} {date} 信心 {confidence}/10（{author}）",
+        "Checked in: {kr} {date}, confidence {confidence}/10 ({author})",
+    ),
+    "checkin.saved_edit": (
+        "已修改当天的打卡：{kr} {date} 信心 {confidence}/10（{author}）",
+        "Edited the day's check-in: {kr} {date}, confidence {confidence}/10 ({author})",
+    ),
+    "checkin.saved_same": (
+        "打卡没有变化：{kr} {date} 信心 {confidence}/10（{author}）",
+        "Nothing changed: {kr} {date}, confidence {confidence}/10 ({author})",
+    ),
+    "checkin.saved_note": ("备注：{note}", "Note: {note}"),
+    "checkin.refused": ("✗ {reason}没有保存任何内容。", "✗ {reason} Nothing stored."),
+    "checkin.stale_title": ("超过 7 天没有打卡的 KR（{n} 个）", "KRs without a check-in for 7 days ({n})"),
+    "checkin.stale_line": (
+        "{kr} {title} · 上次打卡 {date}，已 {days} 天",
+        "{kr} {title} · last check-in {date}, {days} days ago",
+    ),
+    "checkin.stale_never": ("{kr} {title} · 本周期还没有打卡", "{kr} {title} · no check-in yet this cycle"),
+    "checkin.stale_help": (
+        "每周打一次卡：说说有多大把握、卡在哪里、下一步做什么。",
+        "Check in once a week: how confident you are, what is in the way, what comes next.",
+    ),
+    "checkin.timeline": ("打卡记录", "Check-ins"),
+    "checkin.timeline_none": (
+        "这个 KR 还没有打卡。在 我的KR 的卡片下打卡，或运行 {command}",
+        "No check-in on this KR yet. Check in under its card on My KRs, or run {command}",
+    ),
+    "checkin.no_p_hit": (
+        "这个 KR 没有数据预测的达成概率（SQL 或手动评分的 KR，或还没有数据），图中只有信心。",
+        "This KR has no P(hit) from the data (an SQL or manual KR, or no data yet): the chart shows the confidence "
+        "only.",
+    ),
+    "checkin.gap": (
+        "信心与数据预测相差较大，值得在1对1中聊一聊：{date} 信心 {confidence}/10，数据预测的达成概率 {p_hit}。",
+        "Confidence and the data's forecast differ widely, worth a one-on-one: on {date} confidence "
+        "{confidence}/10, P(hit) from the data {p_hit}.",
+    ),
+    "checkin.chart_confidence": ("信心 ÷ 10", "Confidence ÷ 10"),
+    "checkin.chart_p_hit": ("数据预测的达成概率", "P(hit) from the data"),
+    "checkin.hover_confidence": ("信心 {confidence}/10", "confidence {confidence}/10"),
+    "checkin.col.date": ("日期", "Date"),
+    "checkin.col.author": ("打卡人", "By"),
+    "checkin.col.confidence": ("信心（0-10）", "Confidence (0-10)"),
+    "checkin.col.p_hit": ("当天的达成概率", "P(hit) that day"),
+    "checkin.col.note": ("进展、障碍、下一步", "Progress, obstacles, next step"),
+    # a refused check-in (shopkr/data/store.py CheckInError; codes listed in shopkr/domain/messages.py)
+    "checkin.error.no_author": ("请填写打卡人：名字为空。", "Say who checks in: the name is empty."),
+    "checkin.error.unknown_kr": (
+        "没有编号为 {kr} 的 KR。已有的 KR：{known}",
+        "There is no KR {kr}. Known KRs: {known}",
+    ),
+    "checkin.error.confidence": (
+        "信心必须是 0 到 10 之间的整数（收到 {value}）。",
+        "The confidence must be a whole number from 0 to 10 (got {value}).",
+    ),
+    "checkin.error.future_date": (
+        "打卡日期 {date} 晚于今天（{today}）：不能为将来的日子打卡。",
+        "The date {date} is after today ({today}): a check-in cannot be for a future day.",
+    ),
+    "checkin.error.before_cycle": (
+        "打卡日期 {date} 早于周期 {cycle} 的开始（{start}）。",
+        "The date {date} is before the start of cycle {cycle} ({start}).",
+    ),
+    "checkin.error.after_cycle": (
+        "打卡日期 {date} 晚于周期 {cycle} 的结束（{end}）：周期结束后请在复盘中给 KR 打分。",
+        "The date {date} is after the end of cycle {cycle} ({end}): after the cycle, grade the KR in the review.",
+    ),
+    "checkin.error.note_too_long": (
+        "备注有 {n} 个字，最多 {max} 个字：请精简，详细内容可以放在文档里。",
+        "The note has {n} characters, at most {max} are kept: shorten it, and put the details in a document.",
+    ),
+    "checkin.error.edit_later_day": (
+        "{date} 的打卡是 {made} 做的，只能在当天修改；请为今天（{today}）新增一条打卡。",
+        "The check-in for {date} was made on {made} and can only be changed on the day it was made; add a check-in "
+        "for today ({today}) instead.",
+    ),
+    # check-in rows of the change history (okr_changes entity 'checkin': okr_form.history_table)
+    "manage.field.entity_checkin": ("打卡", "check-in"),
+    "manage.field.confidence": ("信心（0-10）", "confidence (0-10)"),
+    "manage.field.note": ("打卡备注", "check-in note"),
+    # --- quarter-end review 复盘 (issue 11): pages/review.py, 成员, 总览, `python -m shopkr review` ---
+    "review.page": ("复盘", "Review"),
+    "review.title": ("季度复盘", "Quarter-end review"),
+    "review.intro": (
+        "周期结束后，负责人给每个 KR 打 0.0–1.0 分（默认是数据得分，数据得分一直显示在旁边），"
+        "并回答每个目标的三个问题：做得好的、没做好的、继续 · 调整 · 停止。可以先打分、以后再回答；"
+        "复盘随周期保存，成员页可以回看。",
+        "When a cycle has ended, each owner grades each KR 0.0–1.0 (pre-filled with the data score, which stays "
+        "beside it) and answers three questions per objective: what worked, what did not, continue · change · stop. "
+        "Grades can be saved first and answers later; the review is kept with the cycle and shows on People.",
+    ),
+    "review.no_cycle": (
+        "还没有已结束或已关闭的周期可以复盘：周期结束后（或用 python -m shopkr okrs close 关闭后）再来。",
+        "No cycle has ended or been closed yet: come back when a cycle ends (or after python -m shopkr okrs close).",
+    ),
+    "review.pick_cycle": ("复盘周期", "Cycle to review"),
+    "review.data_frozen": (
+        "{cycle} 已于 {date} 关闭：数据得分是关闭时冻结的成绩。",
+        "{cycle} was closed on {date}: the data scores are the grades frozen then.",
+    ),
+    "review.data_live": (
+        "{cycle} 已于 {end} 结束，尚未关闭：数据得分按现有数据计算，补录数据后可能变化。",
+        "{cycle} ended on {end} and is not closed: the data scores come from the data as it is now and may change "
+        "with later imports.",
+    ),
+    "review.state": ("复盘", "Review"),
+    "review.state.complete": ("已完成", "complete"),
+    "review.state.incomplete": ("未完成", "incomplete"),
+    "review.state.not_started": ("未填写", "not started"),
+    "review.state_missing": ("{state}（还缺：{what}）", "{state} (missing: {what})"),
+    "review.graded_count": ("{n}/{total} 个 KR 已打分", "{n} of {total} KRs graded"),
+    "review.saved_by": ("{who} 保存于 {at}", "saved by {who} on {at}"),
+    "review.data_score": ("数据得分", "Data score"),
+    "review.data": ("数据", "data"),
+    "review.grade": ("自评", "grade"),
+    "review.grade_label": ("{kr} 自评（0.0–1.0）", "{kr} grade (0.0–1.0)"),
+    "review.gap": ("自评 − 数据 = {gap}", "grade − data = {gap}"),
+    "review.grade_line": ("{kr} 自评 {grade}（数据 {data}）", "{kr} graded {grade} (data {data})"),
+    "review.no_grades": ("还没有打分", "not graded yet"),
+    "review.labelled": ("{label}：{text}", "{label}: {text}"),
+    "review.q.worked": ("做得好的", "What worked"),
+    "review.q.did_not_work": ("没做好的", "What did not work"),
+    "review.q.decision": ("继续 · 调整 · 停止", "Continue · change · stop"),
+    "review.q.note": ("决定说明（可选）", "Note on the decision (optional)"),
+    "review.decision.continue": ("继续", "continue"),
+    "review.decision.change": ("调整", "change"),
+    "review.decision.stop": ("停止", "stop"),
+    "review.save": ("保存复盘", "Save review"),
+    "review.saved": (
+        "已保存 {id} 的复盘（{n} 项改动，已记入变更记录）。",
+        "Saved the review of {id} ({n} changes, recorded in the history).",
+    ),
+    "review.no_change": ("没有改动，什么也没有保存。", "Nothing changed; nothing saved."),
+    "review.closed": ("已关闭", "closed"),
+    "review.not_closed": ("未关闭", "not closed"),
+    "review.show_head": ("{cycle} 复盘（{start} ~ {end}，{closed}）", "{cycle} review ({start} ~ {end}, {closed})"),
+    "review.no_objectives": ("{owner} 在 {cycle} 没有目标。", "{owner} has no objectives in {cycle}."),
+    # 总览: reviews overdue 14 days after the cycle end; the roll-up of aligned objectives
+    "review.overdue_title": ("逾期未完成的复盘", "Overdue reviews"),
+    "review.overdue_caption": (
+        "周期结束 14 天后仍未填写或未完成的复盘（每个负责人、每个周期一行）。点击去复盘。",
+        "Reviews still missing or incomplete 14 days after their cycle ended (one line per owner and cycle). Click "
+        "to open the review.",
+    ),
+    "review.overdue_line": (
+        "{owner} · {cycle}（{end} 结束，已过 {days} 天）：{n} 个目标未完成复盘（其中 {started} 个已开始）",
+        "{owner} · {cycle} (ended {end}, {days} days ago): {n} objective(s) not reviewed ({started} started)",
+    ),
+    "review.children": ("下级 {score}", "children {score}"),
+    "review.children_help": (
+        "“下级”是直接对齐到该目标的下级目标的平均得分（各自按自己的 KR 计分），显示在目标自身 KR 得分旁边。",
+        "“children” is the mean score of the objectives aligned directly to it (each scored by its own KRs), "
+        "beside the objective's own KR score.",
+    ),
+    # 成员: past reviews next to past scores
+    "review.people_title": ("{cycle} 复盘 · {state}", "{cycle} review · {state}"),
+    "review.people_none": ("{cycle} 复盘：未填写", "{cycle} review: not written"),
+    # the change history (okr_changes entity 'review')
+    "manage.field.entity_review": ("复盘", "review"),
+    "manage.field.grade": ("自评分", "grade"),
+    "manage.field.data_score": ("数据得分", "data score"),
+    "manage.field.worked": ("做得好的", "what worked"),
+    "manage.field.did_not_work": ("没做好的", "what did not work"),
+    "manage.field.decision": ("继续 · 调整 · 停止", "continue · change · stop"),
+    "manage.field.decision_note": ("决定说明", "note on the decision"),
+    # a refused review (shopkr/data/store.py: ReviewError)
+    "review.error.no_user": (
+        "请填写操作人（记入变更记录的名字）。",
+        "Say who you are: fill in the name for the change history.",
+    ),
+    "review.error.unknown_cycle": (
+        "周期 {cycle} 没有目标，无法复盘；有目标的周期：{known}",
+        "cycle {cycle} has no objectives to review; cycles with objectives: {known}",
+    ),
+    "review.error.unknown_objective": (
+        "{cycle} 没有目标 {objective}；该周期的目标：{known}",
+        "{cycle} has no objective {objective}; its objectives: {known}",
+    ),
+    "review.error.not_ended": (
+        "周期 {cycle} 到 {end} 才结束：结束后（或用 python -m shopkr okrs close {cycle} 关闭后）才能复盘。",
+        "cycle {cycle} runs until {end}: review it once it has ended (or after python -m shopkr okrs close {cycle}).",
+    ),
+    "review.error.kr_not_in_objective": (
+        "{kr} 不是目标 {objective} 的 KR；它的 KR：{krs}",
+        "{kr} is not a KR of objective {objective}; its KRs: {krs}",
+    ),
+    "review.error.kr_twice": (
+        "{kr} 的自评给了两次：每个 KR 只给一个分数。",
+        "{kr} is graded twice: give one grade per KR.",
+    ),
+    "review.error.grade_not_number": (
+        "{kr} 的自评 {value} 不是数字：请写 0.0 到 1.0 之间的数，例如 0.7。",
+        "the grade of {kr}, {value}, is not a number: write a number from 0.0 to 1.0, e.g. 0.7.",
+    ),
+    "review.error.grade_range": (
+        "{kr} 的自评 {value} 不在 0.0–1.0 之间：70% 请写 0.7。",
+        "the grade of {kr}, {value}, is outside 0.0–1.0: write 0.7 for 70%.",
+    ),
+    "review.error.data_score": (
+        "{kr} 的数据得分 {value} 不在 0.0–1.0 之间：请刷新页面后重新保存。",
+        "the data score of {kr}, {value}, is outside 0.0–1.0: reload and save again.",
+    ),
+    "review.error.decision": (
+        "决定 {value} 无效：请选继续、调整或停止（{allowed}）。",
+        "the decision {value} is not one of {allowed}: choose continue, change or stop.",
+    ),
+    "review.error.too_long": (
+        "{field} 有 {n} 个字，最多 {max} 个字：请精简，详细内容可以放在文档里。",
+        "{field} has {n} characters, at most {max} are kept: shorten it, and put the details in a document.",
+    ),
+    # --- notes on the charts (issue 11): KR详情 form and list, chart marks, `python -m shopkr note` ---
+    "note.section": ("图上备注", "Notes on the chart"),
+    "note.section_help": (
+        "备注显示在范围内的每一张 KR 图上：店铺备注显示在该店铺的所有 KR 图上（也包括商品、素材级 KR），"
+        "商品备注只显示在该商品的图上，KR 备注只显示在这个 KR 的图上。主图测试的开始和结束会自动标在对应商品的图上。",
+        "A note shows on every KR chart within its scope: a shop note on all of that shop's KR charts (product and "
+        "creative KRs too), a product note only on that product's charts, a KR note only on this KR's charts. A/B "
+        "tests mark their start and end on the charts of their product by themselves.",
+    ),
+    "note.none": ("这张图上还没有备注。", "No notes on this chart yet."),
+    "note.add": ("添加备注", "Add a note"),
+    "note.day": ("日期", "Date"),
+    "note.end": ("结束日期（可选，填了就是一个时间段）", "End date (optional: a date range)"),
+    "note.scope": ("备注关于", "The note is about"),
+    "note.text": ("内容", "Text"),
+    "note.text_help": (
+        "最多 {max} 个字，例如“双11预热开始”“主图换成5号”。",
+        "At most {max} characters, e.g. 双11预热开始 (pre-sale starts).",
+    ),
+    "note.user": ("操作人", "Your name"),
+    "note.user_help": (
+        "记在备注上的作者；只有作者本人可以删除自己的备注。",
+        "Recorded as the note's author; only its author can remove a note.",
+    ),
+    "note.save": ("保存备注", "Save note"),
+    "note.saved": ("已添加备注 #{id}。", "Note #{id} added."),
+    "note.removed": ("已删除备注 #{id}。", "Note #{id} removed."),
+    "note.remove": ("删除", "Remove"),
+    "note.col.date": ("日期", "Date"),
+    "note.col.scope": ("范围", "Scope"),
+    "note.col.text": ("内容", "Text"),
+    "note.col.author": ("作者", "Author"),
+    "note.legend": ("备注", "notes"),
+    "note.legend_ab": ("主图测试", "A/B tests"),
+    "note.ab_start": ("主图测试 {test} 开始：{title}", "A/B test {test} starts: {title}"),
+    "note.ab_end": ("主图测试 {test} 结束：{title}", "A/B test {test} ends: {title}"),
+    "note.ab_start_label": ("{test} 开始", "{test} starts"),
+    "note.ab_end_label": ("{test} 结束", "{test} ends"),
+    "note.scope.shop": ("店铺 {shop}", "shop {shop}"),
+    "note.scope.product": ("商品 {product}（{shop}）", "product {product} ({shop})"),
+    "note.scope.creative": ("素材 {creative}（{shop}）", "creative {creative} ({shop})"),
+    "note.scope.kr": ("KR {kr}", "KR {kr}"),
+    "note.scope.ab": ("主图测试 {test}", "A/B test {test}"),
+    "note.choice.kr": ("仅这个 KR（{kr}）", "this KR only ({kr})"),
+    "note.choice.shop": ("整个店铺：{shop}", "the whole shop: {shop}"),
+    "note.choice.product": ("这个商品：{product}", "this product: {product}"),
+    "note.choice.creative": ("这个素材：{creative}", "this creative: {creative}"),
+    "note.cli.none": ("没有备注。", "no notes."),
+    "note.cli.added": (
+        "✓ 已添加备注 #{id}：{dates} · {scope} · {text}",
+        "✓ note {id} added: {dates} · {scope} · {text}",
+    ),
+    "note.cli.removed": ("✓ 已删除备注 #{id}：{dates} · {text}", "✓ note {id} removed: {dates} · {text}"),
+    "note.cli.refused": ("✗ 备注没有保存：{reason}", "✗ note not saved: {reason}"),
+    "note.cli.not_removed": ("✗ 备注没有删除：{reason}", "✗ note not removed: {reason}"),
+    "manage.field.entity_annotation": ("图上备注", "chart note"),
+    # a refused note (shopkr/data/store.py AnnotationError; codes listed in shopkr/domain/messages.py)
+    "note.error.empty_text": ("备注内容是空的：请写上发生了什么。", "the note has no text: write what happened."),
+    "note.error.text_too_long": (
+        "备注有 {n} 个字，最多 {max} 个字：请精简，详细内容可以放在文档里。",
+        "the note has {n} characters, at most {max}: shorten it, and put the details in a document.",
+    ),
+    "note.error.no_author": ("请填写操作人（备注的作者）。", "say who writes the note (--user / 操作人)."),
+    "note.error.end_before_start": (
+        "结束日期 {end} 早于开始日期 {start}：请把结束日期设在开始日期当天或之后。",
+        "the end date {end} is before the start date {start}: end on or after the start.",
+    ),
+    "note.error.no_scope": (
+        "备注要说明关于什么：一个店铺（可再加商品或素材），或一个 KR。",
+        "say what the note is about: a shop (--shop, optionally with --product or --creative) or a KR (--kr).",
+    ),
+    "note.error.kr_and_shop": (
+        "KR 备注只关于 KR {kr}，不能同时指定店铺、商品或素材：二选一。",
+        "a KR note is about KR {kr} only: give either --kr or --shop (with --product / --creative), not both.",
+    ),
+    "note.error.product_and_creative": (
+        "一条备注只能关于一个商品或一个素材，不能两者都有。",
+        "a note is about one product or one creative, not both: give --product or --creative.",
+    ),
+    "note.error.product_needs_shop": (
+        "商品备注要指定店铺：同一个商品 ID 可能在不同店铺。",
+        "a product note needs its shop (--shop): product ids are per shop.",
+    ),
+    "note.error.creative_needs_shop": (
+        "素材备注要指定店铺：同一个素材 ID 可能在不同店铺。",
+        "a creative note needs its shop (--shop): creative ids are per shop.",
+    ),
+    "note.error.unknown_kr": (
+        "没有 ID 为 {kr} 的 KR。已有的 KR：{known}",
+        "there is no KR {kr}. Known KRs: {known}",
+    ),
+    "note.error.unknown_shop": (
+        "店铺 {shop} 还没有导入过数据，备注不会显示在任何图上。已有数据的店铺：{known}",
+        "shop {shop} has no imported data, so no chart would show the note. Shops with data: {known}",
+    ),
+    "note.error.not_found": (
+        "没有编号为 {id} 的备注（可能已被删除）。",
+        "there is no note {id} (it may have been removed).",
+    ),
+    "note.error.not_author": (
+        "备注 #{id} 是 {author} 写的，只有作者本人可以删除；当前操作人是 {user}。",
+        "note {id} was written by {author}; only its author can remove it (you are {user}).",
+    ),
+    # --- the demo's check-ins, notes and reviews (issue 11): what 清除示例数据 does with them ---
+    "demo_rhythm.clear": (
+        "还会删除示例写下、之后没人改过的 {checkins} 条打卡、{notes} 条图表备注、{reviews} 份目标复盘和 {grades} 个 KR "
+        "自评，以及它们的修改记录。",
+        "It also removes the {checkins} check-ins, {notes} notes on the charts, {reviews} objective reviews and "
+        "{grades} KR grades the demo wrote and nobody changed since, with their history rows.",
+    ),
+    "demo_rhythm.kept": (
+        "保留：示例写下、之后有人改过的 {checkins} 条打卡、{notes} 条图表备注、{reviews} 份目标复盘和 {grades} 个 KR "
+        "自评。",
+        "Stays: {checkins} check-ins, {notes} notes on the charts, {reviews} objective reviews and {grades} KR grades "
+        "the demo wrote and someone changed since.",
+    ),
+    "demo_rhythm.others": (
+        "保留：别人在示例目标上写的 {checkins} 条打卡、{notes} 条图表备注、{reviews} 份目标复盘和 {grades} 个 KR 自评"
+        "（目标删除后它们仍留在数据库里，页面上不再显示）。",
+        "Stays: {checkins} check-ins, {notes} notes on the charts, {reviews} objective reviews and {grades} KR grades "
+        "others wrote on the demo's objectives (they stay in the database without their objective; no page shows "
+        "them then).",
+    ),
+    # --- total rows: a "-" in a key column is a total only when it adds up (issue 11, connectors/base.py) ---
+    "file.dash_key_not_total": (
+        "{column} 单元格只有“-”。只有当这一行等于同一天其他各行之和（误差在 0.1% 或 0.01 以内）时，才把它当作合计行"
+        "跳过；这一行不是：它的 {metric} 是 {got}，而 {day} 其他各行合计 {total}（相差 {difference}）。"
+        "如果这一行是一条单独的数据，请填写 {column}；如果是合计行，请删除这一行。然后重新导入文件。",
+        "the {column} cell holds only a dash, which marks a total row only when the row equals the sum of the other "
+        "rows of its day (to within 0.1 % or 0.01), and this row does not: its {metric} is {got} while the rows of "
+        "{day} add up to {total} (a difference of {difference}). Fill in the {column} if the row is an entry of its "
+        "own, or delete the row if it is a total. Then import the file again.",
+    ),
+    "file.dash_key_unverifiable": (
+        "{column} 单元格只有“-”。只有当这一行等于同一天其他各行之和时，才把它当作合计行跳过；但这一行没有可以核对的"
+        "数字（{columns}）。如果这一行是一条单独的数据，请填写 {column}；如果是合计行，请删除这一行。然后重新导入文件。",
+        "the {column} cell holds only a dash, which marks a total row only when the row equals the sum of the other "
+        "rows of its day, and this row has no number that can be checked ({columns}). Fill in the {column} if the "
+        "row is an entry of its own, or delete the row if it is a total. Then import the file again.",
+    ),
+    "file.note.total_rows": ("跳过了 {n} 行合计行", "{n} total rows skipped"),
 }
 
 

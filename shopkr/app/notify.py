@@ -27,9 +27,25 @@ What each channel receives (formats from each platform's published webhook docum
   `{"code": 0, "msg": "success"}`; 19021 is a bad signature or timestamp, 19022 an IP not allowed, 19024 a
   missing keyword, 11232 the rate limit.
 
-A 日报 longer than the channel allows is cut at a line boundary (never inside a UTF-8 character) and ends with
-"(…共 N 条，见 ShopKR)"; the lines about missing data and the @-mentions are kept. Network errors and HTTP 5xx
-are retried with backoff (1 s, 2 s); a reply that the platform accepted is never sent again.
+  With `--feishu-card` the 日报 goes as an interactive card instead (Feishu 自定义机器人 "发送消息卡片"):
+  `{"msg_type": "interactive", "card": {"config": {"wide_screen_mode": true}, "header": {"title": {"tag":
+  "plain_text", "content": T}, "template": "blue"}, "elements": [{"tag": "div", "text": {"tag": "lark_md",
+  "content": TEXT}}]}}`, members @-mentioned with `<at id=OPEN_ID></at>` inside the lark_md text; the same signature.
+
+A 日报 longer than one message allows (`MESSAGE_LIMIT`) is split into several messages at line boundaries, numbered
+"(1/3)", "(2/3)", ...: an owner's 日报 (or the shop's title) stays in one message when it fits in one, the
+@-mention line of an owner goes into the message that holds the start of their 日报, and the missing-data lines go
+into the last message. Only a single line longer than a whole message is cut (at a character, ending with "…").
+
+Messages of one run are paced to each robot's rate limit (`RATE_WINDOWS`: WeCom and DingTalk 20 a minute, Feishu 5
+a second and 100 a minute), waiting as needed and saying so. A reply with the platform's rate-limit code
+(`RATE_LIMITED`: WeCom 45009 "api freq out of limit", DingTalk 130101 "send too fast, exceed 20 times per minute",
+Feishu 11232 "frequency limited") is retried once after `RATE_BACKOFF` seconds. Network errors and HTTP 5xx are
+retried with backoff (1 s, 2 s); a reply that the platform accepted is never sent again.
+
+User text (KR and objective titles, owner and shop names) in WeCom/DingTalk markdown and in Feishu lark_md goes
+through `shopkr.app.escape.chat_md`, so a title such as "**爆款** <@all>" neither formats nor mentions; Feishu
+`post` text elements are plain text already. The `report` command's text is unchanged.
 """
 
 from __future__ import annotations
@@ -45,7 +61,7 @@ import sys
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -56,14 +72,25 @@ from shopkr.domain.okr import Problem
 Channel = Literal["wecom", "dingtalk", "feishu"]
 CHANNELS: tuple[Channel, ...] = ("wecom", "dingtalk", "feishu")
 
-# Bytes of UTF-8 allowed for the message text (see the module docstring for the sources).
-TEXT_LIMIT: dict[Channel, int] = {
+# Bytes of UTF-8 one message may have (see the module docstring for the sources): WeCom and DingTalk count the
+# markdown text, Feishu the whole request body as sent (JSON, CJK unescaped) less room for timestamp and sign.
+MESSAGE_LIMIT: dict[Channel, int] = {
     "wecom": 4096,  # WeCom: markdown.content "最长不超过4096个字节，必须是utf8编码"
     "dingtalk": 4096,  # no published limit found; kept as WeCom's
-    "feishu": 16_000,  # Feishu: the request body at most 20 KB; the rest is the post's JSON around the lines
+    "feishu": 20_000 - 100,  # Feishu: "请求体大小不能超过20k"; 100 bytes left for "timestamp" and "sign"
 }
 IMAGE_LIMIT = 2 * 1024 * 1024  # WeCom image message: at most 2 MB before base64 encoding
 RATE_LIMIT = {"wecom": "20/min", "dingtalk": "20/min", "feishu": "100/min, 5/s"}  # per robot, for the README
+# The same limits as (messages, seconds) windows: at most that many messages in any window that long.
+RATE_WINDOWS: dict[Channel, tuple[tuple[int, float], ...]] = {
+    "wecom": ((20, 60.0),),
+    "dingtalk": ((20, 60.0),),
+    "feishu": ((5, 1.0), (100, 60.0)),
+}
+# The reply codes that say "too many messages", and how long to wait before the one retry: a minute (the window),
+# ten minutes for DingTalk (which throttles a robot for 10 minutes once it is over its limit).
+RATE_LIMITED: dict[Channel, tuple[int, ...]] = {"wecom": (45009,), "dingtalk": (130101,), "feishu": (11232,)}
+RATE_BACKOFF: dict[Channel, float] = {"wecom": 60.0, "dingtalk": 600.0, "feishu": 60.0}
 ATTEMPTS = 3  # one send and two retries, after BACKOFF[i] seconds
 BACKOFF = (1.0, 2.0)
 TIMEOUT = 10.0  # seconds per request
@@ -79,10 +106,25 @@ class NotifyError(Exception):
         super().__init__(f"{channel}: {code}: {detail}")
         self.channel, self.code, self.detail = channel, code, detail
 
+    @property
+    def rate_limited(self) -> bool:
+        """Is this the platform's "too many messages" reply (RATE_LIMITED)?"""
+        return _code_int(self.code) in RATE_LIMITED[self.channel]
+
     def describe(self, lang: Lang = "en") -> str:
         """The failure and what to check, in `lang`."""
         head = t("notify.failed", lang, channel=self.channel, code=self.code, detail=self.detail[:300])
+        if self.rate_limited:
+            return f"{head}\n{t('notify.hint.rate_limited', lang, rate=RATE_LIMIT[self.channel])}"
         return f"{head}\n{t('notify.hint.' + self.channel, lang)}"
+
+
+def _code_int(code: object) -> int | None:
+    """A reply code as a number (platforms send 45009 or "45009"); None when it is not one."""
+    try:
+        return int(str(code))
+    except ValueError:
+        return None
 
 
 # --- the people file -----------------------------------------------------------------------------------------
@@ -195,20 +237,36 @@ def select(report: CycleReport, *, owner: str | None = None, shop: str | None = 
     return report
 
 
-def report_lines(report: CycleReport, lang: Lang, shop: str | None = None) -> list[str]:
-    """The 日报 of every owner in `report` (already `select`ed), one after the other, as `report` prints it
-    (score_text.daily_report); for a shop a first line names it."""
+@dataclass(frozen=True)
+class Line:
+    """One line of a 日报 message: its text; on the first line of an owner's 日报 (the line that names them), that
+    owner (for the @-mention in the message holding it); `heading` on the report's first line, which Feishu shows
+    as the title instead of in the text."""
+
+    text: str
+    owner: str | None = None
+    heading: bool = False
+
+
+def report_groups(report: CycleReport, lang: Lang, shop: str | None = None) -> list[list[Line]]:
+    """The 日报 of every owner in `report` (already `select`ed) as groups of lines that belong together: for a
+    shop a first group with its title line, then one group per owner (as `report` prints it, score_text.daily_report;
+    after the first, each starts with a blank line)."""
     from shopkr.app import score_text
 
     owners = list(dict.fromkeys(o.owner for o in report.objectives))
-    lines = [t("notify.shop_title", lang, shop=shop)] if shop else []
+    groups = [[Line(t("notify.shop_title", lang, shop=shop))]] if shop else []
     for i, owner in enumerate(owners):
-        if i:
-            lines.append("")
-        lines += score_text.daily_report(report, owner, lang).rstrip("\n").split("\n")
+        text = score_text.daily_report(report, owner, lang).rstrip("\n").split("\n")
+        groups.append([*([Line("")] if i else []), Line(text[0], owner), *(Line(x) for x in text[1:])])
     if not owners:
-        lines.append(t("notify.no_krs", lang, cycle=report.cycle.id))
-    return lines
+        groups.append([Line(t("notify.no_krs", lang, cycle=report.cycle.id))])
+    return groups
+
+
+def report_lines(report: CycleReport, lang: Lang, shop: str | None = None) -> list[str]:
+    """The 日报 text of `report_groups` as plain lines, one after the other."""
+    return [line.text for group in report_groups(report, lang, shop) for line in group]
 
 
 @dataclass(frozen=True)
@@ -307,27 +365,49 @@ def utf8_cut(text: str, limit: int) -> str:
     return data[:limit].decode("utf-8", errors="ignore")
 
 
-def fit(lines: Sequence[str], footer: Sequence[str], limit: int, total: int, lang: Lang, sep: str = "\n") -> str:
-    """`lines` then `footer` joined by `sep` in at most `limit` UTF-8 bytes: when too long, the last lines of
-    `lines` are left out and "(…共 N 条，见 ShopKR)" (N = `total`, the KRs of the 日报) takes their place; the
-    footer (missing data, mentions) is always kept. A single line longer than the room is cut at a character."""
+def split(groups: Sequence[Sequence[Line]], size: Callable[[Sequence[Line]], int], limit: int) -> list[list[Line]]:
+    """Pack `groups` in order into messages whose `size(lines)` (the bytes of the message those lines make) is at
+    most `limit`: a group goes whole into the current message when it fits there, else whole into a new message
+    when it fits in one, else line by line (filling the current message first). A single line that alone makes a
+    message over the limit is cut at a character and ends with "…"."""
+    parts: list[list[Line]] = [[]]
+    for group in groups:
+        if size([*parts[-1], *group]) <= limit:
+            parts[-1].extend(group)
+            continue
+        if parts[-1] and size(group) <= limit:
+            parts.append(list(group))
+            continue
+        for line in group:
+            if size([*parts[-1], line]) <= limit:
+                parts[-1].append(line)
+                continue
+            if parts[-1]:
+                parts.append([])
+            parts[-1].append(line if size([line]) <= limit else _cut_line(line, size, limit))
+    return [p for p in parts if any(line.text.strip() for line in p)] or [[]]
 
-    def size(parts: Sequence[str]) -> int:
-        return len(sep.join(parts).encode("utf-8"))
 
-    whole = [*lines, *footer]
-    if size(whole) <= limit:
-        return sep.join(whole)
-    tail = t("notify.truncated", lang, total=total)
-    room = limit - size([tail, *footer]) - len(sep.encode("utf-8"))
-    kept: list[str] = []
-    for line in lines:
-        if size([*kept, line]) > room:
-            if not kept:
-                kept.append(utf8_cut(line, max(room, 0)))
-            break
-        kept.append(line)
-    return utf8_cut(sep.join([*kept, tail, *footer]), limit)
+def _cut_line(line: Line, size: Callable[[Sequence[Line]], int], limit: int) -> Line:
+    """The longest start of `line` that, with "…" after it, makes a message within `limit` (whole characters)."""
+    lo, hi = 0, len(line.text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if size([dataclasses.replace(line, text=line.text[:mid] + "…")]) <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    return dataclasses.replace(line, text=line.text[:lo] + "…")
+
+
+def _trimmed(lines: Sequence[Line]) -> list[Line]:
+    """The lines without blank lines at the start and end (an owner's 日报 opening a message needs no gap)."""
+    out = list(lines)
+    while out and not out[0].text.strip():
+        out.pop(0)
+    while out and not out[-1].text.strip():
+        out.pop()
+    return out
 
 
 @dataclass(frozen=True)
@@ -361,42 +441,134 @@ def mentions(owners: Sequence[str], people: Mapping[str, Person], channel: Chann
     return Mentions(tuple(wecom), tuple(mobiles), tuple(ding), tuple(feishu), tuple(unknown))
 
 
-def mention_line(m: Mentions, channel: Channel, lang: Lang) -> str | None:
-    """The text line that @-mentions (WeCom `<@userid>`, DingTalk "@mobile"/"@userid"); None when nobody."""
+def mention_line(m: Mentions, channel: Channel, lang: Lang, card: bool = False) -> str | None:
+    """The text line that @-mentions (WeCom `<@userid>`, DingTalk "@mobile"/"@userid", a Feishu card's
+    `<at id=...></at>`; a Feishu post adds `at` elements after it); None when nobody."""
     if channel == "wecom" and m.wecom:
         return t("notify.mention", lang, who=" ".join(f"<@{u}>" for u in m.wecom))
     if channel == "dingtalk" and (m.mobiles or m.ding_ids):
         return t("notify.mention", lang, who=" ".join(f"@{x}" for x in (*m.mobiles, *m.ding_ids)))
     if channel == "feishu" and m.feishu:
-        return t("notify.mention", lang, who="")
+        return t("notify.mention", lang, who=" ".join(f"<at id={i}></at>" for i, _ in m.feishu) if card else "")
     return None
 
 
-def body(
-    channel: Channel, lines: Sequence[str], footer: Sequence[str], m: Mentions, total: int, lang: Lang
-) -> dict[str, Any]:
-    """The JSON body of the 日报 message on `channel` (see the module docstring), the text fitted to
-    TEXT_LIMIT[channel] with the footer (missing-data lines) and the mention line kept."""
-    mention = mention_line(m, channel, lang)
-    tail = [*footer, *([mention] if mention and channel != "feishu" else [])]
-    title = lines[0] if lines else "ShopKR"
+@dataclass(frozen=True)
+class Style:
+    """How the 日报 goes out on a channel: `title` (DingTalk's markdown title, Feishu's post or card title: the
+    report's first line, which Feishu then leaves out of the text, or for several owners a title of its own),
+    `lang`, and for Feishu `card` (interactive card instead of post)."""
+
+    channel: Channel
+    title: str
+    lang: Lang
+    card: bool = False
+
+    @property
+    def markdown(self) -> bool:
+        """Is the text rendered as markdown (so user text is escaped with chat_md)?"""
+        return self.channel != "feishu" or self.card
+
+
+def message_body(style: Style, lines: Sequence[Line], m: Mentions, label: str = "") -> dict[str, Any]:
+    """The JSON body of one 日报 message on `style.channel` (see the module docstring): `lines` (already escaped
+    for markdown channels), the mention line for `m`, and `label` ("(2/3)", or "" for a single message) in front of
+    the first line (WeCom, DingTalk) or after the title (DingTalk's title, Feishu's)."""
+    channel, lang = style.channel, style.lang
+    mention = mention_line(m, channel, lang, style.card)
+    texts = [line.text for line in _trimmed(lines)]
+
+    def titled(limit: int) -> str:  # the title with the label, cut to `limit` bytes (the label always kept)
+        return (
+            f"{utf8_cut(style.title, limit - len(label.encode()) - 1)} {label}"
+            if label
+            else utf8_cut(style.title, limit)
+        )
+
+    if channel == "feishu":
+        texts = [line.text for line in _trimmed([line for line in lines if not line.heading])]
+    elif label:
+        texts = [f"{label} {texts[0].lstrip()}", *texts[1:]] if texts else [label]
     if channel == "wecom":
-        return {"msgtype": "markdown", "markdown": {"content": fit(lines, tail, TEXT_LIMIT[channel], total, lang)}}
+        return {"msgtype": "markdown", "markdown": {"content": "\n".join([*texts, *([mention] if mention else [])])}}
     if channel == "dingtalk":
-        text = fit(lines, tail, TEXT_LIMIT[channel], total, lang, sep="\n\n")
         return {
             "msgtype": "markdown",
-            "markdown": {"title": utf8_cut(title, 120), "text": text},
+            "markdown": {
+                "title": titled(120),
+                "text": "\n\n".join([*texts, *([mention] if mention else [])]),
+            },
             "at": {"atMobiles": list(m.mobiles), "atUserIds": list(m.ding_ids), "isAtAll": False},
         }
-    text = fit(lines[1:], tail, TEXT_LIMIT[channel], total, lang)
-    content: list[list[dict[str, str]]] = [[{"tag": "text", "text": line}] for line in text.split("\n")]
+    if style.card:
+        text = "\n".join([*texts, *([mention] if mention else [])])
+        return {
+            "msg_type": "interactive",
+            "card": {
+                "config": {"wide_screen_mode": True},
+                "header": {"title": {"tag": "plain_text", "content": titled(200)}, "template": "blue"},
+                "elements": [{"tag": "div", "text": {"tag": "lark_md", "content": text}}],
+            },
+        }
+    content: list[list[dict[str, str]]] = [[{"tag": "text", "text": x}] for x in texts]
     if mention:
         content.append(
             [{"tag": "text", "text": mention}] + [{"tag": "at", "user_id": i, "user_name": n} for i, n in m.feishu]
         )
     locale = "zh_cn" if lang == "zh" else "en_us"
-    return {"msg_type": "post", "content": {"post": {locale: {"title": utf8_cut(title, 200), "content": content}}}}
+    return {"msg_type": "post", "content": {"post": {locale: {"title": titled(200), "content": content}}}}
+
+
+def message_size(channel: Channel, payload: dict[str, Any]) -> int:
+    """The bytes MESSAGE_LIMIT counts: WeCom's and DingTalk's markdown text, Feishu's whole body (as sent)."""
+    if channel == "wecom":
+        return len(payload["markdown"]["content"].encode("utf-8"))
+    if channel == "dingtalk":
+        return len(payload["markdown"]["text"].encode("utf-8"))
+    return len(Request("", payload).content())
+
+
+# The widest label a message could get, reserved while splitting (the count is known only afterwards).
+_WIDEST_LABEL = "(999/999)"
+
+
+def messages(
+    style: Style,
+    groups: Sequence[Sequence[Line]],
+    footer: Sequence[str],
+    mention_for: Callable[[Sequence[str]], Mentions],
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """The 日报 as message bodies, each within `limit` (default MESSAGE_LIMIT[channel]): `groups` (report_groups)
+    then the `footer` (missing-data lines, which so end up in the last message), split with `split`, the text
+    escaped with chat_md where the channel renders markdown, each message numbered "(i/n)" when there are several,
+    and `mention_for(owners)` @-mentioning the owners whose 日报 starts in that message."""
+    from shopkr.app.escape import chat_md
+
+    limit = MESSAGE_LIMIT[style.channel] if limit is None else limit
+    esc = chat_md if style.markdown else str
+    escaped = [
+        [
+            Line(esc(line.text), line.owner, heading=not i and not j and line.text == style.title)
+            for j, line in enumerate(g)
+        ]
+        for i, g in enumerate(groups)
+    ]
+    if footer:
+        escaped.append([Line(esc(x)) for x in footer])
+
+    def owners(lines: Sequence[Line]) -> list[str]:
+        return [line.owner for line in lines if line.owner]
+
+    def size(lines: Sequence[Line]) -> int:
+        return message_size(style.channel, message_body(style, lines, mention_for(owners(lines)), _WIDEST_LABEL))
+
+    parts = split(escaped, size, limit)
+    n = len(parts)
+    return [
+        message_body(style, p, mention_for(owners(p)), t("notify.part", style.lang, number=i, count=n) if n > 1 else "")
+        for i, p in enumerate(parts, start=1)
+    ]
 
 
 def image_body(png: bytes) -> dict[str, Any]:
@@ -538,6 +710,105 @@ def post(
             client.close()
 
 
+# --- pacing and sending a run's messages ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Where a run reads the time and how it waits: `clock` (seconds, monotonic) and `sleep`. Tests put a fake clock
+    in `TIMING` so that nothing waits."""
+
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
+TIMING = Timing()
+
+
+@dataclass
+class Pacer:
+    """Keeps one run's messages within the robot's rate limit (RATE_WINDOWS[channel]): `wait` returns when one more
+    message may go, after sleeping as long as needed (and calling `say(seconds, rate)` first), and counts it."""
+
+    channel: Channel
+    timing: Timing = TIMING
+    say: Callable[[float, str], None] | None = None
+    sent: list[float] = field(default_factory=list)
+
+    def wait(self) -> float:
+        """Wait until a message may be sent, count it as sent now; returns the seconds waited."""
+        waited = 0.0
+        while True:
+            now = self.timing.clock()
+            need, rate = 0.0, ""
+            for count, seconds in RATE_WINDOWS[self.channel]:
+                recent = [s for s in self.sent if now - s < seconds]
+                if len(recent) >= count and recent[-count] + seconds - now > need:
+                    need, rate = recent[-count] + seconds - now, f"{count}/{'s' if seconds == 1 else 'min'}"
+            if need <= 0:
+                self.sent.append(now)
+                return waited
+            if self.say:
+                self.say(need, rate)
+            self.timing.sleep(need)
+            waited += need
+
+
+def send_all(
+    channel: Channel,
+    webhook: str,
+    secret: str | None,
+    payloads: Sequence[dict[str, Any]],
+    what: Sequence[str],
+    lang: Lang,
+    *,
+    timing: Timing | None = None,
+    client: Any = None,
+) -> int:
+    """Send the messages of one run in order, each signed just before it goes (`prepare`): paced to the robot's
+    rate limit (Pacer), a network error or HTTP 5xx retried by `post`, and a reply with the platform's rate-limit
+    code (RATE_LIMITED) retried once after RATE_BACKOFF seconds. Says on stderr what it waits for and prints a line
+    per message sent (`what` names each). Returns 0 when all were accepted, else 1 after printing the platform's
+    code, message and what to check (messages already accepted stay sent; the rest are not tried)."""
+    timing = timing or TIMING
+    pacer = Pacer(
+        channel,
+        timing,
+        lambda s, rate: _err(t("notify.rate_wait", lang, seconds=f"{s:.1f}", channel=channel, rate=rate)),
+    )
+    for payload, name in zip(payloads, what, strict=True):
+        pacer.wait()
+        for attempt in range(2):
+            try:
+                post(
+                    channel,
+                    prepare(channel, webhook, payload, secret),
+                    client=client,
+                    sleep=timing.sleep,
+                    on_retry=lambda detail: _err(t("notify.retry", lang, detail=detail)),
+                )
+            except NotifyError as exc:
+                if exc.rate_limited and not attempt:
+                    wait = RATE_BACKOFF[channel]
+                    _err(
+                        t(
+                            "notify.rate_limited",
+                            lang,
+                            channel=channel,
+                            code=exc.code,
+                            detail=exc.detail[:100],
+                            seconds=f"{wait:.0f}",
+                        )
+                    )
+                    timing.sleep(wait)
+                    continue
+                _err(exc.describe(lang))
+                return 1
+            break
+        print(t("notify.sent", lang, channel=channel, what=name))
+    return 0
+
+
 # --- the command -------------------------------------------------------------------------------------------
 
 
@@ -587,14 +858,28 @@ def cmd_notify(args: argparse.Namespace) -> int:
             from shopkr.app import card
 
             series = card.series_for(con, okrs, report)
-    lines = report_lines(report, lang, shop=args.shop)
-    owners = off_track_owners(report)
-    m = mentions(owners, people, channel)
+    owners = set(off_track_owners(report))
+    m = mentions(off_track_owners(report), people, channel)
     if m.unknown and path is not None:
         _err(t("notify.no_id", lang, who=", ".join(m.unknown), channel=channel, path=path))
-    total = len(report.key_results)
-    requests = [
-        prepare(channel, args.webhook, body(channel, lines, missing_lines(missing, lang), m, total, lang), args.secret)
+    as_card = bool(getattr(args, "feishu_card", False))
+    if as_card and channel != "feishu":
+        _err(t("notify.card_only_feishu", lang))
+    groups = report_groups(report, lang, shop=args.shop)
+    several = len({o.owner for o in report.objectives}) > 1 and not args.shop
+    as_of = f"{report.as_of:%Y-%m-%d}"
+    title = t("notify.all_title", lang, cycle=report.cycle.id, as_of=as_of) if several else groups[0][0].text
+    style = Style(channel, title, lang, card=as_card and channel == "feishu")
+    payloads = messages(
+        style,
+        groups,
+        missing_lines(missing, lang),
+        lambda named: mentions([o for o in named if o in owners], people, channel),
+    )
+    n = len(payloads)
+    what = [
+        t("notify.what_text", lang) + (" " + t("notify.part", lang, number=i, count=n) if n > 1 else "")
+        for i in range(1, n + 1)
     ]
     failed = False
     if args.image:
@@ -605,7 +890,8 @@ def cmd_notify(args: argparse.Namespace) -> int:
 
             try:
                 png = card.render_png(report, series, lang, subject=args.owner or args.shop)
-                requests.append(prepare(channel, args.webhook, image_body(png), args.secret))
+                payloads.append(image_body(png))
+                what.append(t("notify.what_image", lang))
             except card.CardError as exc:
                 _err(t("notify.card_failed", lang, detail=str(exc)))
                 failed = True
@@ -613,15 +899,9 @@ def cmd_notify(args: argparse.Namespace) -> int:
                 _err(t("notify.image_too_big", lang, detail=str(exc)))
                 failed = True
     if args.dry_run:
-        for req in requests:
-            print(redacted(channel, req))
-        _err(t("notify.dry_run", lang, count=len(requests)))
+        for payload in payloads:
+            print(redacted(channel, prepare(channel, args.webhook, payload, args.secret)))
+        _err(t("notify.dry_run", lang, count=len(payloads)))
         return 1 if failed else 0
-    for i, req in enumerate(requests):
-        try:
-            post(channel, req, on_retry=lambda detail: _err(t("notify.retry", lang, detail=detail)))
-        except NotifyError as exc:
-            _err(exc.describe(lang))
-            return 1
-        print(t("notify.sent", lang, channel=channel, what=t("notify.what_image" if i else "notify.what_text", lang)))
-    return 1 if failed else 0
+    sent = send_all(channel, args.webhook, args.secret, payloads, what, lang)
+    return 1 if failed or sent else 0

@@ -7,12 +7,16 @@ frozen grades). OKR scores are for learning and alignment, never for bonuses; th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
+from shopkr.app.escape import md
 from shopkr.app.i18n import Lang, t
+from shopkr.app.numbers import fmt
+from shopkr.app.review_tables import Draft, answer_md, decision_text
+from shopkr.data.store import ObjectiveReview
 from shopkr.domain.engine import CycleReport, ObjectiveResult
 
 LEVELS = ("company", "department", "team", "individual")
@@ -141,3 +145,88 @@ def score_grid(persons: Sequence[Person], cycle_id: str) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=["person", "cycle", "score", "status", "objectives"])
     df["cycle"] = pd.Categorical(df["cycle"], categories=order, ordered=True)
     return df
+
+
+# --- quarter-end reviews (issue 11): past reviews next to past scores ------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewedObjective:
+    """One of a person's objectives in an earlier cycle with its score there and its review as stored (grades by
+    KR, the answers; `titles` KR id -> title for the grade lines)."""
+
+    id: str
+    title: str
+    score: float
+    status: str
+    review: ObjectiveReview
+    titles: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PastReview:
+    """A person's quarter-end review of one earlier cycle: their objectives there, each with its review."""
+
+    cycle: str
+    objectives: tuple[ReviewedObjective, ...]
+
+    @property
+    def started(self) -> bool:
+        """Anything saved for any of the objectives."""
+        return any(o.review.started for o in self.objectives)
+
+    @property
+    def complete(self) -> bool:
+        """Every objective's review complete (every KR graded, the three questions answered)."""
+        return all(o.review.complete for o in self.objectives)
+
+
+def past_reviews(
+    reports: Sequence[CycleReport], reviews: Mapping[str, Sequence[ObjectiveReview]], cycle_id: str
+) -> dict[str, list[PastReview]]:
+    """Per owner, the reviews of the cycles before `cycle_id` (the cycles of `Person.history`, oldest first) in
+    which they own objectives: each objective's score in that cycle beside its review (`reviews`: cycle id -> the
+    stored reviews, `store.read_reviews`). Raises KeyError when `cycle_id` is not among the reports."""
+    by_id = {r.cycle.id: r for r in reports}
+    current = by_id[cycle_id]
+    out: dict[str, list[PastReview]] = {}
+    for r in sorted((r for r in reports if _order(r) < _order(current)), key=_order):
+        stored = {x.objective_id: x for x in reviews.get(r.cycle.id, ())}
+        mine: dict[str, list[ReviewedObjective]] = {}
+        for o in r.objectives:
+            review = stored.get(o.id) or ObjectiveReview(r.cycle.id, o.id, owner=o.owner)
+            titles = {k.id: k.title for k in o.key_results}
+            mine.setdefault(o.owner, []).append(ReviewedObjective(o.id, o.title, o.score, o.status, review, titles))
+        for name, objectives in mine.items():
+            out.setdefault(name, []).append(PastReview(r.cycle.id, tuple(objectives)))
+    return out
+
+
+def past_review_markdown(past: PastReview, lang: Lang) -> list[str]:
+    """A past review as Markdown blocks (user text escaped): per objective a line with its score, the owner's grade
+    of each KR beside the data score, the decision with its note, then the two answers."""
+    blocks = []
+    for o in past.objectives:
+        r = o.review
+        head = f"**{md(o.id)} {md(o.title)}** · {t('ui.score', lang)} {fmt(o.score, 'score')}"
+        grades = [
+            t("review.grade_line", lang, kr=md(g.kr_id), grade=fmt(g.grade, "score"), data=fmt(g.data_score, "score"))
+            for g in r.grades
+            if g.grade is not None
+        ]
+        lines = [head, " · ".join(grades) if grades else t("review.no_grades", lang)]
+        lines.append(t("review.labelled", lang, label=t("review.q.decision", lang), text=md(decision_text(r, lang))))
+        for q in ("worked", "did_not_work"):
+            text = answer_md(getattr(r, q)) or "–"
+            lines.append(t("review.labelled", lang, label=t(f"review.q.{q}", lang), text=text))
+        blocks.append("  \n".join(lines))
+    return blocks
+
+
+def draft_markdown(draft: Draft, lang: Lang) -> list[str]:
+    """One objective's review (a 复盘 page draft) as the read-only Markdown blocks of `past_review_markdown`, for a
+    reader whose role may not edit it."""
+    o = draft.objective
+    titles = {k.id: k.title for k in o.key_results}
+    reviewed = ReviewedObjective(o.id, o.title, o.score, o.status, draft.review, titles)
+    return past_review_markdown(PastReview(draft.review.cycle, (reviewed,)), lang)

@@ -6,10 +6,11 @@ import csv
 import datetime as dt
 import io
 import unicodedata
+from collections.abc import Mapping
 
 from shopkr.app.i18n import Lang, problem_line, render, status_label, t
 from shopkr.app.numbers import fmt
-from shopkr.domain.engine import KR_JSON_FIELDS, CycleReport, KRResult
+from shopkr.domain.engine import KR_JSON_FIELDS, CheckInMark, CycleReport, KRResult
 
 STATUS_MARK = {"on_track": "🟢", "at_risk": "🟡", "off_track": "🔴", "no_data": "⚪", "error": "⚠", "done": "✔"}
 
@@ -82,9 +83,11 @@ def csv_cell(value: object) -> object:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def score_csv(report: CycleReport) -> str:
+def score_csv(report: CycleReport, checkins: Mapping[str, CheckInMark] | None = None) -> str:
     """One row per KR with its objective, for spreadsheets: numbers at full precision (as Python writes a
-    float), text cells guarded against formula injection (`csv_cell`)."""
+    float), text cells guarded against formula injection (`csv_cell`). The last two columns are the latest
+    check-in's `confidence` (0-10) and `last_checkin` (its date), empty without one, as in the JSON (`checkins`:
+    KR id -> latest check-in dated on or before as_of, shopkr.data.store.latest_checkins)."""
     out = io.StringIO()
     writer = csv.writer(out)
     fields = [
@@ -98,6 +101,8 @@ def score_csv(report: CycleReport) -> str:
         "kr_id",
         "kr",
         *KR_JSON_FIELDS[2:],  # metric .. provisional_share: the JSON's KR fields after id and title
+        "confidence",  # issue 11: the latest check-in, as the JSON's KR fields of the same names
+        "last_checkin",
     ]
     writer.writerow(fields)
     for o in report.objectives:
@@ -114,6 +119,7 @@ def score_csv(report: CycleReport) -> str:
                 k.title,
                 k.metric or ("sql" if k.kind == "sql" else "manual"),
                 *(getattr(k, f) for f in KR_JSON_FIELDS[3:]),  # value .. provisional_share, as the header
+                *((mark.confidence, mark.date) if (mark := (checkins or {}).get(k.id)) is not None else (None, None)),
             ]
             writer.writerow([csv_cell(v) for v in row])
     return out.getvalue()

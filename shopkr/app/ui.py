@@ -17,8 +17,9 @@ import streamlit as st
 from shopkr.app import numbers
 from shopkr.app.i18n import STRINGS, Coded, Lang, render, t
 from shopkr.data import queries, store
-from shopkr.domain import engine
+from shopkr.domain import engine, roles
 from shopkr.domain.okr import Cycle, OKRFile, resolve_cycles
+from shopkr.domain.roles import Identity
 
 PAGE_KEYS = ("cycle", "owner", "kr", "test", "lang")
 
@@ -57,6 +58,166 @@ def live_pages_manager() -> type:
             pages_manager.PagesManager.uses_pages_directory = False
 
     return LivePagesManager
+
+
+# --- sign-in and roles (issue 12) -------------------------------------------------------------------------------
+#
+# Three modes, decided on every run: OIDC (an [auth] section in .streamlit/secrets.toml: Streamlit's st.login,
+# users matched by e-mail), password sign-in (at least one user in the database), and single-user local mode
+# (neither: the person at the keyboard may do everything, as before sign-in existed). The identity lives in the
+# session (`st.session_state["identity"]`, a name only): its role is read from the database on every run, so a
+# changed role or a removed user applies at once.
+
+
+def oidc_configured() -> bool:
+    """Is an OIDC provider configured for st.login ([auth] in .streamlit/secrets.toml)?"""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all: Streamlit raises its own not-found error
+        return False
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _users(data_version: tuple) -> dict[str, store.User]:
+    return {u.name: u for u in _with_db(store.users)}
+
+
+def _user_identity(name: str | None) -> Identity | None:
+    user = _users(version()).get(name or "")
+    return Identity(user.name, user.role) if user else None  # type: ignore[arg-type]
+
+
+def identity() -> Identity:
+    """Who is using the dashboard (after `sign_in_gate` let the page run): the signed-in user with their current
+    role, or the local user in single-user local mode."""
+    from shopkr.data import importer
+
+    if oidc_configured() or _users(version()):
+        found = _user_identity(st.session_state.get("identity"))
+        return found or Identity("", "viewer")  # never reached by a page: the gate stops first
+    return Identity.local_user(importer.default_user())
+
+
+def _oidc_identity() -> Identity | None:
+    """The user matching the OIDC sign-in's e-mail, or None (not signed in with the provider, or unknown)."""
+    from shopkr.app import auth
+
+    if not st.user.is_logged_in:
+        return None
+    return _with_db(lambda con: auth.identity_by_email(con, st.user.get("email")))
+
+
+def needs_sign_in() -> bool:
+    """True when the dashboard must ask for sign-in before any page (then dashboard.py hides the menu)."""
+    if oidc_configured():
+        return _oidc_identity() is None
+    return bool(_users(version())) and _user_identity(st.session_state.get("identity")) is None
+
+
+def sign_in_gate() -> bool:
+    """Run before the pages: True when the page may run (signed in, or local mode); otherwise draws the sign-in
+    (a name and password form, or the OIDC button) and returns False."""
+    from shopkr.app import auth
+    from shopkr.app.escape import md
+
+    if oidc_configured():
+        if not st.user.is_logged_in:
+            st.title(tr("auth.title"))
+            st.button(tr("auth.oidc"), on_click=st.login, type="primary")
+            return False
+        who = _oidc_identity()
+        if who is None:
+            st.error(tr("auth.oidc_unknown", email=md(str(st.user.get("email") or ""))))
+            st.button(tr("auth.sign_out"), on_click=st.logout)
+            return False
+        st.session_state["identity"] = who.name
+        return True
+    if not _users(version()):
+        return True
+    if _user_identity(st.session_state.get("identity")) is not None:
+        return True
+    st.session_state.pop("identity", None)  # removed meanwhile
+    st.title(tr("auth.title"))
+    with st.form("sign_in"):
+        name = st.text_input(tr("auth.name"), key="sign_in_name")
+        password = st.text_input(tr("auth.password"), type="password", key="sign_in_password")
+        submitted = st.form_submit_button(tr("auth.sign_in"), type="primary")
+    if submitted:
+        result = _with_db(lambda con: auth.sign_in(con, name, password))
+        if result.identity is not None:
+            st.session_state["identity"] = result.identity.name
+            st.session_state.pop("sign_in_password", None)
+            st.rerun()
+        elif result.reason == "wait":
+            st.error(tr("auth.wait", time=f"{result.retry_at:%H:%M}"))
+        else:
+            st.error(tr("auth.bad"))
+    return False
+
+
+def account_sidebar() -> None:
+    """The sidebar's account line: who is signed in with which role and 退出登录, or that ShopKR runs in
+    single-user local mode with where to read how to add users."""
+    from shopkr.app.escape import md
+
+    who = identity()
+    if who.local:
+        st.caption(tr("auth.local_mode"))
+        return
+    st.caption(tr("auth.signed_in", name=md(who.name), role=tr(f"auth.role.{who.role}")))
+    if st.button(tr("auth.sign_out"), key="sign_out"):
+        st.session_state.pop("identity", None)
+        if oidc_configured():
+            st.logout()
+        st.rerun()
+
+
+def may(action: roles.Action, objective: str | None = None) -> bool:
+    """May the current user do `action` (on `objective`, for the scoped actions)? Pages hide what is not
+    allowed; the write functions below check again."""
+    who = identity()
+    scope = roles.own_objectives(who.name, okrs().objectives) if action in roles.SCOPED else None
+    return roles.allowed(who, action, objective, scope)
+
+
+def read_only_text(objective: str | None = None) -> str:
+    """Why the forms are not shown: a viewer's role, or (an editor) `objective` is someone else's."""
+    who = identity()
+    if who.role == "editor" and objective is not None:
+        return message(roles.Message.make("auth.not_yours", user=who.name, objective=objective))
+    return tr("auth.read_only", role=tr(f"auth.role.{who.role}"))
+
+
+def actor(
+    key: str, label_key: str = "manage.user", help_key: str | None = "manage.user_help", where: Any = None
+) -> Identity:
+    """Who a write is recorded as: the signed-in user; in single-user local mode the person typed in the 操作人
+    text input drawn here (default: the OS user), with local mode's rights."""
+    from shopkr.data import importer
+
+    who = identity()
+    if not who.local:
+        return who
+    area = where or st
+    value = area.text_input(tr(label_key), importer.default_user(), key=key, help=tr(help_key) if help_key else None)
+    return Identity.local_user(value.strip())  # blank: check-ins, notes and reviews refuse it, OKR edits say "unknown"
+
+
+Refused = roles.Refused  # a write the role does not allow (code and parameters for `message`; nothing written)
+
+
+def import_files(files: list[tuple[str, bytes]], shop: str, *, who: Identity, **options: Any) -> list:
+    """importer.import_files as `who` (options: platform, progress, on_wait). Raises roles.Refused unless `who`
+    may import, DatabaseBusy like the other writes."""
+    from shopkr.data import importer
+
+    roles.check(who, "import")
+    return importer.import_files(files, shop, user=who.name or None, **options)  # blank: the OS user
+
+
+def _scope(con: Any, who: Identity) -> set[str]:
+    """The objectives `who` may edit, from the stored definitions (read on the write's own connection)."""
+    return roles.own_objectives(who.name, store.read_okrs(con).objectives)
 
 
 # --- language -----------------------------------------------------------------------------------------
@@ -107,11 +268,19 @@ def set_param(name: str, value: str | None) -> None:
 
 
 def bound_widget(
-    widget: Callable[..., Any], name: str, label: str, options: list[str], default: str | None, **kwargs: Any
+    widget: Callable[..., Any],
+    name: str,
+    label: str,
+    options: list[str],
+    default: str | None,
+    *,
+    key: str | None = None,
+    **kwargs: Any,
 ) -> Any:
     """A selectbox/segmented control whose value lives in the URL parameter `name` (bookmarkable): the URL
-    wins over stale widget state, and a user's choice is written back to the URL."""
-    key = f"url_{name}"
+    wins over stale widget state, and a user's choice is written back to the URL. `key` (default `url_<name>`)
+    lets a page bind a second widget to a parameter the sidebar binds too (复盘's cycle among the ended ones)."""
+    key = key or f"url_{name}"
     current = param(name, default)
     if current not in options:
         current = default if default in options else options[0]
@@ -252,6 +421,19 @@ def demo_shops() -> frozenset[str]:
     return _demo_shops(version())
 
 
+def _rhythm_words(plan: store.DemoPlan) -> dict[str, str]:
+    """The demo plan's sentences about check-ins, notes and reviews (issue 11), by i18n key: demo_rhythm.clear
+    (the demo's, removed), demo_rhythm.kept (the demo's, changed since) and demo_rhythm.others (others' on the
+    removed demo objectives); a key only when its counts are not all 0."""
+    names = {"checkin": "checkins", "annotation": "notes", "objective_review": "reviews", "kr_review": "grades"}
+    found = {
+        "demo_rhythm.clear": {names[e]: plan.rhythm_count(e) for e in names},
+        "demo_rhythm.kept": {names[e]: plan.rhythm_count(e, kept=True) for e in names},
+        "demo_rhythm.others": {names[e]: plan.others_rhythm.get(e, 0) for e in names},
+    }
+    return {key: tr(key, **counts) for key, counts in found.items() if any(counts.values())}
+
+
 def demo_sidebar() -> None:
     """The 示例数据 banner and 清除示例数据: the first click shows what clearing removes and what stays (counts);
     only the confirmation clears, and it removes exactly what the demo wrote (see shopkr.data.demo)."""
@@ -262,6 +444,8 @@ def demo_sidebar() -> None:
     if not is_demo():
         return
     st.warning(tr("ui.demo_banner"), icon=":material/science:")
+    if not may("demo"):  # clearing the demo is an admin's
+        return
     if not st.session_state.get("demo_confirm"):
         if st.button(tr("ui.demo_clear"), width="stretch", key="demo_clear"):
             st.session_state["demo_confirm"] = True
@@ -279,13 +463,21 @@ def demo_sidebar() -> None:
         "changes": len(plan.changes),
     }
     st.markdown(tr("ui.demo_clear_plan", **counts))
+    rhythm = _rhythm_words(plan)
+    if "demo_rhythm.clear" in rhythm:
+        st.markdown(rhythm["demo_rhythm.clear"])
     kept = len(plan.kept_objectives) + len(plan.kept_tests)
     st.markdown(tr("ui.demo_clear_keep", kept_rows=number(plan.kept_rows, "count"), kept=kept))
+    for key in ("demo_rhythm.kept", "demo_rhythm.others"):
+        if key in rhythm:
+            st.markdown(rhythm[key])
     if not plan.recorded:
         st.caption(tr("ui.demo_clear_old"))
     yes, no = st.columns(2)
     if yes.button(tr("ui.demo_clear_yes"), type="primary", key="demo_clear_yes"):
-        done = demo.clear()
+        who = identity()
+        roles.check(who, "demo")
+        done = demo.clear(user=who.name or "unknown")
         st.session_state.pop("demo_confirm", None)
         if done is not None:
             st.session_state["demo_cleared"] = {
@@ -365,25 +557,214 @@ DatabaseBusy = store.DatabaseBusy
 LockedCycleError = store.LockedCycleError
 
 
-def save_okrs(drawn: OKRFile, new: OKRFile, *, user: str, reason: str | None) -> list[store.Change] | None:
-    """Store the whole new definition set `new` (already validated) as `user`, unless the stored definitions
+def save_okrs(drawn: OKRFile, new: OKRFile, *, who: Identity, reason: str | None) -> list[store.Change] | None:
+    """Store the whole new definition set `new` (already validated) as `who`, unless the stored definitions
     are no longer `drawn` (someone else saved since this page was drawn): then nothing is written and the
-    result is None. Returns the changes recorded. Raises LockedCycleError when a locked cycle's start or
-    target changes without a reason, DatabaseBusy when another process keeps the file."""
+    result is None. Returns the changes recorded. Raises roles.Refused when `who` may not make one of the
+    changes (roles.check_okr_changes), LockedCycleError when a locked cycle's start or target changes without
+    a reason, DatabaseBusy when another process keeps the file."""
     with store.connect() as con:
-        if store.read_okrs(con) != drawn:
+        stored = store.read_okrs(con)
+        if stored != drawn:
             refresh()
             return None
-        changes = store.save_okrs(con, new, user=user, reason=reason)
+        roles.check_okr_changes(who, stored, new)
+        changes = store.save_okrs(con, new, user=who.name or "unknown", reason=reason)
     refresh()
     return changes
 
 
-def set_lock(cycle: Cycle, *, user: str, locked: bool) -> None:
-    """Lock (or unlock) a cycle's starts and targets as `user`. Raises DatabaseBusy like save_okrs."""
+def set_lock(cycle: Cycle, *, who: Identity, locked: bool) -> None:
+    """Lock (or unlock) a cycle's starts and targets as `who`. Raises roles.Refused unless `who` may lock
+    (admins), DatabaseBusy like save_okrs."""
+    roles.check(who, "lock")
     with store.connect() as con:
-        store.set_lock(con, cycle, user=user, locked=locked)
+        store.set_lock(con, cycle, user=who.name or "unknown", locked=locked)
     refresh()
+
+
+# --- quarter-end reviews (issue 11): 复盘, 成员 and 总览 ----------------------------------------------------------
+
+ReviewError = store.ReviewError  # a refused review (code and parameters; nothing written), for the pages
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _reviews(cycle_id: str, data_version: tuple) -> list:
+    defs = _okrs(data_version)
+    return _with_db(lambda con: store.read_reviews(con, cycle_id, defs))
+
+
+def reviews(cycle_id: str) -> list[store.ObjectiveReview]:
+    """The stored review of each objective of a cycle (store.read_reviews)."""
+    return _reviews(cycle_id, version())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _review_cycles(today: dt.date, data_version: tuple) -> list[str]:
+    return _with_db(lambda con: store.review_cycles(con, today))
+
+
+def review_cycles() -> list[str]:
+    """The cycles that can be reviewed today (ended or closed), newest first (store.review_cycles)."""
+    return _review_cycles(dt.date.today(), version())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _missing_reviews(today: dt.date, data_version: tuple) -> list:
+    return _with_db(lambda con: store.missing_reviews(con, today))
+
+
+def missing_reviews(today: dt.date) -> list[store.MissingReview]:
+    """Reviews still missing or incomplete 14 days or more after their cycle's end (store.missing_reviews)."""
+    return _missing_reviews(today, version())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _people_reviews(cycle_id: str, as_of: dt.date, data_version: tuple) -> dict:
+    from shopkr.app import people_tables
+
+    defs = _okrs(data_version)
+    used = sorted({o.cycle for o in defs.objectives})
+    stored = _with_db(lambda con: {c: store.read_reviews(con, c, defs) for c in used})
+    return people_tables.past_reviews([_report(c, as_of, data_version) for c in used], stored, cycle_id)
+
+
+def people_reviews(cycle_id: str) -> dict[str, list]:
+    """Per owner, their reviews of the cycles before `cycle_id` beside their scores (people_tables.past_reviews)."""
+    return _people_reviews(cycle_id, dt.date.today(), version())
+
+
+def save_review(review: store.ObjectiveReview, *, who: Identity) -> list[store.Change]:
+    """Store one objective's review as `who` (store.save_review, as of today). Raises roles.Refused unless `who`
+    may review that objective, ReviewError when it is refused (nothing written) and DatabaseBusy when another
+    process keeps the file."""
+    with store.connect() as con:
+        roles.check(who, "review", review.objective_id, _scope(con, who))
+        changes = store.save_review(con, review, user=who.name)
+    refresh()
+    return changes
+
+
+# --- check-ins (issue 11): reads cached by data version, and the one write ---------------------------------------
+
+CheckInError = store.CheckInError
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _checkins(kr_id: str, data_version: tuple) -> list[store.CheckIn]:
+    return _with_db(lambda con: store.checkins_of_kr(con, kr_id))
+
+
+def checkins(kr_id: str) -> list[store.CheckIn]:
+    """Every check-in of one KR in timeline order (store.checkins_of_kr)."""
+    return _checkins(kr_id, version())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _latest_checkins(cycle_id: str, as_of: dt.date, data_version: tuple) -> dict[str, store.CheckIn]:
+    return _with_db(lambda con: store.latest_checkins(con, cycle_id, as_of))
+
+
+def latest_checkins(cycle_id: str, as_of: dt.date | None = None) -> dict[str, store.CheckIn]:
+    """KR id -> its latest check-in dated on or before as_of (default today), for the cycle's KRs that have one."""
+    return _latest_checkins(cycle_id, as_of or dt.date.today(), version())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _stale_krs(owner: str, cycle_id: str, as_of: dt.date, data_version: tuple) -> list[store.StaleKR]:
+    return _with_db(lambda con: store.stale_krs(con, owner, cycle_id, as_of))
+
+
+def stale_krs(owner: str, cycle_id: str, as_of: dt.date | None = None) -> list[store.StaleKR]:
+    """`owner`'s KRs without a check-in for 7 days as of as_of (default today), while the cycle runs
+    (store.stale_krs)."""
+    return _stale_krs(owner, cycle_id, as_of or dt.date.today(), version())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _checkin_p_hits(kr_id: str, days: tuple[dt.date, ...], data_version: tuple) -> dict[dt.date, float | None]:
+    from shopkr.app import checkins as checkin_view
+
+    defs = _okrs(data_version)
+    return _with_db(lambda con: checkin_view.p_hits(con, defs, kr_id, days))
+
+
+def checkin_p_hits(kr_id: str, days: list[dt.date]) -> dict[dt.date, float | None]:
+    """Day -> the KR's P(hit) as computed on that day, for the days of its check-ins (shopkr.app.checkins.p_hits:
+    one scoring of the KR per distinct day), cached until the data change."""
+    return _checkin_p_hits(kr_id, tuple(sorted(set(days))), version())
+
+
+def save_checkin(kr_id: str, *, confidence: object, note: str, who: Identity) -> store.CheckInSave:
+    """Store `who`'s check-in on `kr_id` for today (a new one, or an edit of their check-in made today) through
+    store.save_checkin, then drop cached reads. Raises roles.Refused unless `who` may check in on the KR's
+    objective, CheckInError (nothing written) for a refused check-in, with a code and parameters for `message`,
+    and DatabaseBusy when another process keeps the file."""
+    with store.connect() as con:
+        owner = next((o.id for o in store.read_okrs(con).objectives for k in o.key_results if k.id == kr_id), None)
+        roles.check(who, "checkin", owner, _scope(con, who))
+        saved = store.save_checkin(con, kr_id, confidence=confidence, note=note, author=who.name)
+    refresh()
+    return saved
+
+
+# --- notes on the charts (issue 11): reads cached by data version, the two writes --------------------------------
+
+AnnotationError = store.AnnotationError  # a refused note (code and parameters; nothing written), for the pages
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _chart_notes(
+    scope: tuple[str | None, str | None, str | None, str | None],
+    first: dt.date | None,
+    last: dt.date | None,
+    data_version: tuple,
+) -> list[store.Annotation]:
+    from shopkr.domain.annotations import Scope
+
+    defs = _okrs(data_version)
+    return _with_db(lambda con: store.chart_annotations(con, Scope(*scope), first=first, last=last, okrs=defs))
+
+
+def kr_notes(k: engine.KRResult, series: pd.DataFrame | None = None) -> list[store.Annotation]:
+    """The notes and A/B test marks a chart of KR `k` shows (store.chart_annotations on the KR's scope), within the
+    days of `series` (its `date` column: the chart's days) when given."""
+    from shopkr.domain.annotations import kr_chart_scope
+
+    s = kr_chart_scope(k.id, k.filters)
+    first = last = None
+    if series is not None and len(series):
+        first, last = pd.Timestamp(series["date"].min()).date(), pd.Timestamp(series["date"].max()).date()
+    return _chart_notes((s.shop, s.product_id, s.creative_id, s.kr_id), first, last, version())
+
+
+def ab_test_notes(shop: str, product_id: str | None) -> list[store.Annotation]:
+    """The notes and A/B test marks the charts of an A/B test on `shop` and `product_id` show."""
+    from shopkr.domain.annotations import ab_scope
+
+    s = ab_scope(shop, product_id)
+    return _chart_notes((s.shop, s.product_id, s.creative_id, s.kr_id), None, None, version())
+
+
+def add_note(*, who: Identity, **fields: Any) -> store.Annotation:
+    """Store a note by `who` (store.add_annotation's keyword arguments but the author: start, end, text and the
+    scope), then drop cached reads. Raises roles.Refused unless `who` may annotate, AnnotationError (nothing
+    written) and DatabaseBusy like the other writes."""
+    roles.check(who, "annotate")
+    with store.connect() as con:
+        note = store.add_annotation(con, author=who.name, **fields)
+    refresh()
+    return note
+
+
+def remove_note(annotation_id: int, *, who: Identity) -> store.Annotation:
+    """Remove a note as `who`, its author (store.remove_annotation), then drop cached reads. Raises roles.Refused
+    unless `who` may annotate, AnnotationError (not found, or not the author: nothing removed) and DatabaseBusy."""
+    roles.check(who, "annotate")
+    with store.connect() as con:
+        note = store.remove_annotation(con, annotation_id, user=who.name)
+    refresh()
+    return note
 
 
 # --- small shared widgets -----------------------------------------------------------------------------

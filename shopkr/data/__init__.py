@@ -6,6 +6,7 @@ importer   many export files into the store (parsing is in connectors/), atomica
 closing    close a cycle: freeze the engine's final grades and lock the cycle
 coverage   which days have data per shop and table, and the gaps
 demo       load the demo shops and OKRs; clear exactly what the demo wrote
+backup     one consistent backup file of the database, restore, the copy a migration writes first
 
 May import the domain (definitions it stores) and connectors/; never Streamlit or the app layer.
 """

@@ -10,6 +10,8 @@ maturation  provisional values: how long a day's refunds / attributed sales keep
             revision history, documented defaults), which days still settle; pure (numpy, scipy)
 ab_stats    A/B statistics (frequentist + Bayesian, SRM), pure
 messages    messages as codes with parameters (Message), every code listed, pydantic errors as codes
+annotations notes on the charts: what a note is about (its scope) and on which charts it shows; pure
+roles       who may do what: viewer / editor / admin, the objectives an editor may edit, one check; pure
 
 Never imports Streamlit, the app layer or the data layer: code here gets a DuckDB connection from its caller.
 """

@@ -11,9 +11,9 @@ import functools
 import hashlib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 import numpy as np
@@ -101,6 +101,9 @@ class ObjectiveResult:
     projected_score: float
     status: scoring.Status
     key_results: tuple[KRResult, ...]
+    # The roll-up (issue 11): the mean score of the objectives aligned to this one (their `parent` is its id, in
+    # the same cycle), each with its own KR score; None when none is aligned to it. See `with_children_scores`.
+    children_score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -223,7 +226,24 @@ def score_cycle(
     warnings = tuple(p for p in cycle_warnings(okrs, cycle_id) if p.severity == "warning")
     closed_at = closing.closed_at if closing else None
     final_on = closing.final_on if closing else None
+    out = with_children_scores(out)
     return CycleReport(cycle, as_of, tuple(out), warnings, closed_at, freshness(con, as_of), final_on)
+
+
+def with_children_scores(objectives: list[ObjectiveResult]) -> list[ObjectiveResult]:
+    """The objectives with `children_score` set: the plain mean of the `score` of the objectives whose `parent` is
+    its id (Quantive's "aggregated progress" of aligned objectives), None when none is aligned to it.
+
+    Direct children only, each with its own KR score (not its children's): a grandchild already counts in its own
+    parent's score line, so a recursive mean would count the same work twice and give deep branches more weight
+    than the alignment says; one level also reads plainly ("the teams under this objective average 0.55").
+    Children are looked up among `objectives` (one cycle's): an objective aligned to a parent in another cycle
+    is not counted there."""
+    kids: dict[str, list[float]] = {}
+    for o in objectives:
+        if o.parent is not None:
+            kids.setdefault(o.parent, []).append(o.score)
+    return [replace(o, children_score=sum(kids[o.id]) / len(kids[o.id]) if o.id in kids else None) for o in objectives]
 
 
 @dataclass(frozen=True)
@@ -1059,14 +1079,32 @@ KR_JSON_FIELDS = (
 )
 
 
-def to_json(report: CycleReport, text: Callable[[Message | Problem], str] | None = None) -> dict:
+class CheckInMark(Protocol):
+    """What the JSON tells of a KR's latest check-in (issue 11; shopkr.data.store.CheckIn has these): the owner's
+    confidence 0-10 and the day it is for."""
+
+    @property
+    def confidence(self) -> int: ...
+
+    @property
+    def date(self) -> dt.date: ...
+
+
+def to_json(
+    report: CycleReport,
+    text: Callable[[Message | Problem], str] | None = None,
+    checkins: Mapping[str, CheckInMark] | None = None,
+) -> dict:
     """The `score --format json` document (see the README for its shape): numbers at full float precision
     (only the table and pages round), dates as ISO text, and never Infinity or NaN (such a KR is already an
     `error` from `score_cycle`; a non-finite number left anywhere becomes null), so
     `json.dumps(..., allow_nan=False)` always succeeds.
 
     `text` turns a KR's message and each warning into words (the CLI passes English from shopkr/app/i18n.py);
-    without it they are given as their codes. Each KR also has `message_code` (null without a message)."""
+    without it they are given as their codes. Each KR also has `message_code` (null without a message).
+
+    `checkins` maps a KR id to its latest check-in dated on or before as_of (shopkr.data.store.latest_checkins):
+    each KR has `confidence` (its whole number 0-10) and `last_checkin` (its date), both null without one."""
 
     def words(m: Message | Problem) -> str:
         return text(m) if text is not None else (m.code if isinstance(m, Message) else str(m))
@@ -1088,6 +1126,9 @@ def to_json(report: CycleReport, text: Callable[[Message | Problem], str] | None
             item.update({"kind": k.kind, "advice": k.advice, "message": message, "weight": clean(k.weight)})
             item["message_code"] = k.message.code if k.message is not None else None
             item["pace_reason"] = words(k.pace_reason) if k.pace_reason is not None else None
+            mark = (checkins or {}).get(k.id)
+            item["confidence"] = int(mark.confidence) if mark is not None else None
+            item["last_checkin"] = mark.date.isoformat() if mark is not None else None
             if k.kind == "manual":
                 item["value"] = None
             krs.append(item)
@@ -1103,6 +1144,7 @@ def to_json(report: CycleReport, text: Callable[[Message | Problem], str] | None
                 "score": clean(o.score),
                 "projected_score": clean(o.projected_score),
                 "status": o.status,
+                "children_score": clean(o.children_score),
                 "key_results": krs,
             }
         )
