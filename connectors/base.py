@@ -458,7 +458,14 @@ def _build(
     # (a placeholder such as 生意参谋's "-" 商品ID with "-" everywhere) or when its key is a dash and it adds up
     # to the rows of its day (a total: `_drop_dash_totals`), and refuses the file otherwise.
     marker_cols = [names[mapped[c][0]] for c in ["date", *key_cols] if c in mapped]
-    is_total = " OR ".join(f"skr_total({c})" for c in marker_cols) or "false"
+    totals = [f"skr_total({c})" for c in marker_cols]
+    # A key that falls back to another column (万相台: no 创意ID, the 创意名称 is the id) is a total when that
+    # column holds the marker and the key cell is empty: else a 合计 row would load as a creative named 合计.
+    for column, other in source.fallback.items():
+        if column in table.key and other in mapped:
+            named = f"skr_total({names[mapped[other][0]]})"
+            totals.append(f"(skr_blank({names[mapped[column][0]]}) AND {named})" if column in mapped else named)
+    is_total = " OR ".join(totals) or "false"
     cells = [i for _, spec in mapped.values() for i in spec.positions]
     is_blank = " AND ".join(f"{names[i]} IS NULL" if i in typed else f"skr_blank({names[i]})" for i in cells)
     # A row that repeats the header cell for cell (several exports pasted into one sheet). In a typed read it

@@ -165,7 +165,7 @@ def create() -> None:
         try:
             test, st.session_state["ab_new_problems"] = ab_report.create_test(draft, who=who)
         except ui.Refused as exc:
-            st.error(md(ui.message(exc.message)))
+            st.error(md(ui.message(exc)))
             return
         if test is not None:
             ui.refresh()

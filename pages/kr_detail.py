@@ -102,10 +102,8 @@ for a in shown:
     if mine and act.button(ui.tr("note.remove"), key=f"note_rm_{a.id}"):
         try:
             ui.remove_note(a.id, who=writer)
-        except ui.AnnotationError as exc:
+        except (ui.AnnotationError, ui.Refused) as exc:
             st.error(md(ui.message(exc)))
-        except ui.Refused as exc:
-            st.error(md(ui.message(exc.message)))
         else:
             st.session_state["note_flash"] = ui.tr("note.removed", id=a.id)
             st.rerun()
@@ -144,10 +142,8 @@ def note_form(writer: ui.Identity) -> None:
                     kr_id=scope.kr_id,
                     who=writer,
                 )
-            except ui.AnnotationError as exc:
+            except (ui.AnnotationError, ui.Refused) as exc:
                 st.error(md(ui.message(exc)))
-            except ui.Refused as exc:
-                st.error(md(ui.message(exc.message)))
             else:
                 st.session_state["note_flash"] = ui.tr("note.saved", id=saved.id)
                 for key in ("note_text", "note_end"):
@@ -170,7 +166,10 @@ else:
         "p_hit": ui.tr("checkin.chart_p_hit"),
         "hover_confidence": ui.tr("checkin.hover_confidence"),
     }
-    st.plotly_chart(charts.checkin_timeline(points, labels, lang=ui.lang()), key="checkin-timeline")
+    timeline = charts.checkin_timeline(points, labels, lang=ui.lang())
+    marks = notes.marks(shown, ui.lang())  # the chart notes of this KR's scope, within the same days as its chart
+    first, last = (series["date"].min(), series["date"].max()) if not series.empty else (None, None)
+    st.plotly_chart(charts.add_marks(timeline, marks, first, last), key="checkin-timeline")
     if all(p.p_hit is None for p in points):
         st.caption(ui.tr("checkin.no_p_hit"))
     if gap := checkins.large_gap(points):

@@ -60,11 +60,8 @@ def checkin_box(kr_id: str, objective_id: str) -> None:
         return
     try:
         saved = ui.save_checkin(kr_id, confidence=confidence, note=note, who=author)
-    except ui.CheckInError as exc:
+    except (ui.CheckInError, ui.Refused) as exc:
         st.error(md(ui.message(exc)), icon=":material/error:")
-        return
-    except ui.Refused as exc:
-        st.error(md(ui.message(exc.message)), icon=":material/block:")
         return
     st.session_state["checkin_flash"] = (kr_id, checkins.saved_text(saved, lang))
     st.session_state.pop(f"checkin-note-{kr_id}", None)  # the note is on the card now

@@ -82,10 +82,8 @@ for d in review_tables.drafts(report, ui.reviews(cycle), owner):
             )
             try:
                 changes = ui.save_review(new, who=user)
-            except ui.ReviewError as exc:
+            except (ui.ReviewError, ui.Refused) as exc:
                 st.error(md(ui.message(exc)), icon=":material/error:")
-            except ui.Refused as exc:
-                st.error(md(ui.message(exc.message)), icon=":material/block:")
             else:
                 done = ui.tr("review.saved", id=md(o.id), n=len(changes)) if changes else ui.tr("review.no_change")
                 st.session_state["review_flash"] = done

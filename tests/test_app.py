@@ -43,32 +43,6 @@ def test_every_page_renders(app: AppTest, page: str) -> None:
     assert app.title, f"{page} shows no title"
 
 
-def test_first_start_loads_demo_and_shows_banner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    db = tmp_path / "empty.duckdb"
-    monkeypatch.setenv("SHOPKR_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
-    assert not _errors(at)
-    # issue 9: the first run shows the progress while the demo loads in the background; the next run shows it
-    demo.current_load(db).wait()
-    at.run()
-    assert not _errors(at)
-    assert any("示例数据" in w.value for w in at.sidebar.warning)
-    with store.connect(db) as con:
-        assert store.one(con, "SELECT count(*) FROM shop_daily")[0] > 300
-        assert store.get_meta(con, "demo") == "loaded"
-    # clearing asks first (issue 8 item 12; one click cleared before), then an empty database is not filled again
-    at.sidebar.button(key="demo_clear").click().run()
-    assert not _errors(at)
-    with store.connect(db) as con:
-        assert store.one(con, "SELECT count(*) FROM shop_daily")[0] > 300
-    at.sidebar.button(key="demo_clear_yes").click().run()
-    assert not _errors(at)
-    with store.connect(db) as con:
-        assert store.one(con, "SELECT count(*) FROM shop_daily")[0] == 0
-        assert store.get_meta(con, "demo") == "cleared"
-    assert not demo.should_load(db)
-
-
 @pytest.fixture
 def held_demo(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[list, threading.Event]]:
     """demo.load held until the test sets the event (then it runs for real), recording each call: the first run
@@ -96,7 +70,8 @@ def _loading(at: AppTest) -> bool:
 def test_first_start_answers_at_once_and_two_sessions_load_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held_demo: tuple[list, threading.Event]
 ) -> None:
-    """Issue 9: the first visit used to wait for the whole demo load (~16 s) before showing anything but a
+    """The first start on an empty database loads the demo and shows the 示例数据 banner; clearing it asks first.
+    Issue 9: the first visit used to wait for the whole demo load (~16 s) before showing anything but a
     progress bar. Now the load runs in the background: the first run returns while it is still held, with the
     page's title and the progress; a second session (straight to 我的KR for 李娜) sees the same progress and
     starts no second load; once the load ends both show the full app."""
@@ -139,11 +114,23 @@ def test_first_start_answers_at_once_and_two_sessions_load_once(
     assert len(calls) == 1
     with store.connect(db) as con:
         assert store.get_meta(con, "demo") == "loaded"
+        assert store.one(con, "SELECT count(*) FROM shop_daily")[0] > 300
         assert not store.run(con, "SELECT path FROM import_log GROUP BY path HAVING count(*) > 1")
     # a session that comes later starts nothing and sees the app at once
     third = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     assert not _loading(third) and any("示例数据" in w.value for w in third.sidebar.warning)
     assert len(calls) == 1
+    # clearing asks first (issue 8 item 12; one click cleared before), then an empty database is not filled again
+    third.sidebar.button(key="demo_clear").click().run()
+    assert not _errors(third)
+    with store.connect(db) as con:
+        assert store.one(con, "SELECT count(*) FROM shop_daily")[0] > 300
+    third.sidebar.button(key="demo_clear_yes").click().run()
+    assert not _errors(third)
+    with store.connect(db) as con:
+        assert store.one(con, "SELECT count(*) FROM shop_daily")[0] == 0
+        assert store.get_meta(con, "demo") == "cleared"
+    assert not demo.should_load(db)
 
 
 def test_first_start_says_why_the_demo_did_not_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -389,11 +389,15 @@ def test_my_krs_quick_checkin_refuses_then_saves_and_shows_it(path: Path, monkey
 def test_kr_detail_shows_the_checkin_timeline_and_a_large_gap(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with store.connect(path) as con:
         save(con, date=TODAY - 4 * DAY, confidence=9, note="双11预热开始", now=at(TODAY - 4 * DAY))
+        day = TODAY - 5 * DAY
+        store.add_annotation(con, start=day, end=None, text="店铺大促开始", author="李娜", shop=SHOP)
     app = _page(path, monkeypatch, "pages/kr_detail.py", kr="O1.KR1")
     assert "打卡记录" in [h.value for h in app.subheader]
     timeline = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
     names = {t.get("name") for spec in timeline for t in spec["data"]}
     assert {"信心 ÷ 10", "数据预测的达成概率"} <= names
+    [spec] = [spec for spec in timeline if {t.get("name") for t in spec["data"]} >= {"信心 ÷ 10"}]
+    assert "店铺大促开始" in json.dumps(spec, ensure_ascii=False)  # the shop's note is marked on the timeline too
     assert any("信心与数据预测相差较大，值得在1对1中聊一聊" in w.value for w in app.warning)
     frames = [d.value for d in app.dataframe]
     assert any("双11预热开始" in f.to_string() for f in frames if "打卡人" in f.columns)

@@ -18,6 +18,17 @@ PASSWORDS = {"管理员": "admin-pass-1", "李娜": "lina-pass-1", "王芳": "wa
 ROLES = {"管理员": "admin", "李娜": "editor", "王芳": "viewer"}  # 李娜 owns O2 (and O5 aligns below it)
 
 
+@pytest.fixture(autouse=True)
+def quick_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with the smallest cost: the hashes are as real (salted, encoded, verified by argon2-cffi) but take
+    a millisecond instead of ShopKR's RFC 9106 defaults (64 MiB, 3 passes), which keep the suite slow for nothing."""
+    from argon2 import PasswordHasher
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(auth, "_hasher", lambda: cheap)
+    monkeypatch.setattr(auth, "_dummy", lambda: cheap.hash("not a password of anyone"))
+
+
 @pytest.fixture
 def users_db(db: Path) -> Path:
     """The demo copy with three users; the hashes are made once per test run (Argon2 is slow on purpose)."""
@@ -179,3 +190,14 @@ def test_the_write_functions_refuse_a_crafted_request(users_db: Path) -> None:
     assert ui.save_okrs(okrs, mine, who=editor, reason=None)
     with store.connect(users_db) as con:
         assert store.one(con, "SELECT user_name FROM okr_changes ORDER BY id DESC LIMIT 1")[0] == "李娜"
+
+
+def test_with_an_oidc_provider_the_dashboard_offers_streamlits_login(db: Path) -> None:
+    """An [auth] section in secrets.toml: st.login's button instead of the password form, and no page."""
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at.secrets["auth"] = {"redirect_uri": "http://127.0.0.1/oauth2callback", "cookie_secret": "x" * 32}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.title] == ["登录 ShopKR"]
+    assert [b.label for b in at.button] == ["使用公司账号登录"]
+    assert not at.text_input  # no password form

@@ -16,6 +16,17 @@ from shopkr.domain.okr import Objective
 SECRET = "kaixin-2026!"
 
 
+@pytest.fixture(autouse=True)
+def quick_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with the smallest cost: the hashes are as real (salted, encoded, verified by argon2-cffi) but take
+    a millisecond instead of ShopKR's RFC 9106 defaults (64 MiB, 3 passes), which keep the suite slow for nothing."""
+    from argon2 import PasswordHasher
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(auth, "_hasher", lambda: cheap)
+    monkeypatch.setattr(auth, "_dummy", lambda: cheap.hash("not a password of anyone"))
+
+
 def users_cli(db: Path, *args: str, stdin: str | None = None, monkeypatch=None) -> int:
     if stdin is not None:
         monkeypatch.setattr("sys.stdin", io.StringIO(stdin))

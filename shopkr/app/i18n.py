@@ -1838,7 +1838,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "file.dash_key_unverifiable": (
         "{column} 单元格只有“-”。只有当这一行等于同一天其他各行之和时，才把它当作合计行跳过；但这一行没有可以核对的"
-        "数字（{columns}）。如果这一行是一条单独的数据，请填写 {column}；如果是合计行，请删除这一行。然后重新导入文件。",
+        "数字（{columns}）。如果这一行是一条单独的数据，请填写 {column}；如果是合计行，请删除这一行。"
+        "然后重新导入文件。",
         "the {column} cell holds only a dash, which marks a total row only when the row equals the sum of the other "
         "rows of its day, and this row has no number that can be checked ({columns}). Fill in the {column} if the "
         "row is an entry of its own, or delete the row if it is a total. Then import the file again.",

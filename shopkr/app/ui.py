@@ -102,7 +102,7 @@ def _oidc_identity() -> Identity | None:
     """The user matching the OIDC sign-in's e-mail, or None (not signed in with the provider, or unknown)."""
     from shopkr.app import auth
 
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in", False):
         return None
     return _with_db(lambda con: auth.identity_by_email(con, st.user.get("email")))
 
@@ -121,7 +121,7 @@ def sign_in_gate() -> bool:
     from shopkr.app.escape import md
 
     if oidc_configured():
-        if not st.user.is_logged_in:
+        if not st.user.get("is_logged_in", False):
             st.title(tr("auth.title"))
             st.button(tr("auth.oidc"), on_click=st.login, type="primary")
             return False

@@ -54,6 +54,25 @@ class DatabaseBusy(TimeoutError):
     code that only gets a `connect` callable, such as engine.kr_series, can catch it without this module)."""
 
 
+class Refusal(ValueError):
+    """A write refused before anything was written, as a message code and its parameters (the words, in 简体中文 and
+    English, are in shopkr/app/i18n.py: `i18n.render(error, lang)`); `message` is the same as a Message. Each kind
+    of record has its subclass (CheckInError, AnnotationError, ReviewError, UserError)."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        from shopkr.domain.messages import Message
+
+        self.code = code
+        self.params: dict[str, object] = params
+        self._message = Message(code, params)
+        super().__init__(str(self._message))
+
+    @property
+    def message(self):  # -> shopkr.domain.messages.Message
+        """The refusal as a Message (code and parameters)."""
+        return self._message
+
+
 def db_path(path: str | os.PathLike | None = None) -> Path:
     """The database file: the argument, else $SHOPKR_DB, else data/shopkr.duckdb."""
     if path:
@@ -861,13 +880,8 @@ class User:
     updated_at: dt.datetime
 
 
-class UserError(ValueError):
-    """A refused user change (unknown user, name taken, the last admin); `code` and `params` are a message code
-    (i18n), nothing was written."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(f"{code} {params}")
-        self.code, self.params = code, params
+class UserError(Refusal):
+    """A refused user change (`user.*`: unknown user, name taken, the last admin); nothing was written."""
 
 
 def users(con: duckdb.DuckDBPyConnection) -> list[User]:
@@ -1331,15 +1345,8 @@ MAX_ANSWER_CHARS = 4000  # one answer or note (a look-back is a few sentences, n
 _ANSWERS = ("worked", "did_not_work", "decision", "decision_note")
 
 
-class ReviewError(ValueError):
-    """A review that cannot be saved, as a message code with its parameters (`review.error.*`; the words, in
-    简体中文 and English, are in shopkr/app/i18n.py: `i18n.render(error, lang)`). Raised before anything is
-    written."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(f"{code} {params}" if params else code)
-        self.code = code
-        self.params: dict[str, object] = params
+class ReviewError(Refusal):
+    """A review that cannot be saved (`review.error.*`). Raised before anything is written."""
 
 
 @dataclass(frozen=True)
@@ -1675,23 +1682,8 @@ class CheckInSave:
     changed: tuple[str, ...]
 
 
-class CheckInError(ValueError):
-    """A refused check-in (nothing written). `code` and `params` are a message code and its parameters
-    (`checkin.error.*` in shopkr/domain/messages.py CODES; the words, zh and en, in shopkr/app/i18n.py), so the
-    CLI and the pages render it with `i18n.render(exc)`; `message` is the same as a Message."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        from shopkr.domain.messages import Message
-
-        self.code = code
-        self.params: dict[str, object] = params
-        self._message = Message(code, params)
-        super().__init__(str(self._message))
-
-    @property
-    def message(self):  # -> shopkr.domain.messages.Message
-        """The refusal as a Message (code and parameters)."""
-        return self._message
+class CheckInError(Refusal):
+    """A refused check-in (`checkin.error.*`; nothing written)."""
 
 
 @dataclass(frozen=True)
@@ -1952,23 +1944,8 @@ class Annotation:
         return {k: v for k, v in fields.items() if v is not None}
 
 
-class AnnotationError(ValueError):
-    """A refused note (nothing written). `code` and `params` are a message code and its parameters (`note.error.*`
-    in shopkr/domain/messages.py CODES; the words, zh and en, in shopkr/app/i18n.py), so the CLI and the pages
-    render it with `i18n.render(exc)`; `message` is the same as a Message."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        from shopkr.domain.messages import Message
-
-        self.code = code
-        self.params: dict[str, object] = params
-        self._message = Message(code, params)
-        super().__init__(str(self._message))
-
-    @property
-    def message(self):  # -> shopkr.domain.messages.Message
-        """The refusal as a Message (code and parameters)."""
-        return self._message
+class AnnotationError(Refusal):
+    """A refused note (`note.error.*`; nothing written)."""
 
 
 _ANNOTATION_COLUMNS = 'id, start, "end", shop, product_id, creative_id, kr_id, text, author, created_at'

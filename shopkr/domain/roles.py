@@ -61,11 +61,13 @@ class Identity:
 
 
 class Refused(PermissionError):
-    """The identity's role does not allow the action; `message` says which and what to do (codes in i18n)."""
+    """The identity's role does not allow the action; `message` (also `code` and `params`, so i18n.render takes
+    the error itself) says which and what to do."""
 
     def __init__(self, message: Message) -> None:
         super().__init__(str(message))
         self.message = message
+        self.code, self.params = message.code, message.params
 
 
 def own_objectives(name: str, objectives: Iterable[Objective]) -> set[str]:
