@@ -84,7 +84,7 @@ for col, row in zip(shop_cols, rates.itertuples(), strict=False):
                     target=ui.number(kr.target, "yuan", compact=True, symbol=True),
                 ),
             )
-            if kr.p_hit is not None and kr.p_hit == kr.p_hit:
+            if kr.p_hit is not None:
                 st.caption(ui.tr("overview.shop_p_hit", p=ui.p_hit(kr.p_hit)))
         a, b = st.columns(2)
         a.metric(ui.tr("overview.conversion"), ui.number(row.conversion_rate, "rate"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -32,6 +33,15 @@ def test_shop_gmv_krs_are_shop_level_gmv_krs_with_their_share_of_target(q4: engi
     row = gmv.loc["暖居旗舰店"]
     assert row["kr"] == "O1.KR1"
     assert row["share"] == pytest.approx(row["value"] / 5_500_000)
+    # a KR without a forecast has None, not NaN (pages test `is None`)
+    objectives = tuple(
+        dataclasses.replace(
+            o, key_results=tuple(dataclasses.replace(k, p_hit=None) if k.id == "O1.KR1" else k for k in o.key_results)
+        )
+        for o in q4.objectives
+    )
+    gmv = cycle_tables.shop_gmv_krs(dataclasses.replace(q4, objectives=objectives)).set_index("shop")
+    assert gmv.loc["暖居旗舰店", "p_hit"] is None and gmv.loc["暖居抖音小店", "p_hit"] is not None
 
 
 def test_attention_lists_weak_krs_first_and_stale_shops(q4: engine.CycleReport) -> None:

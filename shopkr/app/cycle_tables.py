@@ -109,6 +109,7 @@ def shop_gmv_krs(report: CycleReport) -> pd.DataFrame:
             )
     columns = ["shop", "kr", "value", "share", "projected", "target", "score", "status", "p_hit"]
     df = pd.DataFrame(rows, columns=columns)
+    df["p_hit"] = df["p_hit"].astype(object).where(df["p_hit"].notna(), None)  # None, not NaN, without a forecast
     return df.drop_duplicates("shop")
 
 
