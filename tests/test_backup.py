@@ -164,3 +164,24 @@ def test_cli_backup_and_restore(
     assert "kept as" in capsys.readouterr().out
     with store.connect(small_db) as con:
         assert store.one(con, "SELECT count(*) FROM okr_objectives")[0] == 1
+
+
+def test_a_backup_of_a_missing_database_or_into_a_file_is_refused(small_db: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "typo.duckdb"
+    with pytest.raises(backup.BackupError, match="there is no database"):
+        backup.backup(missing, tmp_path / "b")
+    assert not missing.exists() and not (tmp_path / "b").exists()  # a typo in --db creates nothing
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    with pytest.raises(backup.BackupError, match="is a file"):
+        backup.backup(small_db, a_file)
+    assert cli.main(["backup", "--db", str(missing)]) == 1
+
+
+def test_restoring_onto_no_database_or_onto_itself(small_db: Path, tmp_path: Path) -> None:
+    saved = backup.backup(small_db, tmp_path / "b")
+    fresh = tmp_path / "new" / "shopkr.duckdb"
+    assert backup.restore(saved, fresh) is None  # nothing to keep: the backup becomes the database
+    assert everything(fresh) == everything(saved) and not (fresh.parent / "backups").exists()
+    with pytest.raises(backup.BackupError, match="the database itself"):
+        backup.restore(small_db, small_db)

@@ -401,3 +401,20 @@ def test_kr_detail_shows_the_checkin_timeline_and_a_large_gap(path: Path, monkey
     assert any("信心与数据预测相差较大，值得在1对1中聊一聊" in w.value for w in app.warning)
     frames = [d.value for d in app.dataframe]
     assert any("双11预热开始" in f.to_string() for f in frames if "打卡人" in f.columns)
+
+
+def test_a_checkin_on_a_closed_cycle_is_refused(db: Path) -> None:
+    """The demo's 2026-Q3 is closed: its grades are frozen, so no check-in can change what it shows."""
+    with store.connect(db) as con:
+        before = (
+            store.one(con, "SELECT count(*) FROM checkins")[0],
+            store.one(con, "SELECT count(*) FROM okr_changes")[0],
+        )
+        with pytest.raises(store.CheckInError) as refused:
+            store.save_checkin(con, "Q3-O2.KR1", confidence=3, note="", author="李娜", date=dt.date(2026, 9, 20))
+        assert refused.value.code == "checkin.error.closed_cycle"
+        after = (
+            store.one(con, "SELECT count(*) FROM checkins")[0],
+            store.one(con, "SELECT count(*) FROM okr_changes")[0],
+        )
+    assert after == before

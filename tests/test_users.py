@@ -72,6 +72,13 @@ def test_users_add_list_set_role_passwd_remove(tmp_db: Path, monkeypatch, capsys
         (("remove", "李娜"), None, "last admin"),
         (("set-role", "nobody", "editor"), None, "no user named"),
         (("add", "赵六", "--role", "viewer"), None, "--password-stdin"),  # no terminal to ask
+        (
+            ("add", "赵六", "--role", "viewer", "--no-password", "--email", "wang@example.COM"),
+            None,
+            "already the e-mail",
+        ),
+        (("add", "赵六", "--role", "viewer", "--no-password", "--email", "not-an-address"), None, "not an e-mail"),
+        (("add", "赵六", "--role", "viewer", "--no-password"), None, "neither a password nor an e-mail"),
     ],
 )
 def test_refused_user_changes_say_why_and_change_nothing(tmp_db, monkeypatch, capsys, args, stdin, words) -> None:
@@ -81,7 +88,7 @@ def test_refused_user_changes_say_why_and_change_nothing(tmp_db, monkeypatch, ca
         )
         == 0
     )
-    assert users_cli(tmp_db, "add", "王芳", "--role", "viewer", "--no-password") == 0
+    assert users_cli(tmp_db, "add", "王芳", "--role", "viewer", "--no-password", "--email", "Wang@Example.com") == 0
     with store.connect(tmp_db) as con:
         before = (store.users(con), store.run(con, "SELECT count(*) FROM okr_changes"))
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin or ""))
@@ -148,3 +155,19 @@ def test_role_rules() -> None:
     with pytest.raises(roles.Refused) as refused:
         roles.check(editor, "checkin", "T2", scope)
     assert refused.value.message.code == "auth.not_yours"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("review", "grade", "2026-Q3", "Q3-O2.KR1", "0.5"),
+        ("checkin", "O2.KR1", "--confidence", "5"),
+        ("okrs", "lock", "2026-Q4"),
+    ],
+)
+def test_an_empty_user_is_refused_by_every_command(tmp_db: Path, capsys, args) -> None:
+    """An empty --user would be recorded as the OS user (or nobody): refused before anything runs."""
+    with pytest.raises(SystemExit) as stop:
+        cli.main([*args, "--user", " ", "--db", str(tmp_db)])
+    assert stop.value.code == 2 and "--user is empty" in capsys.readouterr().err
+    assert not tmp_db.exists()

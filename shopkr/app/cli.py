@@ -300,7 +300,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     stdout and stderr are flushed and atexit handlers run at exit as usual, and objects are still freed by
     reference counting; only cyclic garbage left at that moment is not collected (the process's memory goes
     back to the system). Called with `argv` (tests, other programs), nothing is frozen."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "user", None) is not None and not args.user.strip():
+        parser.error("--user is empty: give the name the history should record, or leave it out for the OS user")
     try:
         return args.func(args)
     except store.DatabaseBusy as exc:

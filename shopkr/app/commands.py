@@ -637,15 +637,22 @@ def cmd_checkin(args: argparse.Namespace) -> int:
 
 
 def _backup_line(info: backup.BackupInfo) -> str:
-    last = info.last_change.strftime("%Y-%m-%d %H:%M") if info.last_change else "never"
-    return f"{info.imports:,} imports, {info.objectives} objectives, last change {last}, schema v{info.schema_version}"
+    last = info.last_change.strftime("%Y-%m-%d %H:%M:%S") if info.last_change else "never"
+    return (
+        f"{info.imports:,} imports, {info.objectives} objectives, {info.checkins} check-ins, {info.notes} notes, "
+        f"{info.reviews} reviews, {info.users} users; last import or OKR change {last}; schema v{info.schema_version}"
+    )
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """Write one timestamped backup file and say where (shopkr.data.backup.backup)."""
     from shopkr.data import backup
 
-    path = backup.backup(args.db, args.to)
+    try:
+        path = backup.backup(args.db, args.to)
+    except backup.BackupError as exc:
+        print(f"✗ {exc}", file=sys.stderr)
+        return 1
     print(f"✓ backup written: {path} ({path.stat().st_size / 1e6:.1f} MB; {_backup_line(backup.inspect(path))})")
     print(f"  restore it with: python -m shopkr restore {path}")
     return 0
@@ -673,8 +680,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
         if input("Restore it? [y/N] ").strip().lower() not in ("y", "yes"):
             print("Nothing changed.")
             return 1
-    kept = backup.restore(args.file, args.db)
-    print(f"✓ restored {incoming.path} to {where}; the replaced database is kept as {kept}.")
+    try:
+        kept = backup.restore(args.file, args.db)
+    except backup.BackupError as exc:
+        print(f"✗ not restored: {exc}", file=sys.stderr)
+        return 1
+    kept_text = f"the replaced database is kept as {kept}" if kept else "there was no database there before"
+    print(f"✓ restored {incoming.path} to {where}; {kept_text}.")
     return 0
 
 
@@ -768,6 +780,10 @@ _USER_ERRORS = {
     "user.unknown": "no user named {name!r}; `python -m shopkr users list` shows who exists",
     "user.bad_name": "{name!r} is not a usable user name: 1-64 characters, no line breaks or tabs",
     "user.last_admin": "{name!r} is the last admin: make another user admin first (users set-role NAME admin)",
+    "user.bad_email": "{email!r} is not an e-mail address (one @, no spaces)",
+    "user.email_taken": "{email} is already the e-mail of {name}: a sign-in by e-mail must find one user",
+    "user.no_way_in": "{name!r} would have neither a password nor an e-mail (OIDC) to sign in with; drop --no-password "
+    "or give --email",
 }
 
 

@@ -1556,6 +1556,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "打卡日期 {date} 早于周期 {cycle} 的开始（{start}）。",
         "The date {date} is before the start of cycle {cycle} ({start}).",
     ),
+    "checkin.error.closed_cycle": (
+        "{cycle} 已于 {date} 关闭，成绩已冻结：不能再打卡。回顾请写在 复盘 里（python -m shopkr review ...）。",
+        "{cycle} was closed on {date} and its grades are frozen: no more check-ins. Write the look-back in the "
+        "review (python -m shopkr review ...).",
+    ),
     "checkin.error.after_cycle": (
         "打卡日期 {date} 晚于周期 {cycle} 的结束（{end}）：周期结束后请在复盘中给 KR 打分。",
         "The date {date} is after the end of cycle {cycle} ({end}): after the cycle, grade the KR in the review.",

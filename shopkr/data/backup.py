@@ -39,6 +39,10 @@ class BackupInfo:
     imports: int  # import_log rows
     objectives: int
     last_change: dt.datetime | None  # newest import or OKR change
+    checkins: int = 0  # the OKR rhythm and sign-in (schema 6); 0 in an older file
+    notes: int = 0
+    reviews: int = 0  # objective reviews
+    users: int = 0
 
 
 def backup_dir(db: str | os.PathLike | None = None) -> Path:
@@ -65,10 +69,15 @@ def copy_locked(con: duckdb.DuckDBPyConnection, source: Path, target: Path) -> P
 
 def backup(db: str | os.PathLike | None = None, to: str | os.PathLike | None = None, *, label: str = "") -> Path:
     """Write one timestamped backup file of the database `db` into `to` (default: backup_dir(db)), e.g.
-    backups/shopkr-backup-20261201-103000-123456.duckdb; returns its path. Waits like store.connect while
-    another process writes (raises store.DatabaseBusy after the wait)."""
+    backups/shopkr-backup-20261201-103000-123456.duckdb; returns its path. Raises BackupError when there is no
+    database at `db` or `to` is a file; waits like store.connect while another process writes (raises
+    store.DatabaseBusy after the wait)."""
     source = store.db_path(db)
+    if not source.is_file():
+        raise BackupError(f"there is no database at {source}: check --db or SHOPKR_DB. Nothing written.")
     folder = Path(to) if to is not None else backup_dir(db)
+    if folder.exists() and not folder.is_dir():
+        raise BackupError(f"--to {folder} is a file: give the folder the backup goes into. Nothing written.")
     name = f"{PREFIX}-{stamp()}{'-' + label if label else ''}.duckdb"
     with store.connect(source) as con:
         return copy_locked(con, source, folder / name)
@@ -101,21 +110,38 @@ def inspect(path: str | os.PathLike) -> BackupInfo:
             objectives = con.execute("SELECT count(*) FROM okr_objectives").fetchone()[0]
             last_change = con.execute("SELECT max(changed_at) FROM okr_changes").fetchone()[0]
         newest = max((t for t in (last_import, last_change) if t is not None), default=None)
-        return BackupInfo(path, version, imports, objectives, newest)
+        counts = {
+            field: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] if table in tables else 0
+            for field, table in (
+                ("checkins", "checkins"),
+                ("notes", "annotations"),
+                ("reviews", "objective_reviews"),
+                ("users", "users"),
+            )
+        }
+        return BackupInfo(path, version, imports, objectives, newest, **counts)
     finally:
         con.close()
 
 
-def restore(path: str | os.PathLike, db: str | os.PathLike | None = None) -> Path:
+def restore(path: str | os.PathLike, db: str | os.PathLike | None = None) -> Path | None:
     """Replace the database `db` with the backup `path` (checked with `inspect` first: BackupError and nothing
     changed when it is not restorable). The current database is first copied to backup_dir(db) as
-    `shopkr-backup-<time>-before-restore.duckdb`, which is returned. The restored file gets a data version newer
+    `shopkr-backup-<time>-before-restore.duckdb`, which is returned (None when there was no database at `db`:
+    the backup simply becomes it). The restored file gets a data version newer
     than the replaced one's (open dashboards reload) and is migrated when next opened if it is older (the
     migration writes its own backup first). Raises store.DatabaseBusy while another process holds the file."""
     source = Path(path)
     inspect(source)
     target = store.db_path(db)
+    if target.exists() and source.resolve() == target.resolve():
+        raise BackupError(f"{source} is the database itself: choose a backup file. Nothing changed.")
     staged = target.with_name(target.name + ".restoring")
+    if not target.exists():  # nothing to keep: the backup becomes the database
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, staged)
+        os.replace(staged, target)
+        return None
     with store.connect(target) as con:
         kept = copy_locked(con, target, backup_dir(db) / f"{PREFIX}-{stamp()}-before-restore.duckdb")
         shutil.copyfile(source, staged)

@@ -916,15 +916,24 @@ def _admins(con: duckdb.DuckDBPyConnection) -> list[str]:
 def add_user(
     con: duckdb.DuckDBPyConnection, name: str, role: str, hashed: str | None, *, by: str, email: str | None = None
 ) -> None:
-    """Add a user with a role and a password hash (shopkr.data.passwords.hash_password; None for an OIDC-only
-    user). The history records who added whom with which role, never the hash. Raises UserError
-    (`user.exists`, `user.bad_name`)."""
+    """Add a user with a role and a password hash (shopkr.app.auth.hash_password; None for an OIDC-only user,
+    who then needs an e-mail). The history records who added whom with which role, never the hash. Raises
+    UserError (`user.exists`, `user.bad_name`, `user.bad_email`, `user.email_taken`: an OIDC sign-in is matched
+    by e-mail, case-insensitively, so two users may not share one; `user.no_way_in`: neither password nor e-mail)."""
     name = name.strip()
     if not name or len(name) > 64 or any(c in name for c in "\r\n\t"):
         raise UserError("user.bad_name", name=name)
+    email = (email or "").strip() or None
+    if email is not None and (email.count("@") != 1 or any(c.isspace() for c in email) or email.startswith("@")):
+        raise UserError("user.bad_email", email=email)
+    if email is None and hashed is None:
+        raise UserError("user.no_way_in", name=name)
     with transaction(con):
         if one(con, "SELECT 1 FROM users WHERE name = ?", [name]):
             raise UserError("user.exists", name=name)
+        taken = email and one(con, "SELECT name FROM users WHERE lower(email) = lower(?)", [email])
+        if taken:
+            raise UserError("user.email_taken", email=email, name=taken[0])
         now = dt.datetime.now()
         run(con, "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)", [name, role, hashed, email, now, now])
         _user_history(con, by, name, "user_added", None, role)
@@ -1757,7 +1766,8 @@ def save_checkin(
 
     Refused with CheckInError (nothing written): an empty author (`no_author`); an unknown KR (`unknown_kr`);
     a confidence that is not a whole number 0-10 (`confidence`); a date after today (`future_date`), before the
-    KR's cycle start (`before_cycle`) or after its end (`after_cycle`); a note over CHECKIN_NOTE_MAX characters
+    KR's cycle start (`before_cycle`) or after its end (`after_cycle`); a KR of a closed cycle (`closed_cycle`: its
+    grades are frozen, the look-back is the 复盘); a note over CHECKIN_NOTE_MAX characters
     (`note_too_long`); an edit of a check-in made on an earlier day (`edit_later_day`: add one for today
     instead). The note is kept as typed, without surrounding blanks; `note=None` keeps an edited check-in's note
     (a new one has none)."""
@@ -1768,6 +1778,9 @@ def save_checkin(
         raise CheckInError("checkin.error.no_author")
     kr_id = (kr_id or "").strip()
     cycle_id, cycle = _checkin_kr(con, kr_id)
+    closed = one(con, "SELECT closed_at FROM okr_cycles WHERE id = ? AND closed_at IS NOT NULL", [cycle_id])
+    if closed:
+        raise CheckInError("checkin.error.closed_cycle", cycle=cycle_id, date=f"{closed[0]:%Y-%m-%d}")
     level = _whole_number(confidence)
     if level is None or not 0 <= level <= CHECKIN_CONFIDENCE_MAX:
         raise CheckInError("checkin.error.confidence", value=str(confidence))

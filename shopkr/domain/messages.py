@@ -183,6 +183,7 @@ CODES: dict[str, dict[str, object]] = {
     "checkin.error.future_date": {"date": "2026-12-02", "today": "2026-12-01"},
     "checkin.error.before_cycle": {"date": "2026-09-30", "cycle": "2026-Q4", "start": "2026-10-01"},
     "checkin.error.after_cycle": {"date": "2027-01-02", "cycle": "2026-Q4", "end": "2026-12-31"},
+    "checkin.error.closed_cycle": {"cycle": "2026-Q3", "date": "2026-10-01"},
     "checkin.error.note_too_long": {"n": 2001, "max": 2000},
     "checkin.error.edit_later_day": {"date": "2026-11-30", "made": "2026-11-30", "today": "2026-12-01"},
     # a refused quarter-end review (shopkr/data/store.py: ReviewError)
