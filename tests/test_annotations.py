@@ -381,6 +381,11 @@ def test_cli_note_add_list_remove(path: Path, capsys: pytest.CaptureFixture[str]
     assert "note 2 removed" in capsys.readouterr().out
     assert cli.main(["note", "list", "--shop", SHOP, *db]) == 0
     assert [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:]] == ["1"]
+    # the history says what the removed note said, on one line, and that older rows exist beyond --limit
+    assert cli.main(["okrs", "history", "--limit", "2", "--db", str(path)]) == 0
+    newest, _, hint = capsys.readouterr().out.splitlines()
+    assert "张伟" in newest and "(deleted)" in newest and "换图" in newest
+    assert hint == "(the newest 2 changes; --limit N shows more)"
 
 
 def test_cli_refusals_exit_1_and_write_nothing(path: Path, capsys: pytest.CaptureFixture[str]) -> None:

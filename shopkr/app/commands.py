@@ -222,6 +222,21 @@ def cmd_okrs_close(args: argparse.Namespace) -> int:
     return 0
 
 
+def _note_summary(value: object) -> object:
+    """A note's history value (its fields as JSON) as "dates scope: text"; other values as they are."""
+    try:
+        note = json.loads(value) if isinstance(value, str) and value.startswith("{") else None
+    except ValueError:
+        note = None
+    if not isinstance(note, dict) or "text" not in note:
+        return value
+    days = note.get("start") or ""
+    if note.get("end") and note.get("end") != note.get("start"):
+        days += f"~{note['end']}"
+    scope = "/".join(str(note[k]) for k in ("kr_id", "shop", "product_id", "creative_id") if note.get(k))
+    return f"{days} {scope}: {note['text']}"
+
+
 def cmd_okrs_history(args: argparse.Namespace) -> int:
     """Print the change history, newest first."""
     from shopkr.data import queries
@@ -232,17 +247,23 @@ def cmd_okrs_history(args: argparse.Namespace) -> int:
         print("no changes recorded yet.")
         return 0
 
-    def shown(value: object) -> str:
-        return "-" if value is None or (isinstance(value, float) and value != value) else str(value)
+    def shown(value: object, width: int = 80) -> str:
+        """A stored value on one line: line breaks as ⏎, cut at `width` characters."""
+        if value is None or (isinstance(value, float) and value != value) or value == "":
+            return "-"
+        text = " ⏎ ".join(str(value).splitlines())
+        return text if len(text) <= width else text[: width - 1] + "…"
 
     for r in hist.itertuples():
-        why = f"  reason: {r.reason}" if isinstance(r.reason, str) and r.reason else ""
-        change = (
-            r.field
-            if r.field in ("(created)", "(deleted)")
-            else f"{r.field}: {shown(r.old_value)} -> {shown(r.new_value)}"
-        )
+        why = f"  reason: {shown(r.reason)}" if isinstance(r.reason, str) and r.reason else ""
+        if r.field in ("(created)", "(deleted)"):  # a note's history keeps what it said (old or new value)
+            body = _note_summary(r.new_value if r.field == "(created)" else r.old_value)
+            change = r.field if shown(body) == "-" else f"{r.field} {shown(body)}"
+        else:
+            change = f"{r.field}: {shown(r.old_value)} -> {shown(r.new_value)}"
         print(f"{r.changed_at:%Y-%m-%d %H:%M} {r.user_name:<10} {r.entity:<10} {r.entity_id:<12} {change}{why}")
+    if len(hist) == args.limit:
+        print(f"(the newest {args.limit} changes; --limit N shows more)")
     return 0
 
 
