@@ -36,6 +36,7 @@ CODE = re.compile(
     r"|^checkin\.error\.[a-z_]+$"  # issue 11: a refused check-in (store.CheckInError)
     r"|^review\.error\.[a-z_]+$"  # issue 11: a refused quarter-end review (store.ReviewError)
     r"|^note\.error\.[a-z_]+$"  # issue 11: a refused note on the charts (store.AnnotationError)
+    r"|^user\.[a-z_]+$"  # issue 12: a refused user change (store.UserError)
     r"|^auth\.(refused|not_yours)$"  # issue 12: a write the role does not allow (roles.Refused)
 )
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")

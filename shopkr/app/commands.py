@@ -796,18 +796,6 @@ def cmd_note_remove(args: argparse.Namespace) -> int:
 
 # --- users (issue 12) -----------------------------------------------------------------------------------------
 
-_USER_ERRORS = {
-    "user.exists": "a user named {name!r} exists already; choose another name or use `users set-role`/`users passwd`",
-    "user.unknown": "no user named {name!r}; `python -m shopkr users list` shows who exists",
-    "user.bad_name": "{name!r} is not a usable user name: 1-64 characters, no line breaks or tabs",
-    "user.last_admin": "{name!r} is the last admin: make another user admin first (users set-role NAME admin)",
-    "user.bad_email": "{email!r} is not an e-mail address (one @, no spaces)",
-    "user.email_taken": "{email} is already the e-mail of {name}: a sign-in by e-mail must find one user",
-    "user.no_way_in": "{name!r} would have neither a password nor an e-mail (OIDC) to sign in with; drop --no-password "
-    "or give --email",
-}
-
-
 def _read_password(from_stdin: bool) -> str | None:
     """The new password: the first line of stdin, or typed twice at the terminal (not echoed). None after a
     message on stderr when it is missing, too short or the two differ."""
@@ -836,7 +824,9 @@ def _user_change(args: argparse.Namespace, change) -> int:
         with store.connect(args.db) as con:
             change(con, args.user or _default_user())
     except store.UserError as exc:
-        print(f"✗ {_USER_ERRORS[exc.code].format(**exc.params)}. Nothing changed.", file=sys.stderr)
+        from shopkr.app.i18n import cli_text
+
+        print(f"✗ {cli_text(exc)} Nothing changed.", file=sys.stderr)
         return 1
     return 0
 

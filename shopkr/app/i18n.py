@@ -634,6 +634,35 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{user} may change only their own objectives and those aligned below them; {objective} is not one. "
         "Ask its owner or an admin.",
     ),
+    "user.exists": (
+        "已有名为「{name}」的用户：换一个名字，或用 users set-role / users passwd 修改它。",
+        "A user named '{name}' exists already: choose another name, or use `users set-role`/`users passwd`.",
+    ),
+    "user.unknown": (
+        "没有名为「{name}」的用户：python -m shopkr users list 列出所有用户。",
+        "no user named '{name}': `python -m shopkr users list` shows who exists.",
+    ),
+    "user.bad_name": (
+        "「{name}」不能用作用户名：1-64 个字符，不含换行和制表符。",
+        "'{name}' is not a usable user name: 1-64 characters, no line breaks or tabs.",
+    ),
+    "user.last_admin": (
+        "「{name}」是最后一位管理员：请先把另一位用户设为管理员（users set-role 姓名 admin）。",
+        "'{name}' is the last admin: make another user admin first (users set-role NAME admin).",
+    ),
+    "user.bad_email": (
+        "「{email}」不是邮箱地址（需要一个 @，不含空格）。",
+        "'{email}' is not an e-mail address (one @, no spaces).",
+    ),
+    "user.email_taken": (
+        "{email} 已是 {name} 的邮箱：按邮箱登录时必须只找到一位用户。",
+        "{email} is already the e-mail of {name}: a sign-in by e-mail must find one user.",
+    ),
+    "user.no_way_in": (
+        "「{name}」既没有密码也没有邮箱（OIDC），无法登录：去掉 --no-password，或加上 --email。",
+        "'{name}' would have neither a password nor an e-mail (OIDC) to sign in with: drop --no-password or give "
+        "--email.",
+    ),
     "auth.title": ("登录 ShopKR", "Sign in to ShopKR"),
     "auth.oidc": ("使用公司账号登录", "Sign in with your company account"),
     "auth.oidc_unknown": (

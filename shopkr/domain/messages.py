@@ -116,6 +116,14 @@ CODES: dict[str, dict[str, object]] = {
     "okr.w_krs": {"n": 5, "max": 4},
     "okr.w_repeat": {"kr": "O1.KR1"},
     "okr.w_same_kr": {"kr": "O1.KR1"},
+    # users (store.UserError, issue 12)
+    "user.exists": {"name": "李娜"},
+    "user.unknown": {"name": "李娜"},
+    "user.bad_name": {"name": ""},
+    "user.last_admin": {"name": "李娜"},
+    "user.bad_email": {"email": "lina"},
+    "user.email_taken": {"email": "lina@example.com", "name": "李娜"},
+    "user.no_way_in": {"name": "李娜"},
     # roles (shopkr/domain/roles.py, issue 12)
     "auth.refused": {"user": "王芳", "role": "viewer", "action": "edit_okrs"},
     "auth.not_yours": {"user": "王芳", "objective": "O3"},
