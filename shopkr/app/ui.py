@@ -18,6 +18,7 @@ from shopkr.app import numbers
 from shopkr.app.i18n import STRINGS, Coded, Lang, render, t
 from shopkr.data import queries, store
 from shopkr.domain import engine, roles
+from shopkr.domain.messages import Message
 from shopkr.domain.okr import Cycle, OKRFile, resolve_cycles
 from shopkr.domain.roles import Identity
 
@@ -109,8 +110,13 @@ def _oidc_identity() -> Identity | None:
 
 def needs_sign_in() -> bool:
     """True when the dashboard must ask for sign-in before any page (then dashboard.py hides the menu)."""
+    from shopkr.data import demo
+
     if oidc_configured():
         return _oidc_identity() is None
+    job = demo.current_load()
+    if job is not None and job.status().state == "running":
+        return False  # the demo loads only into an empty database (no users): leave the file to the loader
     return bool(_users(version())) and _user_identity(st.session_state.get("identity")) is None
 
 
@@ -184,7 +190,7 @@ def read_only_text(objective: str | None = None) -> str:
     """Why the forms are not shown: a viewer's role, or (an editor) `objective` is someone else's."""
     who = identity()
     if who.role == "editor" and objective is not None:
-        return message(roles.Message.make("auth.not_yours", user=who.name, objective=objective))
+        return message(Message.make("auth.not_yours", user=who.name, objective=objective))
     return tr("auth.read_only", role=tr(f"auth.role.{who.role}"))
 
 
